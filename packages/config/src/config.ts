@@ -1,0 +1,308 @@
+import { readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
+import { DEFAULT_MEMBER_ROLE, DEFAULT_REGION, DEFAULT_SCHEDULE } from './variables';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface OrgConfig {
+  /** Label or `o-…` id; the key scans, schedules and API filters use. */
+  id: string;
+  discoveryRoleArn?: string;
+  memberRoleName: string;
+  externalId?: string;
+  schedule: string;
+  region: string;
+}
+
+export interface RootwatchConfig {
+  databaseUrl?: string;
+  redisUrl?: string;
+  api: { host: string; port: number };
+  logLevel: LogLevel;
+  usageWindowDays: number;
+  retentionDays: number;
+  worker: { concurrency: number; awsRequestsPerSecond: number };
+  aws: { region: string; endpointUrl?: string };
+  organizations: OrgConfig[];
+}
+
+export interface ConfigIssue {
+  variable: string;
+  received: string | undefined;
+  expected: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly issues: ConfigIssue[]) {
+    super(
+      `invalid configuration:\n${issues
+        .map(
+          (i) =>
+            `  ${i.variable}: got ${i.received === undefined ? 'nothing' : JSON.stringify(i.received)}, expected ${i.expected}`,
+        )
+        .join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the whole configuration once; every problem is reported together. */
+export function loadConfig(env: Env = process.env): RootwatchConfig {
+  const issues: ConfigIssue[] = [];
+  const r = createReader(env, issues);
+
+  const region = r.text(
+    'AWS_REGION',
+    DEFAULT_REGION,
+    /^[a-z]{2}(-[a-z]+)+-\d+$/,
+    'an AWS region such as us-east-1',
+  );
+  const config: RootwatchConfig = {
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    api: {
+      host: r.text('ROOTWATCH_API_HOST', '0.0.0.0', /^[\w.:-]+$/, 'a host name or IP address'),
+      port: r.int('ROOTWATCH_API_PORT', 3000, 0, 65535),
+    },
+    logLevel: r.oneOf('ROOTWATCH_LOG_LEVEL', 'info', LOG_LEVELS),
+    usageWindowDays: r.int('ROOTWATCH_USAGE_WINDOW_DAYS', 90, 1, 3650),
+    retentionDays: r.int('ROOTWATCH_RETENTION_DAYS', 90, 1, 36500),
+    worker: {
+      concurrency: r.int('ROOTWATCH_WORKER_CONCURRENCY', 32, 1, 1000),
+      awsRequestsPerSecond: r.int('ROOTWATCH_AWS_REQUESTS_PER_SECOND', 100, 1, 100000),
+    },
+    aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
+    organizations: [],
+  };
+
+  const file = env.ROOTWATCH_CONFIG;
+  const orgVars = [
+    'ROOTWATCH_ORG_ID',
+    'ROOTWATCH_ORG_ROLE_ARN',
+    'ROOTWATCH_EXTERNAL_ID',
+    'ROOTWATCH_MEMBER_ROLE',
+    'ROOTWATCH_SCHEDULE',
+  ];
+  if (file) {
+    const conflicting = orgVars.filter((v) => env[v]);
+    if (conflicting.length > 0) {
+      issues.push({
+        variable: 'ROOTWATCH_CONFIG',
+        received: file,
+        expected: `either a config file or ${conflicting.join(', ')}, not both`,
+      });
+    }
+    config.organizations = readOrgFile(file, region, issues);
+  } else {
+    config.organizations = [
+      parseOrg(
+        {
+          id: env.ROOTWATCH_ORG_ID || 'default',
+          discoveryRoleArn: env.ROOTWATCH_ORG_ROLE_ARN || undefined,
+          memberRoleName: env.ROOTWATCH_MEMBER_ROLE || undefined,
+          externalId: env.ROOTWATCH_EXTERNAL_ID || undefined,
+          schedule: env.ROOTWATCH_SCHEDULE || undefined,
+        },
+        region,
+        (field) => envNameOf(field),
+        issues,
+      ),
+    ];
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+const ENV_OF_FIELD: Record<string, string> = {
+  id: 'ROOTWATCH_ORG_ID',
+  discoveryRoleArn: 'ROOTWATCH_ORG_ROLE_ARN',
+  memberRoleName: 'ROOTWATCH_MEMBER_ROLE',
+  externalId: 'ROOTWATCH_EXTERNAL_ID',
+  schedule: 'ROOTWATCH_SCHEDULE',
+  region: 'AWS_REGION',
+};
+const envNameOf = (field: string) => ENV_OF_FIELD[field] ?? field;
+
+function readOrgFile(path: string, defaultRegion: string, issues: ConfigIssue[]): OrgConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'a readable file' : 'a file of valid JSON';
+    issues.push({
+      variable: 'ROOTWATCH_CONFIG',
+      received: path,
+      expected: `${why} (${(err as Error).message})`,
+    });
+    return [];
+  }
+  const orgs = (parsed as { organizations?: unknown })?.organizations;
+  if (!Array.isArray(orgs) || orgs.length === 0) {
+    issues.push({
+      variable: `ROOTWATCH_CONFIG (${path}) organizations`,
+      received: JSON.stringify(orgs),
+      expected: 'a non-empty array of organizations',
+    });
+    return [];
+  }
+  const result = orgs.map((org, i) =>
+    parseOrg(
+      org,
+      defaultRegion,
+      (field) => `ROOTWATCH_CONFIG (${path}) organizations[${i}].${field}`,
+      issues,
+    ),
+  );
+  const seen = new Set<string>();
+  for (const [i, org] of result.entries()) {
+    if (seen.has(org.id)) {
+      issues.push({
+        variable: `ROOTWATCH_CONFIG (${path}) organizations[${i}].id`,
+        received: org.id,
+        expected: 'an id not used by another organization',
+      });
+    }
+    seen.add(org.id);
+  }
+  return result;
+}
+
+const ORG_LABEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+// AWS: ExternalId is 2-1224 characters of [\w+=,.@:/-].
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+function parseOrg(
+  raw: unknown,
+  defaultRegion: string,
+  where: (field: string) => string,
+  issues: ConfigIssue[],
+): OrgConfig {
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const field = (name: string, pattern: RegExp, expected: string, fallback?: string): string | undefined => {
+    const v = o[name];
+    if (v === undefined || v === null || v === '') return fallback;
+    if (typeof v !== 'string' || !pattern.test(v)) {
+      issues.push({
+        variable: where(name),
+        received: typeof v === 'string' ? v : JSON.stringify(v),
+        expected,
+      });
+      return fallback;
+    }
+    return v;
+  };
+  const schedule = field('schedule', /./, 'a cron pattern', DEFAULT_SCHEDULE) ?? DEFAULT_SCHEDULE;
+  const cronProblem = checkCron(schedule);
+  if (cronProblem) {
+    issues.push({
+      variable: where('schedule'),
+      received: schedule,
+      expected: `a cron pattern (${cronProblem})`,
+    });
+  }
+  const id = field('id', ORG_LABEL, 'a label of letters, digits, "_", "." or "-" (1-64 characters)');
+  if (id === undefined && !issues.some((i) => i.variable === where('id'))) {
+    issues.push({ variable: where('id'), received: undefined, expected: 'an organization label or o-… id' });
+  }
+  return {
+    id: id ?? 'invalid',
+    discoveryRoleArn: field(
+      'discoveryRoleArn',
+      ROLE_ARN,
+      'an IAM role ARN such as arn:aws:iam::111111111111:role/Name',
+    ),
+    memberRoleName:
+      field('memberRoleName', ROLE_NAME, 'an IAM role name ([\\w+=,.@-], up to 64)', DEFAULT_MEMBER_ROLE) ??
+      DEFAULT_MEMBER_ROLE,
+    externalId: field('externalId', EXTERNAL_ID, 'an ExternalId of 2-1224 characters [\\w+=,.@:/-]'),
+    schedule,
+    region:
+      field('region', /^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1', defaultRegion) ??
+      defaultRegion,
+  };
+}
+
+/** Returns why a cron pattern is invalid, or undefined. The same parser BullMQ uses, so a pattern accepted here runs. */
+export function checkCron(pattern: string): string | undefined {
+  const fields = pattern.trim().split(/\s+/).length;
+  if (fields < 5 || fields > 6) return `5 or 6 fields, got ${fields}`;
+  try {
+    CronExpressionParser.parse(pattern, { tz: 'UTC' });
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function createReader(env: Env, issues: ConfigIssue[]) {
+  const value = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  return {
+    text(name: string, fallback: string, pattern: RegExp, expected: string): string {
+      const v = value(name);
+      if (v === undefined) return fallback;
+      if (!pattern.test(v)) {
+        issues.push({ variable: name, received: v, expected });
+        return fallback;
+      }
+      return v;
+    },
+    int(name: string, fallback: number, min: number, max: number): number {
+      const v = value(name);
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < min || n > max) {
+        issues.push({ variable: name, received: v, expected: `an integer from ${min} to ${max}` });
+        return fallback;
+      }
+      return n;
+    },
+    oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+      const v = value(name);
+      if (v === undefined) return fallback;
+      if (!allowed.includes(v as T)) {
+        issues.push({ variable: name, received: v, expected: `one of ${allowed.join(', ')}` });
+        return fallback;
+      }
+      return v as T;
+    },
+    url(name: string, protocols: string[]): string | undefined {
+      const v = value(name);
+      if (v === undefined) return undefined;
+      let ok = false;
+      try {
+        ok = protocols.includes(new URL(v).protocol);
+      } catch {}
+      if (!ok) {
+        // The URL may carry a password: report only its scheme and host.
+        issues.push({
+          variable: name,
+          received: redactUrl(v),
+          expected: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+        });
+        return undefined;
+      }
+      return v;
+    },
+  };
+}
+
+/** Hides the password of a connection URL so it can be logged or shown in an error. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return raw.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
