@@ -1,0 +1,83 @@
+locals {
+  # The reads organization discovery makes from the management (or delegated-admin) account.
+  scanner_read_actions = [
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListRoots",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListAccountsForParent",
+    "organizations:ListTagsForResource",
+    "organizations:ListPoliciesForTarget",
+    "organizations:DescribePolicy",
+    "iam:ListOrganizationsFeatures",
+    "account:GetAlternateContact",
+  ]
+
+  scanner_assume_actions = ["sts:AssumeRole"]
+
+  audit_role_arn_pattern = "arn:${local.partition}:iam::*:role/${var.audit_role_name}"
+
+  trust_statements = {
+    "eks-irsa" = {
+      Sid       = "TrustEksServiceAccount"
+      Effect    = "Allow"
+      Principal = { Federated = "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${var.oidc_provider_host}" }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "${var.oidc_provider_host}:sub" = "system:serviceaccount:${var.service_account_namespace}:${var.service_account_name}"
+          "${var.oidc_provider_host}:aud" = "sts.amazonaws.com"
+        }
+      }
+    }
+    "eks-pod-identity" = {
+      Sid       = "TrustEksPodIdentity"
+      Effect    = "Allow"
+      Principal = { Service = "pods.eks.amazonaws.com" }
+      Action    = ["sts:AssumeRole", "sts:TagSession"]
+      # EKS Pod Identity sets these session tags; without them any association in the
+      # account could use this role.
+      Condition = {
+        StringEquals = {
+          "aws:RequestTag/eks-cluster-name"           = var.eks_cluster_name
+          "aws:RequestTag/kubernetes-namespace"       = var.service_account_namespace
+          "aws:RequestTag/kubernetes-service-account" = var.service_account_name
+        }
+      }
+    }
+    "ecs-task" = {
+      Sid       = "TrustEcsTasks"
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      # Confused-deputy guard: only tasks of this account.
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:*:${local.account_id}:*" }
+      }
+    }
+  }
+
+  trust_policy = {
+    Version   = "2012-10-17"
+    Statement = [local.trust_statements[var.trust_mode]]
+  }
+
+  permissions_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "DiscoverOrganization"
+        Effect   = "Allow"
+        Action   = local.scanner_read_actions
+        Resource = "*"
+      },
+      {
+        Sid      = "AssumeMemberAuditRole"
+        Effect   = "Allow"
+        Action   = local.scanner_assume_actions
+        Resource = local.audit_role_arn_pattern
+      }
+    ]
+  }
+}
