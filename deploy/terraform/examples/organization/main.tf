@@ -8,7 +8,7 @@ terraform {
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
+      source = "hashicorp/aws"
       # stack_set_instance_region appeared in provider 6.0.
       version = ">= 6.0"
     }
