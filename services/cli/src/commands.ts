@@ -1,0 +1,13 @@
+/** The `rootwatch` commands. Container roles (Dockerfile, compose, k8s) must name one of these; a test checks it. */
+export const COMMANDS = {
+  demo: 'Run Rootwatch on a simulated organization: simulator, database, first scan, API, drift',
+  scan: 'Scan an organization now (`scan --once`) and print a report',
+  migrate: 'Apply database migrations and exit',
+  'api-keys': 'Create, list or revoke API keys',
+  api: 'Serve the REST API',
+  worker: 'Process scan jobs from the queue',
+  scheduler: 'Enqueue scheduled scans and prune old scan rows',
+  sim: 'Run the AWS Organization simulator',
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
