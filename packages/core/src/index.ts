@@ -1,1 +1,94 @@
-export {};
+export type {
+  AccountContext,
+  AccountState,
+  EffectivePolicy,
+  OrgContext,
+  OuRef,
+  SecurityContact,
+  Unknown,
+} from './context';
+export { isAssessable } from './context';
+export { accountPasswordPolicy } from './controls/account-password-policy';
+export { accountSecurityContact } from './controls/account-security-contact';
+export { auditCoverage } from './controls/audit-coverage';
+export {
+  CONTROL_CATALOG,
+  CONTROL_IDS,
+  CONTROLS,
+  DEFAULT_USAGE_WINDOW_DAYS,
+  evaluateControls,
+  getControl,
+} from './controls/catalog';
+export { orgRootGuardrail } from './controls/org-root-guardrail';
+export { rootAccessKeys } from './controls/root-access-keys';
+export { ROOT_CREDENTIALS_MANAGEMENT, rootCredentialsRemoved } from './controls/root-credentials-removed';
+export { rootHardwareMfa } from './controls/root-hardware-mfa';
+export { rootMfa } from './controls/root-mfa';
+export { rootRecentUse } from './controls/root-recent-use';
+export { rootSigningCertificates } from './controls/root-signing-certificates';
+export { findRootDenyStatements, type RootDenyMatch } from './controls/scp-root-deny';
+export type {
+  Control,
+  ControlDefinition,
+  ControlEvaluation,
+  ControlId,
+  ControlInput,
+  ControlMappings,
+  ControlResult,
+  ControlStatus,
+  EvaluationOptions,
+  Evidence,
+  Severity,
+} from './controls/types';
+export {
+  CREDENTIAL_REPORT_COLUMNS,
+  interpretRootRow,
+  parseReportBool,
+  parseReportTime,
+  ROOT_ACCOUNT_USER,
+} from './credential-report';
+export {
+  type AccountRef,
+  type DriftEvent,
+  type DriftKind,
+  type DriftSeverity,
+  diffAccounts,
+  diffObservations,
+  isRegression,
+} from './drift';
+export {
+  type CredentialSlotFact,
+  derivePostureFacts,
+  effectiveCoverage,
+  isRootVirtualMfa,
+  latestUsage,
+  type MfaType,
+  type PostureFacts,
+  rootArn,
+  rootVirtualMfaSerial,
+  type Tri,
+  type Usage,
+} from './facts';
+export { decideFinding, dedupKey, type FindingDecision } from './findings';
+export { canonicalJson, postureFingerprint } from './fingerprint';
+export { type Observation, observe } from './observation';
+export {
+  type AccountSummaryFlags,
+  type CoverageOutcome,
+  type CredentialReportSource,
+  type PasswordPolicy,
+  type ReportBool,
+  type ReportTime,
+  ROOT_SUMMARY_FLAGS,
+  type RootAccessKeyRow,
+  type RootCertificateRow,
+  type RootCredentialRow,
+  type RootPosture,
+  type RootSummaryFlag,
+  type SourceError,
+  type SourceErrorKind,
+  type SourceResult,
+  sourceFailed,
+  sourceOk,
+  unreachablePosture,
+} from './posture';
