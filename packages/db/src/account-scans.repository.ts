@@ -1,0 +1,134 @@
+import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
+import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
+import type { Db } from './database';
+import { accountScans, type ScanOutcome } from './schema';
+
+export type AccountScan = typeof accountScans.$inferSelect;
+
+export type InsertAccountScanInput = {
+  scanRunId: string;
+  accountId: string;
+  outcome: ScanOutcome;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  observedAt: Date;
+  durationMs?: number | null;
+  postureVersionId?: number | null;
+};
+
+const dayMs = 86_400_000;
+
+export function createAccountScansRepository({ db }: { db: Db }) {
+  return {
+    /** Inserts the run × account row once; false when it already exists (a retried job): write nothing else. */
+    async insert(input: InsertAccountScanInput): Promise<boolean> {
+      const rows = await db
+        .insert(accountScans)
+        .values({
+          scanRunId: input.scanRunId,
+          accountId: input.accountId,
+          outcome: input.outcome,
+          errorCode: input.errorCode ?? null,
+          errorMessage: input.errorMessage ?? null,
+          observedAt: input.observedAt,
+          durationMs: input.durationMs ?? null,
+          postureVersionId: input.postureVersionId ?? null,
+        })
+        .onConflictDoNothing({ target: [accountScans.scanRunId, accountScans.accountId] })
+        .returning({ accountId: accountScans.accountId });
+      return rows.length === 1;
+    },
+
+    /** Links the row to the posture version the observation produced (known only after recording it). */
+    async setPostureVersion({
+      scanRunId,
+      accountId,
+      postureVersionId,
+    }: {
+      scanRunId: string;
+      accountId: string;
+      postureVersionId: number;
+    }): Promise<void> {
+      await db
+        .update(accountScans)
+        .set({ postureVersionId })
+        .where(and(eq(accountScans.scanRunId, scanRunId), eq(accountScans.accountId, accountId)));
+    },
+
+    async get({
+      scanRunId,
+      accountId,
+    }: {
+      scanRunId: string;
+      accountId: string;
+    }): Promise<AccountScan | null> {
+      const [row] = await db
+        .select()
+        .from(accountScans)
+        .where(and(eq(accountScans.scanRunId, scanRunId), eq(accountScans.accountId, accountId)));
+      return row ?? null;
+    },
+
+    async listForRun({
+      scanRunId,
+      outcome,
+      limit: requested,
+      cursor,
+    }: {
+      scanRunId: string;
+      outcome?: ScanOutcome;
+      limit?: number;
+      cursor?: string;
+    }): Promise<Page<AccountScan>> {
+      const limit = clampLimit(requested);
+      const after = cursor === undefined ? undefined : String(decodeCursor('account-scans', cursor)[0]);
+      const rows = await db
+        .select()
+        .from(accountScans)
+        .where(
+          and(
+            eq(accountScans.scanRunId, scanRunId),
+            outcome === undefined ? undefined : eq(accountScans.outcome, outcome),
+            after === undefined ? undefined : gt(accountScans.accountId, after),
+          ),
+        )
+        .orderBy(asc(accountScans.accountId))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor: rows.length > limit && last ? encodeCursor('account-scans', [last.accountId]) : null,
+      };
+    },
+
+    /**
+     * Deletes rows observed more than retentionDays ago, batchSize rows per statement so a large backlog
+     * never holds locks or bloats WAL in one huge delete. Returns the number deleted.
+     */
+    async prune({
+      retentionDays,
+      now = new Date(),
+      batchSize = 5000,
+    }: {
+      retentionDays: number;
+      now?: Date;
+      batchSize?: number;
+    }): Promise<number> {
+      const cutoff = new Date(now.getTime() - retentionDays * dayMs);
+      let total = 0;
+      for (;;) {
+        const deleted = await db
+          .delete(accountScans)
+          .where(
+            sql`(${accountScans.scanRunId}, ${accountScans.accountId}) IN (SELECT scan_run_id, account_id FROM ${accountScans} WHERE ${lt(accountScans.observedAt, cutoff)} LIMIT ${batchSize})`,
+          )
+          .returning({ accountId: accountScans.accountId });
+        total += deleted.length;
+        if (deleted.length < batchSize) return total;
+      }
+    },
+  };
+}
+
+export type AccountScansRepository = ReturnType<typeof createAccountScansRepository>;

@@ -1,0 +1,269 @@
+import { and, asc, eq, gt, ilike, isNull, like, or, type SQL, sql } from 'drizzle-orm';
+import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
+import type { Db } from './database';
+import {
+  type AccountState,
+  accounts,
+  type ControlStatus,
+  controlStates,
+  type OuPathEntry,
+  type ScanOutcome,
+} from './schema';
+import { chunk, escapeLike, textSet } from './sql-helpers';
+
+export type Account = typeof accounts.$inferSelect;
+
+export type DiscoveredAccount = {
+  id: string;
+  name: string;
+  email: string;
+  state: AccountState;
+  ouPath: OuPathEntry[];
+  tags: Record<string, string>;
+  joinedAt: Date | null;
+};
+
+export type AccountField = 'orgId' | 'name' | 'email' | 'state' | 'ouPath' | 'tags' | 'joinedAt';
+export type AccountChange = { before: Account; after: Account; fields: AccountField[] };
+
+export type DiscoveryResult = {
+  /** New accounts, and accounts back after having been marked removed. */
+  added: Account[];
+  /** Known accounts whose metadata changed (state changes feed `account_state_changed`). */
+  changed: AccountChange[];
+  unchanged: number;
+};
+
+export type AccountSort = 'id' | 'name';
+
+export type ListAccountsInput = {
+  orgId?: string;
+  /** A path prefix starting with '/' ('/r-ab12/ou-ab12-1/'), or an OU id anywhere in the path ('ou-ab12-1'). */
+  ou?: string;
+  tag?: { key: string; value: string };
+  controlId?: string;
+  status?: ControlStatus;
+  failing?: boolean;
+  q?: string;
+  sort?: AccountSort;
+  includeRemoved?: boolean;
+  limit?: number;
+  cursor?: string;
+};
+
+// 1000 rows × 11 columns stays well under Postgres' 65,535 bind parameters per statement.
+const upsertChunkSize = 1000;
+
+export function ouPathText(ouPath: readonly OuPathEntry[]): string {
+  return ouPath.length === 0 ? '/' : `/${ouPath.map((entry) => entry.id).join('/')}/`;
+}
+
+function changedFields(before: Account, after: Account): AccountField[] {
+  const fields: AccountField[] = [];
+  if (before.orgId !== after.orgId) fields.push('orgId');
+  if (before.name !== after.name) fields.push('name');
+  if (before.email !== after.email) fields.push('email');
+  if (before.state !== after.state) fields.push('state');
+  if (JSON.stringify(before.ouPath) !== JSON.stringify(after.ouPath)) fields.push('ouPath');
+  if (JSON.stringify(sortKeys(before.tags)) !== JSON.stringify(sortKeys(after.tags))) fields.push('tags');
+  if (before.joinedAt?.getTime() !== after.joinedAt?.getTime()) fields.push('joinedAt');
+  return fields;
+}
+
+function sortKeys(record: Record<string, string>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function createAccountsRepository({ db }: { db: Db }) {
+  return {
+    /** Upserts what discovery listed and reports what changed; one transaction so the diff is exact. */
+    async upsertFromDiscovery({
+      orgId,
+      accounts: discovered,
+      seenAt = new Date(),
+    }: {
+      orgId: string;
+      accounts: DiscoveredAccount[];
+      seenAt?: Date;
+    }): Promise<DiscoveryResult> {
+      const result: DiscoveryResult = { added: [], changed: [], unchanged: 0 };
+      await db.transaction(async (tx) => {
+        for (const part of chunk(discovered, upsertChunkSize)) {
+          const ids = part.map((a) => a.id);
+          const existing = await tx
+            .select()
+            .from(accounts)
+            .where(sql`${accounts.id} IN ${textSet(ids)}`)
+            .for('update');
+          const before = new Map(existing.map((row) => [row.id, row]));
+          const rows = await tx
+            .insert(accounts)
+            .values(
+              part.map((a) => ({
+                id: a.id,
+                orgId,
+                name: a.name,
+                email: a.email,
+                state: a.state,
+                ouPath: a.ouPath,
+                ouPathText: ouPathText(a.ouPath),
+                tags: a.tags,
+                joinedAt: a.joinedAt,
+                firstSeenAt: seenAt,
+                lastSeenAt: seenAt,
+              })),
+            )
+            .onConflictDoUpdate({
+              target: accounts.id,
+              set: {
+                orgId: sql`excluded.org_id`,
+                name: sql`excluded.name`,
+                email: sql`excluded.email`,
+                state: sql`excluded.state`,
+                ouPath: sql`excluded.ou_path`,
+                ouPathText: sql`excluded.ou_path_text`,
+                tags: sql`excluded.tags`,
+                joinedAt: sql`excluded.joined_at`,
+                lastSeenAt: sql`greatest(${accounts.lastSeenAt}, excluded.last_seen_at)`,
+                removedAt: sql`NULL`,
+              },
+            })
+            .returning();
+          for (const after of rows) {
+            const previous = before.get(after.id);
+            if (!previous || previous.removedAt !== null) {
+              result.added.push(after);
+              continue;
+            }
+            const fields = changedFields(previous, after);
+            if (fields.length > 0) result.changed.push({ before: previous, after, fields });
+            else result.unchanged++;
+          }
+        }
+      });
+      return result;
+    },
+
+    /** Marks the org's accounts discovery did not list any more; returns the ones newly removed. */
+    async markRemoved({
+      orgId,
+      presentIds,
+      removedAt = new Date(),
+    }: {
+      orgId: string;
+      presentIds: string[];
+      removedAt?: Date;
+    }): Promise<Account[]> {
+      return db
+        .update(accounts)
+        .set({ removedAt })
+        .where(
+          and(
+            eq(accounts.orgId, orgId),
+            isNull(accounts.removedAt),
+            sql`${accounts.id} NOT IN ${textSet(presentIds)}`,
+          ),
+        )
+        .returning();
+    },
+
+    async get({ id }: { id: string }): Promise<Account | null> {
+      const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+      return row ?? null;
+    },
+
+    /** Records a scan outcome; an observation older than the last one recorded changes nothing. */
+    async recordOutcome({
+      accountId,
+      outcome,
+      observedAt,
+    }: {
+      accountId: string;
+      outcome: ScanOutcome;
+      observedAt: Date;
+    }): Promise<boolean> {
+      const rows = await db
+        .update(accounts)
+        .set({
+          lastOutcome: outcome,
+          lastOutcomeAt: observedAt,
+          ...(outcome === 'assessed' ? { lastAssessedAt: observedAt } : {}),
+        })
+        .where(
+          and(
+            eq(accounts.id, accountId),
+            or(isNull(accounts.lastOutcomeAt), sql`${accounts.lastOutcomeAt} <= ${observedAt.toISOString()}`),
+          ),
+        )
+        .returning({ id: accounts.id });
+      return rows.length > 0;
+    },
+
+    async list(input: ListAccountsInput = {}): Promise<Page<Account>> {
+      const sort = input.sort ?? 'id';
+      const limit = clampLimit(input.limit);
+      const conditions: (SQL | undefined)[] = [];
+      if (!input.includeRemoved) conditions.push(isNull(accounts.removedAt));
+      if (input.orgId !== undefined) conditions.push(eq(accounts.orgId, input.orgId));
+      if (input.ou !== undefined && input.ou !== '') {
+        if (input.ou.startsWith('/')) {
+          const prefix = input.ou.endsWith('/') ? input.ou : `${input.ou}/`;
+          conditions.push(like(accounts.ouPathText, `${escapeLike(prefix)}%`));
+        } else {
+          conditions.push(sql`${accounts.ouPath} @> ${JSON.stringify([{ id: input.ou }])}::jsonb`);
+        }
+      }
+      if (input.tag !== undefined) {
+        conditions.push(
+          sql`${accounts.tags} @> ${JSON.stringify({ [input.tag.key]: input.tag.value })}::jsonb`,
+        );
+      }
+      if (input.controlId !== undefined || input.status !== undefined) {
+        conditions.push(
+          sql`EXISTS (SELECT 1 FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id}${
+            input.controlId !== undefined ? sql` AND ${controlStates.controlId} = ${input.controlId}` : sql``
+          }${input.status !== undefined ? sql` AND ${controlStates.status} = ${input.status}` : sql``})`,
+        );
+      }
+      if (input.failing === true) {
+        conditions.push(
+          sql`EXISTS (SELECT 1 FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id} AND ${controlStates.status} = 'FAIL')`,
+        );
+      } else if (input.failing === false) {
+        conditions.push(
+          sql`NOT EXISTS (SELECT 1 FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id} AND ${controlStates.status} = 'FAIL')`,
+        );
+      }
+      if (input.q !== undefined && input.q !== '') {
+        const pattern = `%${escapeLike(input.q)}%`;
+        conditions.push(
+          or(ilike(accounts.id, pattern), ilike(accounts.name, pattern), ilike(accounts.email, pattern)),
+        );
+      }
+      const listName = `accounts:${sort}`;
+      if (input.cursor !== undefined) {
+        const key = decodeCursor(listName, input.cursor);
+        if (sort === 'id') {
+          conditions.push(gt(accounts.id, String(key[0])));
+        } else {
+          conditions.push(sql`(${accounts.name}, ${accounts.id}) > (${String(key[0])}, ${String(key[1])})`);
+        }
+      }
+      const rows = await db
+        .select()
+        .from(accounts)
+        .where(and(...conditions))
+        .orderBy(...(sort === 'id' ? [asc(accounts.id)] : [asc(accounts.name), asc(accounts.id)]))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      const nextCursor =
+        rows.length > limit && last
+          ? encodeCursor(listName, sort === 'id' ? [last.id] : [last.name, last.id])
+          : null;
+      return { items, nextCursor };
+    },
+  };
+}
+
+export type AccountsRepository = ReturnType<typeof createAccountsRepository>;

@@ -1,0 +1,37 @@
+import { InvalidCursorError } from './errors';
+
+/** Opaque keyset cursors: base64url JSON tagged with the list they belong to. */
+export function encodeCursor(list: string, key: unknown[]): string {
+  return Buffer.from(JSON.stringify([list, ...key])).toString('base64url');
+}
+
+export function decodeCursor(list: string, cursor: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  if (!Array.isArray(parsed) || parsed[0] !== list) throw new InvalidCursorError();
+  return parsed.slice(1);
+}
+
+/** Feed cursors are the decimal monotonic key itself, so a client may also start from a stored id. */
+export function decodeFeedCursor(cursor: string | undefined): number {
+  if (cursor === undefined || cursor === '') return 0;
+  if (!/^[0-9]{1,15}$/.test(cursor)) throw new InvalidCursorError();
+  return Number(cursor);
+}
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+export type FeedPage<T> = {
+  items: T[];
+  /** Key of the last item returned, or the `after` given when nothing is new: store it and poll again. */
+  nextCursor: string | null;
+  hasMore: boolean;
+};
+
+export function clampLimit(limit: number | undefined, fallback = 100, max = 1000): number {
+  if (limit === undefined || !Number.isFinite(limit)) return fallback;
+  return Math.min(Math.max(Math.trunc(limit), 1), max);
+}

@@ -1,0 +1,227 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { clampLimit, decodeFeedCursor, type FeedPage } from './cursor';
+import type { Db } from './database';
+import { lockFeeds } from './feed-lock';
+import { accounts, type FindingStatus, findings, type Severity } from './schema';
+
+export type Finding = typeof findings.$inferSelect;
+
+export function findingDedupKey(accountId: string, controlId: string): string {
+  return `${accountId}/${controlId}`;
+}
+
+const nextUpdateSeq = sql`nextval('findings_update_seq')`;
+
+export function createFindingsRepository({ db }: { db: Db }) {
+  const getOpen = async ({ accountId, controlId }: { accountId: string; controlId: string }) => {
+    const [row] = await db
+      .select()
+      .from(findings)
+      .where(and(eq(findings.dedupKey, findingDedupKey(accountId, controlId)), eq(findings.status, 'open')));
+    return row ?? null;
+  };
+
+  return {
+    getOpen,
+
+    /** Opens a finding unless one is already open for this account × control (then returns that one). */
+    async open({
+      accountId,
+      controlId,
+      severity,
+      reason,
+      evidence,
+      openedAt,
+    }: {
+      accountId: string;
+      controlId: string;
+      severity: Severity;
+      reason?: string | null;
+      evidence?: unknown;
+      openedAt: Date;
+    }): Promise<{ finding: Finding; created: boolean }> {
+      return db.transaction(async (tx) => {
+        await lockFeeds(tx);
+        const [created] = await tx
+          .insert(findings)
+          .values({
+            dedupKey: findingDedupKey(accountId, controlId),
+            accountId,
+            controlId,
+            severity,
+            status: 'open',
+            openedAt,
+            lastSeenAt: openedAt,
+            reason: reason ?? null,
+            evidence: evidence ?? null,
+          })
+          .onConflictDoNothing({ target: findings.dedupKey, where: sql`status = 'open'` })
+          .returning();
+        if (created) return { finding: created, created: true };
+        const [existing] = await tx
+          .select()
+          .from(findings)
+          .where(
+            and(eq(findings.dedupKey, findingDedupKey(accountId, controlId)), eq(findings.status, 'open')),
+          );
+        return { finding: existing!, created: false };
+      });
+    },
+
+    /**
+     * A later observation still fails: moves last_seen_at and evidence. Only a change of severity or reason
+     * bumps update_seq — re-announcing every still-failing finding on every scan would flood ticket pollers.
+     */
+    async keep({
+      id,
+      seenAt,
+      severity,
+      reason,
+      evidence,
+    }: {
+      id: number;
+      seenAt: Date;
+      severity?: Severity;
+      reason?: string | null;
+      evidence?: unknown;
+    }): Promise<{ finding: Finding; bumped: boolean } | null> {
+      return db.transaction(async (tx) => {
+        const [current] = await tx
+          .select()
+          .from(findings)
+          .where(and(eq(findings.id, id), eq(findings.status, 'open')))
+          .for('update');
+        if (!current) return null;
+        const bump =
+          (severity !== undefined && severity !== current.severity) ||
+          (reason !== undefined && reason !== current.reason);
+        if (bump) await lockFeeds(tx);
+        const [finding] = await tx
+          .update(findings)
+          .set({
+            lastSeenAt: sql`greatest(${findings.lastSeenAt}, ${seenAt.toISOString()}::timestamptz)`,
+            ...(severity !== undefined ? { severity } : {}),
+            ...(reason !== undefined ? { reason } : {}),
+            ...(evidence !== undefined ? { evidence } : {}),
+            ...(bump ? { updateSeq: nextUpdateSeq, updatedAt: sql`now()` } : {}),
+          })
+          .where(eq(findings.id, id))
+          .returning();
+        return { finding: finding!, bumped: bump };
+      });
+    },
+
+    /** A later observation passes (or is not applicable): resolves the open finding; null if none was open. */
+    async resolve({
+      id,
+      resolvedAt,
+      reason,
+      evidence,
+    }: {
+      id: number;
+      resolvedAt: Date;
+      reason?: string | null;
+      evidence?: unknown;
+    }): Promise<Finding | null> {
+      return db.transaction(async (tx) => {
+        await lockFeeds(tx);
+        const [row] = await tx
+          .update(findings)
+          .set({
+            status: 'resolved',
+            resolvedAt,
+            lastSeenAt: sql`greatest(${findings.lastSeenAt}, ${resolvedAt.toISOString()}::timestamptz)`,
+            ...(reason !== undefined ? { reason } : {}),
+            ...(evidence !== undefined ? { evidence } : {}),
+            updateSeq: nextUpdateSeq,
+            updatedAt: sql`now()`,
+          })
+          .where(and(eq(findings.id, id), eq(findings.status, 'open')))
+          .returning();
+        return row ?? null;
+      });
+    },
+
+    async get({ id }: { id: number }): Promise<Finding | null> {
+      if (!Number.isSafeInteger(id)) return null;
+      const [row] = await db.select().from(findings).where(eq(findings.id, id));
+      return row ?? null;
+    },
+
+    async listOpenForAccount({ accountId }: { accountId: string }): Promise<Finding[]> {
+      return db
+        .select()
+        .from(findings)
+        .where(and(eq(findings.accountId, accountId), eq(findings.status, 'open')))
+        .orderBy(asc(findings.id));
+    },
+
+    /** Changes in update_seq order after the cursor: a poller storing nextCursor never misses or repeats one. */
+    async feed({
+      after,
+      limit: requested,
+      status,
+      severity,
+      controlId,
+      accountId,
+    }: {
+      after?: string;
+      limit?: number;
+      status?: FindingStatus;
+      severity?: Severity;
+      controlId?: string;
+      accountId?: string;
+    } = {}): Promise<FeedPage<Finding>> {
+      const limit = clampLimit(requested);
+      const afterSeq = decodeFeedCursor(after);
+      const rows = await db
+        .select()
+        .from(findings)
+        .where(
+          and(
+            gt(findings.updateSeq, afterSeq),
+            status === undefined ? undefined : eq(findings.status, status),
+            severity === undefined ? undefined : eq(findings.severity, severity),
+            controlId === undefined ? undefined : eq(findings.controlId, controlId),
+            accountId === undefined ? undefined : eq(findings.accountId, accountId),
+          ),
+        )
+        .orderBy(asc(findings.updateSeq))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor: last
+          ? String(last.updateSeq)
+          : after === undefined || after === ''
+            ? null
+            : String(afterSeq),
+        hasMore: rows.length > limit,
+      };
+    },
+
+    /** Open findings per severity over accounts not removed (optionally of one org). */
+    async countOpenBySeverity({
+      orgId,
+    }: {
+      orgId?: string;
+    } = {}): Promise<{ severity: Severity; count: number }[]> {
+      const rows = await db
+        .select({ severity: findings.severity, count: sql<number>`count(*)::int` })
+        .from(findings)
+        .innerJoin(accounts, eq(accounts.id, findings.accountId))
+        .where(
+          and(
+            eq(findings.status, 'open'),
+            sql`${accounts.removedAt} IS NULL`,
+            orgId === undefined ? undefined : eq(accounts.orgId, orgId),
+          ),
+        )
+        .groupBy(findings.severity);
+      return rows.map((r) => ({ severity: r.severity as Severity, count: Number(r.count) }));
+    },
+  };
+}
+
+export type FindingsRepository = ReturnType<typeof createFindingsRepository>;

@@ -1,0 +1,170 @@
+import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
+import type { Db } from './database';
+import { accounts, postureVersions } from './schema';
+
+export type PostureVersion = typeof postureVersions.$inferSelect;
+
+export type RecordObservationInput = {
+  accountId: string;
+  observedAt: Date;
+  fingerprint: string;
+  facts: Record<string, unknown>;
+  results: Record<string, unknown>;
+  scanRunId?: string | null;
+};
+
+export type RecordObservationResult =
+  /** The account's first version. */
+  | { outcome: 'created'; version: PostureVersion; previous: null }
+  /** Same fingerprint as the current version: only its last_observed_at moved. */
+  | { outcome: 'unchanged'; version: PostureVersion; previous: null }
+  /** A new version superseded `previous`: diff the two for drift. */
+  | { outcome: 'changed'; version: PostureVersion; previous: PostureVersion }
+  /** Not newer than what the current version already saw: ignored, must not produce drift. */
+  | { outcome: 'stale'; version: PostureVersion; previous: null };
+
+export class AccountNotFoundError extends Error {
+  readonly code = 'account_not_found';
+  readonly statusCode = 404;
+  constructor(readonly accountId: string) {
+    super(`account ${accountId} is not known`);
+    this.name = 'AccountNotFoundError';
+  }
+}
+
+export function createPostureRepository({ db }: { db: Db }) {
+  return {
+    /** Type-2 history write for one observation; locks the account row so concurrent writers serialize. */
+    async recordObservation(input: RecordObservationInput): Promise<RecordObservationResult> {
+      return db.transaction(async (tx) => {
+        const [account] = await tx
+          .select({ id: accounts.id })
+          .from(accounts)
+          .where(eq(accounts.id, input.accountId))
+          .for('update');
+        if (!account) throw new AccountNotFoundError(input.accountId);
+
+        const [current] = await tx
+          .select()
+          .from(postureVersions)
+          .where(and(eq(postureVersions.accountId, input.accountId), isNull(postureVersions.supersededAt)));
+
+        const insertVersion = async () => {
+          const [version] = await tx
+            .insert(postureVersions)
+            .values({
+              accountId: input.accountId,
+              facts: input.facts,
+              results: input.results,
+              fingerprint: input.fingerprint,
+              firstObservedAt: input.observedAt,
+              lastObservedAt: input.observedAt,
+              firstScanRunId: input.scanRunId ?? null,
+            })
+            .returning();
+          await tx
+            .update(accounts)
+            .set({ currentPostureVersionId: version!.id })
+            .where(eq(accounts.id, input.accountId));
+          return version!;
+        };
+
+        if (!current) return { outcome: 'created', version: await insertVersion(), previous: null };
+
+        const observed = input.observedAt.getTime();
+        const lastObserved = current.lastObservedAt.getTime();
+        if (current.fingerprint === input.fingerprint) {
+          if (observed <= lastObserved) return { outcome: 'unchanged', version: current, previous: null };
+          const [version] = await tx
+            .update(postureVersions)
+            .set({ lastObservedAt: input.observedAt })
+            .where(eq(postureVersions.id, current.id))
+            .returning();
+          return { outcome: 'unchanged', version: version!, previous: null };
+        }
+        // A different posture observed no later than the current one was: an out-of-order (older) result.
+        if (observed <= lastObserved) return { outcome: 'stale', version: current, previous: null };
+
+        const [previous] = await tx
+          .update(postureVersions)
+          .set({ supersededAt: input.observedAt })
+          .where(eq(postureVersions.id, current.id))
+          .returning();
+        return { outcome: 'changed', version: await insertVersion(), previous: previous! };
+      });
+    },
+
+    async current({ accountId }: { accountId: string }): Promise<PostureVersion | null> {
+      const [row] = await db
+        .select()
+        .from(postureVersions)
+        .where(and(eq(postureVersions.accountId, accountId), isNull(postureVersions.supersededAt)));
+      return row ?? null;
+    },
+
+    async get({ id }: { id: number }): Promise<PostureVersion | null> {
+      const [row] = await db.select().from(postureVersions).where(eq(postureVersions.id, id));
+      return row ?? null;
+    },
+
+    /** The version valid at `at` ([first_observed_at, superseded_at)); null before the first observation. */
+    async at({ accountId, at }: { accountId: string; at: Date }): Promise<PostureVersion | null> {
+      const [row] = await db
+        .select()
+        .from(postureVersions)
+        .where(
+          and(
+            eq(postureVersions.accountId, accountId),
+            lte(postureVersions.firstObservedAt, at),
+            or(isNull(postureVersions.supersededAt), gt(postureVersions.supersededAt, at)),
+          ),
+        )
+        .orderBy(sql`${postureVersions.firstObservedAt} DESC`)
+        .limit(1);
+      return row ?? null;
+    },
+
+    /** Versions whose validity window overlaps [from, to], oldest first. */
+    async history({
+      accountId,
+      from,
+      to,
+      limit: requested,
+      cursor,
+    }: {
+      accountId: string;
+      from?: Date;
+      to?: Date;
+      limit?: number;
+      cursor?: string;
+    }): Promise<Page<PostureVersion>> {
+      const limit = clampLimit(requested);
+      // Ids grow with first_observed_at within an account (an older observation never inserts), so id is the key.
+      const afterId = cursor === undefined ? undefined : Number(decodeCursor('posture-history', cursor)[0]);
+      const rows = await db
+        .select()
+        .from(postureVersions)
+        .where(
+          and(
+            eq(postureVersions.accountId, accountId),
+            to === undefined ? undefined : lte(postureVersions.firstObservedAt, to),
+            from === undefined
+              ? undefined
+              : or(isNull(postureVersions.supersededAt), gt(postureVersions.supersededAt, from)),
+            afterId === undefined ? undefined : gt(postureVersions.id, afterId),
+          ),
+        )
+        .orderBy(asc(postureVersions.id))
+        .limit(limit + 1);
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor: rows.length > limit && last ? encodeCursor('posture-history', [last.id]) : null,
+      };
+    },
+  };
+}
+
+export type PostureRepository = ReturnType<typeof createPostureRepository>;

@@ -1,0 +1,50 @@
+// Allowed values of the status-like columns, shared by the schema's CHECK constraints and the repositories' types.
+export const accountStates = [
+  'PENDING_ACTIVATION',
+  'ACTIVE',
+  'SUSPENDED',
+  'PENDING_CLOSURE',
+  'CLOSED',
+] as const;
+export type AccountState = (typeof accountStates)[number];
+
+export const scanTriggers = ['schedule', 'api', 'cli', 'demo'] as const;
+export type ScanTrigger = (typeof scanTriggers)[number];
+
+export const scanStatuses = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
+export type ScanStatus = (typeof scanStatuses)[number];
+export const activeScanStatuses = ['queued', 'running'] as const satisfies readonly ScanStatus[];
+
+export const scanOutcomes = ['assessed', 'unreachable', 'error', 'skipped'] as const;
+export type ScanOutcome = (typeof scanOutcomes)[number];
+
+export const controlStatuses = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'] as const;
+export type ControlStatus = (typeof controlStatuses)[number];
+
+export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof severities)[number];
+
+export const findingStatuses = ['open', 'resolved'] as const;
+export type FindingStatus = (typeof findingStatuses)[number];
+
+export const driftKinds = [
+  'control_changed',
+  'root_activity',
+  'credential_changed',
+  'coverage_lost',
+  'coverage_restored',
+  'account_added',
+  'account_removed',
+  'account_state_changed',
+] as const;
+export type DriftKind = (typeof driftKinds)[number];
+
+export const apiKeyScopes = ['read', 'scans:write', 'admin'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** SQL list literal for a CHECK constraint: `'a', 'b'`. Values are constants above, never user input. */
+export function sqlList(values: readonly string[]): string {
+  return values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+}
+
+export const accountIdPattern = '^[0-9]{12}$';
