@@ -111,7 +111,9 @@ export async function terraformEvaluate(options: {
     const args = ['console'];
     for (const [k, v] of Object.entries(options.variables)) args.push('-var', `${k}=${v}`);
     const child = execFile(options.terraform, args, { cwd: dir, env: TERRAFORM_ENV });
-    child.stdin?.end(`jsonencode(${options.expression})\n`);
+    // Values derived from a sensitive variable print as "(sensitive value)" unless unwrapped.
+    const encoded = `jsonencode(${options.expression})`;
+    child.stdin?.end(`try(nonsensitive(${encoded}), ${encoded})\n`);
     const output = await new Promise<string>((resolve, reject) => {
       let stdout = '';
       let stderr = '';

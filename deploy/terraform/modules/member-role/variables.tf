@@ -26,7 +26,8 @@ variable "external_id" {
   sensitive   = true
 
   validation {
-    condition     = var.external_id == "" || can(regex("^[\\w+=,.@:/-]{2,1224}$", var.external_id))
+    # RE2 caps counted repetition at 1000, so the length is checked apart.
+    condition     = var.external_id == "" || (can(regex("^[\\w+=,.@:/-]+$", var.external_id)) && length(var.external_id) >= 2 && length(var.external_id) <= 1224)
     error_message = "external_id must be empty or 2-1224 of letters, digits and +=,.@:/_-."
   }
 }
