@@ -1,0 +1,399 @@
+import { AwsError, validation } from './aws-error';
+import { buildCredentialReport, buildMalformedReport } from './credential-report';
+import type { SimAccount, SimIamUser } from './org-definition.types';
+import { iamPage } from './pagination';
+import { derivedId, type Identity, type SimState } from './sim-state';
+import { el, esc, members, node } from './xml';
+
+export interface QueryCall {
+  state: SimState;
+  identity: Identity;
+  action: string;
+  params: URLSearchParams;
+  /** Records the account the call acts on (stats). */
+  actOn(accountId: string): void;
+}
+
+const REPORT_REUSE_MS = 4 * 3_600_000;
+
+/** The only IAM reads an AssumeRoot session with IAMAuditRootUserCredentials may make (without UserName). */
+const ROOT_AUDIT_ACTIONS = new Set([
+  'GetLoginProfile',
+  'ListAccessKeys',
+  'GetAccessKeyLastUsed',
+  'ListSigningCertificates',
+  'ListMFADevices',
+  'GetUser',
+  'GetAccountSummary',
+]);
+
+type Handler = (call: QueryCall, account: SimAccount) => string;
+
+const HANDLERS: Record<string, Handler> = {
+  GetAccountSummary: (_call, account) => accountSummary(account),
+  GenerateCredentialReport: generateCredentialReport,
+  GetCredentialReport: getCredentialReport,
+  ListVirtualMFADevices: listVirtualMfaDevices,
+  GetAccountPasswordPolicy: (_call, account) => passwordPolicy(account),
+  ListOrganizationsFeatures: listOrganizationsFeatures,
+  GetLoginProfile: getLoginProfile,
+  ListAccessKeys: listAccessKeys,
+  GetAccessKeyLastUsed: getAccessKeyLastUsed,
+  ListSigningCertificates: listSigningCertificates,
+  ListMFADevices: listMfaDevices,
+  GetUser: getUser,
+};
+
+export const IAM_ACTIONS = new Set(Object.keys(HANDLERS));
+
+export function handleIam(call: QueryCall): string {
+  const { state, identity, action } = call;
+  const handler = HANDLERS[action];
+  if (identity.kind === 'root') {
+    const allowed =
+      identity.session.taskPolicy === 'IAMAuditRootUserCredentials' &&
+      ROOT_AUDIT_ACTIONS.has(action) &&
+      !call.params.get('UserName');
+    if (!allowed) throw accessDenied(identity, action);
+  }
+  if (!handler)
+    throw new AwsError('InvalidAction', 400, `Could not find operation ${action} for version 2010-05-08`);
+  const account = actingAccount(state, identity);
+  if (!account) throw accessDenied(identity, action);
+  call.actOn(account.id);
+  if (account.faults?.iam === 'AccessDenied') throw accessDenied(identity, action);
+  return handler(call, account);
+}
+
+function actingAccount(state: SimState, identity: Identity): SimAccount | undefined {
+  if (identity.kind === 'caller') return state.accounts.get(identity.accountId) ?? state.managementFallback;
+  return state.accounts.get(identity.accountId);
+}
+
+export function accessDenied(identity: Identity, action: string): AwsError {
+  return new AwsError(
+    'AccessDenied',
+    403,
+    `User: ${identity.arn} is not authorized to perform: iam:${action} on resource: *`,
+  );
+}
+
+function iso(value: string): string {
+  return new Date(value).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function accountSummary(account: SimAccount): string {
+  const { root } = account;
+  const userVirtual = account.iamUsers.filter((u) => u.virtualMfa).length;
+  const entries: [string, number][] = [
+    ['AccessKeysPerUserQuota', 2],
+    ['AccountAccessKeysPresent', root.accessKeys.length > 0 ? 1 : 0],
+    ['AccountMFAEnabled', root.mfa === 'none' ? 0 : 1],
+    ['AccountPasswordPresent', root.password ? 1 : 0],
+    ['AccountSigningCertificatesPresent', root.signingCertificates.length > 0 ? 1 : 0],
+    ['AssumeRolePolicySizeQuota', 2048],
+    ['AttachedPoliciesPerGroupQuota', 10],
+    ['AttachedPoliciesPerRoleQuota', 10],
+    ['AttachedPoliciesPerUserQuota', 10],
+    ['GlobalEndpointTokenVersion', 1],
+    ['GroupPolicySizeQuota', 5120],
+    ['Groups', 0],
+    ['GroupsPerUserQuota', 10],
+    ['GroupsQuota', 300],
+    ['InstanceProfiles', 0],
+    ['InstanceProfilesQuota', 1000],
+    ['MFADevices', userVirtual + (root.mfa === 'virtual' ? 1 : 0)],
+    ['MFADevicesInUse', userVirtual + (root.mfa === 'none' ? 0 : 1)],
+    ['Policies', 0],
+    ['PoliciesQuota', 1500],
+    ['PolicySizeQuota', 6144],
+    ['PolicyVersionsInUse', 1],
+    ['PolicyVersionsInUseQuota', 10000],
+    ['Providers', 0],
+    ['RolePolicySizeQuota', 10240],
+    ['Roles', account.auditRole ? 2 : 1],
+    ['RolesQuota', 1000],
+    ['ServerCertificates', 0],
+    ['ServerCertificatesQuota', 20],
+    ['SigningCertificatesPerUserQuota', 2],
+    ['UserPolicySizeQuota', 2048],
+    ['Users', account.iamUsers.length],
+    ['UsersQuota', 5000],
+    ['VersionsPerPolicyQuota', 5],
+  ];
+  return node(
+    'SummaryMap',
+    entries.map(([k, v]) => `<entry><key>${k}</key><value>${v}</value></entry>`).join(''),
+  );
+}
+
+function generateCredentialReport(call: QueryCall, account: SimAccount): string {
+  const { state } = call;
+  const fault = account.faults?.credentialReport;
+  if (fault === 'LimitExceeded')
+    throw new AwsError(
+      'LimitExceeded',
+      409,
+      'Cannot generate a new credential report: the limit was exceeded.',
+    );
+  const now = state.now();
+  const existing = state.reports.get(account.id);
+  if (existing && !existing.stale) {
+    const done =
+      !existing.neverCompletes && now >= existing.startedAt + state.definition.credentialReportDelayMs;
+    if (!done) return `${el('State', 'INPROGRESS')}`;
+    if (now - (existing.startedAt + state.definition.credentialReportDelayMs) < REPORT_REUSE_MS)
+      return `${el('State', 'COMPLETE')}`;
+  }
+  state.reports.set(account.id, {
+    startedAt: now,
+    csv: fault === 'Malformed' ? buildMalformedReport(account) : buildCredentialReport(account),
+    stale: false,
+    neverCompletes: fault === 'NeverCompletes',
+  });
+  return `${el('State', 'STARTED')}${el('Description', 'No report exists. Starting a new report generation task')}`;
+}
+
+function getCredentialReport(call: QueryCall, account: SimAccount): string {
+  const { state } = call;
+  const report = state.reports.get(account.id);
+  if (!report)
+    throw new AwsError(
+      'ReportNotPresent',
+      410,
+      'Credential report not present. Use GenerateCredentialReport to generate a new credential report.',
+    );
+  const completedAt = report.startedAt + state.definition.credentialReportDelayMs;
+  if (report.neverCompletes || state.now() < completedAt)
+    throw new AwsError('ReportInProgress', 404, 'Credential report generation is in progress.');
+  if (state.now() - completedAt > REPORT_REUSE_MS)
+    throw new AwsError(
+      'ReportExpired',
+      410,
+      'The credential report has expired. Use GenerateCredentialReport to generate a new credential report.',
+    );
+  return [
+    el('Content', Buffer.from(report.csv, 'utf8').toString('base64')),
+    el('ReportFormat', 'text/csv'),
+    el('GeneratedTime', new Date(completedAt).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+  ].join('');
+}
+
+interface VirtualDevice {
+  serial: string;
+  enabled: string;
+  user: string;
+}
+
+function virtualDevices(account: SimAccount): VirtualDevice[] {
+  const { root } = account;
+  const devices: VirtualDevice[] = [];
+  if (root.mfa === 'virtual')
+    devices.push({
+      serial: `arn:${account.partition}:iam::${account.id}:mfa/root-account-mfa-device`,
+      enabled: iso(root.createdAt),
+      user: [
+        el('UserId', account.id),
+        el('Arn', `arn:${account.partition}:iam::${account.id}:root`),
+        el('CreateDate', iso(root.createdAt)),
+      ].join(''),
+    });
+  for (const user of account.iamUsers) {
+    if (!user.virtualMfa) continue;
+    devices.push({
+      serial: `arn:${account.partition}:iam::${account.id}:mfa/${user.name}`,
+      enabled: iso(user.createdAt ?? root.createdAt),
+      user: userXml(account, user),
+    });
+  }
+  return devices;
+}
+
+function userXml(account: SimAccount, user: SimIamUser): string {
+  return [
+    el('Path', '/'),
+    el('UserName', user.name),
+    el('UserId', derivedId('AIDA', account.id, `user/${user.name}`)),
+    el('Arn', `arn:${account.partition}:iam::${account.id}:user/${user.name}`),
+    el('CreateDate', iso(user.createdAt ?? account.root.createdAt)),
+    user.passwordLastUsed ? el('PasswordLastUsed', iso(user.passwordLastUsed)) : '',
+  ].join('');
+}
+
+function truncation(next: string | undefined): string {
+  return next ? `${el('IsTruncated', true)}${el('Marker', next)}` : el('IsTruncated', false);
+}
+
+function listVirtualMfaDevices(call: QueryCall, account: SimAccount): string {
+  const status = call.params.get('AssignmentStatus') ?? 'Any';
+  if (!['Assigned', 'Unassigned', 'Any'].includes(status))
+    throw validation(
+      `1 validation error detected: Value '${status}' at 'assignmentStatus' failed to satisfy constraint: Member must satisfy enum value set: [Unassigned, Any, Assigned]`,
+    );
+  const all = status === 'Unassigned' ? [] : virtualDevices(account);
+  const page = iamPage(all, call.params.get('Marker'), call.params.get('MaxItems'));
+  const items = page.items.map(
+    (d) => `${el('SerialNumber', d.serial)}${node('User', d.user)}${el('EnableDate', d.enabled)}`,
+  );
+  return `${members('VirtualMFADevices', items)}${truncation(page.next)}`;
+}
+
+function passwordPolicy(account: SimAccount): string {
+  const p = account.passwordPolicy;
+  if (!p)
+    throw new AwsError(
+      'NoSuchEntity',
+      404,
+      `The Password Policy with domain name ${account.id} cannot be found.`,
+    );
+  const maxAge = p.MaxPasswordAge;
+  return node(
+    'PasswordPolicy',
+    [
+      el('MinimumPasswordLength', p.MinimumPasswordLength ?? 8),
+      el('RequireSymbols', p.RequireSymbols ?? false),
+      el('RequireNumbers', p.RequireNumbers ?? false),
+      el('RequireUppercaseCharacters', p.RequireUppercaseCharacters ?? false),
+      el('RequireLowercaseCharacters', p.RequireLowercaseCharacters ?? false),
+      el('AllowUsersToChangePassword', p.AllowUsersToChangePassword ?? false),
+      el('ExpirePasswords', p.ExpirePasswords ?? (maxAge !== undefined && maxAge > 0)),
+      el('MaxPasswordAge', maxAge),
+      el('PasswordReusePrevention', p.PasswordReusePrevention),
+      el('HardExpiry', p.HardExpiry),
+    ].join(''),
+  );
+}
+
+function listOrganizationsFeatures(call: QueryCall, account: SimAccount): string {
+  const { organization } = call.state.definition;
+  if (account.id !== organization.managementAccountId)
+    throw new AwsError(
+      'AccountNotManagementOrDelegatedAdministratorException',
+      400,
+      'The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.',
+    );
+  return `${el('OrganizationId', organization.id)}${members('EnabledFeatures', organization.features.map(esc))}`;
+}
+
+/** Root-user calls (AssumeRoot) act on the root; otherwise UserName names an IAM user. */
+function subject(call: QueryCall, account: SimAccount): { root: true } | { root: false; user: SimIamUser } {
+  const userName = call.params.get('UserName');
+  if (!userName) {
+    if (call.identity.kind === 'root') return { root: true };
+    if (call.identity.kind === 'caller') {
+      if (call.action === 'GetUser')
+        return { root: false, user: { name: 'rootwatch', password: false, virtualMfa: false } };
+    }
+    throw validation('Must specify userName when calling with non-User credentials');
+  }
+  const user = account.iamUsers.find((u) => u.name === userName);
+  if (!user) throw new AwsError('NoSuchEntity', 404, `The user with name ${userName} cannot be found.`);
+  return { root: false, user };
+}
+
+function getLoginProfile(call: QueryCall, account: SimAccount): string {
+  const who = subject(call, account);
+  if (who.root) {
+    if (!account.root.password)
+      throw new AwsError('NoSuchEntity', 404, `Login Profile for User root cannot be found.`);
+    return node(
+      'LoginProfile',
+      `${el('CreateDate', iso(account.root.createdAt))}${el('PasswordResetRequired', false)}`,
+    );
+  }
+  if (!who.user.password)
+    throw new AwsError('NoSuchEntity', 404, `Login Profile for User ${who.user.name} cannot be found.`);
+  return node(
+    'LoginProfile',
+    `${el('UserName', who.user.name)}${el('CreateDate', iso(who.user.createdAt ?? account.root.createdAt))}${el('PasswordResetRequired', false)}`,
+  );
+}
+
+function rootKeyId(account: SimAccount, index: number): string {
+  return account.root.accessKeys[index]?.id ?? derivedId('AKIA', account.id, `root-key-${index}`, 16);
+}
+
+function listAccessKeys(call: QueryCall, account: SimAccount): string {
+  const who = subject(call, account);
+  const keys = who.root
+    ? account.root.accessKeys.map(
+        (k, i) =>
+          `${el('AccessKeyId', rootKeyId(account, i))}${el('Status', k.active ? 'Active' : 'Inactive')}${el('CreateDate', iso(k.lastRotated))}`,
+      )
+    : [];
+  const page = iamPage(keys, call.params.get('Marker'), call.params.get('MaxItems'));
+  return `${members('AccessKeyMetadata', page.items)}${truncation(page.next)}`;
+}
+
+function getAccessKeyLastUsed(call: QueryCall, account: SimAccount): string {
+  const keyId = call.params.get('AccessKeyId');
+  if (!keyId)
+    throw validation(
+      "1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null",
+    );
+  const index = account.root.accessKeys.findIndex((_k, i) => rootKeyId(account, i) === keyId);
+  const key = account.root.accessKeys[index];
+  if (!key) throw new AwsError('NoSuchEntity', 404, `The Access Key with id ${keyId} cannot be found.`);
+  const used = key.lastUsed
+    ? `${el('LastUsedDate', iso(key.lastUsed))}${el('ServiceName', key.lastUsedService ?? 's3')}${el('Region', key.lastUsedRegion ?? 'us-east-1')}`
+    : `${el('ServiceName', 'N/A')}${el('Region', 'N/A')}`;
+  return node('AccessKeyLastUsed', used);
+}
+
+function listSigningCertificates(call: QueryCall, account: SimAccount): string {
+  const who = subject(call, account);
+  const certs = who.root
+    ? account.root.signingCertificates.map((c, i) => {
+        const id = c.id ?? derivedId('', account.id, `cert-${i}`, 32);
+        return [
+          el('CertificateId', id),
+          el(
+            'CertificateBody',
+            `-----BEGIN CERTIFICATE-----\n${Buffer.from(`${account.id}/${id}`).toString('base64')}\n-----END CERTIFICATE-----`,
+          ),
+          el('Status', c.active ? 'Active' : 'Inactive'),
+          el('UploadDate', iso(c.uploadedAt ?? account.root.createdAt)),
+        ].join('');
+      })
+    : [];
+  const page = iamPage(certs, call.params.get('Marker'), call.params.get('MaxItems'));
+  return `${members('Certificates', page.items)}${truncation(page.next)}`;
+}
+
+function listMfaDevices(call: QueryCall, account: SimAccount): string {
+  const who = subject(call, account);
+  const devices: string[] = [];
+  if (who.root) {
+    const { root } = account;
+    if (root.mfa !== 'none') {
+      const serial =
+        root.mfa === 'virtual'
+          ? `arn:${account.partition}:iam::${account.id}:mfa/root-account-mfa-device`
+          : `GAHT${account.id.slice(0, 8)}`;
+      devices.push(`${el('SerialNumber', serial)}${el('EnableDate', iso(root.createdAt))}`);
+    }
+  } else if (who.user.virtualMfa) {
+    devices.push(
+      `${el('UserName', who.user.name)}${el('SerialNumber', `arn:${account.partition}:iam::${account.id}:mfa/${who.user.name}`)}${el('EnableDate', iso(who.user.createdAt ?? account.root.createdAt))}`,
+    );
+  }
+  const page = iamPage(devices, call.params.get('Marker'), call.params.get('MaxItems'));
+  return `${members('MFADevices', page.items)}${truncation(page.next)}`;
+}
+
+function getUser(call: QueryCall, account: SimAccount): string {
+  const who = subject(call, account);
+  if (who.root) {
+    const { root } = account;
+    return node(
+      'User',
+      [
+        el('UserId', account.id),
+        el('Arn', `arn:${account.partition}:iam::${account.id}:root`),
+        el('CreateDate', iso(root.createdAt)),
+        root.passwordLastUsed ? el('PasswordLastUsed', iso(root.passwordLastUsed)) : '',
+      ].join(''),
+    );
+  }
+  return node('User', userXml(account, who.user));
+}

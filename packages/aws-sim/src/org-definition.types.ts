@@ -1,0 +1,146 @@
+export type AccountState = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED';
+export type MfaKind = 'none' | 'virtual' | 'hardware';
+export type AssumeRoleFault = 'AccessDenied' | 'RegionDisabled' | 'Throttling';
+export type CredentialReportFault = 'LimitExceeded' | 'NeverCompletes' | 'Malformed';
+
+export interface SimAccessKey {
+  active: boolean;
+  lastUsed: string | null;
+  lastRotated: string;
+  /** Optional; derived from the account id and position when absent. */
+  id?: string;
+  lastUsedService?: string;
+  lastUsedRegion?: string;
+}
+
+export interface SimSigningCertificate {
+  active: boolean;
+  id?: string;
+  uploadedAt?: string;
+}
+
+export interface SimRootUser {
+  password: boolean;
+  passwordLastUsed: string | null;
+  mfa: MfaKind;
+  accessKeys: SimAccessKey[];
+  signingCertificates: SimSigningCertificate[];
+  createdAt: string;
+}
+
+export interface SimIamUser {
+  name: string;
+  password: boolean;
+  virtualMfa: boolean;
+  createdAt?: string;
+  passwordLastUsed?: string | null;
+}
+
+export interface SimPasswordPolicy {
+  MinimumPasswordLength?: number;
+  RequireSymbols?: boolean;
+  RequireNumbers?: boolean;
+  RequireUppercaseCharacters?: boolean;
+  RequireLowercaseCharacters?: boolean;
+  AllowUsersToChangePassword?: boolean;
+  ExpirePasswords?: boolean;
+  MaxPasswordAge?: number;
+  PasswordReusePrevention?: number;
+  HardExpiry?: boolean;
+}
+
+export interface SimContact {
+  name: string;
+  email: string;
+  phone: string;
+  title?: string;
+}
+
+export interface SimAccountFaults {
+  assumeRole?: AssumeRoleFault;
+  credentialReport?: CredentialReportFault;
+  iam?: 'AccessDenied';
+  contact?: 'AccessDenied';
+}
+
+export interface SimAccount {
+  id: string;
+  name: string;
+  email: string;
+  state: AccountState;
+  parentId: string;
+  tags: Record<string, string>;
+  joinedAt: string;
+  joinedMethod?: 'INVITED' | 'CREATED';
+  partition: string;
+  auditRole: boolean;
+  root: SimRootUser;
+  iamUsers: SimIamUser[];
+  passwordPolicy: SimPasswordPolicy | null;
+  securityContact: SimContact | null;
+  faults?: SimAccountFaults;
+}
+
+export interface SimOrganizationalUnit {
+  id: string;
+  name: string;
+  parentId: string;
+}
+
+export interface SimPolicy {
+  id: string;
+  name: string;
+  description?: string;
+  targets: string[];
+  document: unknown;
+}
+
+export interface SimThrottle {
+  'sts:AssumeRole': number;
+  iam: number;
+  organizations: number;
+}
+
+export interface SimLatency {
+  min: number;
+  max: number;
+}
+
+export interface SimGlobalFaults {
+  throttleRate: number;
+}
+
+export interface OrgDefinition {
+  organization: {
+    id: string;
+    managementAccountId: string;
+    rootId: string;
+    features: string[];
+    scpEnabled: boolean;
+  };
+  caller: { accessKeyId: string; secretAccessKey: string };
+  auditRole: { name: string; externalId: string | null };
+  organizationalUnits: SimOrganizationalUnit[];
+  policies: SimPolicy[];
+  accounts: SimAccount[];
+  latencyMs: SimLatency;
+  credentialReportDelayMs: number;
+  throttle: SimThrottle;
+  faults: SimGlobalFaults;
+}
+
+/** The settings `PUT /_sim/faults` replaces. */
+export interface SimSettings {
+  latencyMs: SimLatency;
+  credentialReportDelayMs: number;
+  throttle: SimThrottle;
+  faults: SimGlobalFaults;
+}
+
+export interface SimStats {
+  requests: number;
+  byOperation: Record<string, number>;
+  throttled: number;
+  failed: number;
+  byAccount: Record<string, number>;
+}

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { parseAccountInput } from './org-definition';
+import type {
+  OrgDefinition,
+  SimAccount,
+  SimOrganizationalUnit,
+  SimSettings,
+  SimStats,
+} from './org-definition.types';
+import { createPrng, type Prng } from './prng';
+import { createTokenBucket, type TokenBucket } from './throttle';
+
+export interface Session {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  accountId: string;
+  expiresAt: number;
+  kind: 'role' | 'root';
+  roleName: string;
+  sessionName: string;
+  taskPolicy?: string;
+}
+
+export type Identity =
+  | { kind: 'caller'; accountId: string; arn: string; userId: string }
+  | { kind: 'role' | 'root'; accountId: string; arn: string; userId: string; session: Session };
+
+export interface ReportState {
+  startedAt: number;
+  csv: string;
+  /** Set when the account changed after generation: the next GenerateCredentialReport starts afresh. */
+  stale: boolean;
+  neverCompletes: boolean;
+}
+
+export type ThrottleFamily = 'sts:AssumeRole' | 'iam' | 'organizations';
+
+export interface OrgIndex {
+  parents: Set<string>;
+  ousById: Map<string, SimOrganizationalUnit>;
+  accountsByParent: Map<string, SimAccount[]>;
+  ousByParent: Map<string, SimOrganizationalUnit[]>;
+}
+
+export interface SimState {
+  readonly loaded: OrgDefinition;
+  definition: OrgDefinition;
+  accounts: Map<string, SimAccount>;
+  sessions: Map<string, Session>;
+  reports: Map<string, ReportState>;
+  stats: SimStats;
+  now(): number;
+  rng: Prng;
+  buckets: Record<ThrottleFamily, TokenBucket>;
+  /** The account IAM answers for with the caller key when the definition does not list the management account. */
+  managementFallback: SimAccount;
+  index(): OrgIndex;
+  /** Call after any change to accounts or OUs. */
+  touch(): void;
+  applySettings(settings: SimSettings): void;
+  reset(): void;
+  issueSession(fields: Omit<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>): Session;
+}
+
+export function emptyStats(): SimStats {
+  return { requests: 0, byOperation: {}, throttled: 0, failed: 0, byAccount: {} };
+}
+
+export function createSimState(opts: {
+  definition: OrgDefinition;
+  now: () => number;
+  seed?: number;
+}): SimState {
+  const loaded = structuredClone(opts.definition);
+  let index: OrgIndex | null = null;
+
+  const state: SimState = {
+    loaded,
+    definition: structuredClone(loaded),
+    accounts: new Map(),
+    sessions: new Map(),
+    reports: new Map(),
+    stats: emptyStats(),
+    now: opts.now,
+    rng: createPrng(opts.seed ?? 42),
+    buckets: buildBuckets(loaded),
+    managementFallback: parseAccountInput(
+      { id: loaded.organization.managementAccountId, name: 'management', root: { mfa: 'hardware' } },
+      'management',
+      loaded.organization.rootId,
+    ),
+    index() {
+      if (!index) index = buildIndex(state.definition);
+      return index;
+    },
+    touch() {
+      index = null;
+      state.accounts = new Map(state.definition.accounts.map((a) => [a.id, a]));
+    },
+    applySettings(settings) {
+      Object.assign(state.definition, structuredClone(settings));
+      state.buckets = buildBuckets(state.definition);
+    },
+    reset() {
+      state.definition = structuredClone(loaded);
+      state.reports.clear();
+      state.stats = emptyStats();
+      state.buckets = buildBuckets(loaded);
+      state.touch();
+    },
+    issueSession(fields) {
+      if (state.sessions.size > 50_000) {
+        const cutoff = state.now();
+        for (const [id, s] of state.sessions) if (s.expiresAt < cutoff) state.sessions.delete(id);
+      }
+      const session: Session = {
+        ...fields,
+        accessKeyId: `ASIA${randomKeyChars(16)}`,
+        secretAccessKey: randomBytes(30).toString('base64'),
+        sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(96).toString('base64')}`,
+      };
+      state.sessions.set(session.accessKeyId, session);
+      return session;
+    },
+  };
+  state.touch();
+  return state;
+}
+
+function buildBuckets(def: OrgDefinition): Record<ThrottleFamily, TokenBucket> {
+  return {
+    'sts:AssumeRole': createTokenBucket(def.throttle['sts:AssumeRole']),
+    iam: createTokenBucket(def.throttle.iam),
+    organizations: createTokenBucket(def.throttle.organizations),
+  };
+}
+
+function buildIndex(def: OrgDefinition): OrgIndex {
+  const parents = new Set<string>([def.organization.rootId]);
+  const ousById = new Map<string, SimOrganizationalUnit>();
+  const accountsByParent = new Map<string, SimAccount[]>();
+  const ousByParent = new Map<string, SimOrganizationalUnit[]>();
+  for (const ou of def.organizationalUnits) {
+    parents.add(ou.id);
+    ousById.set(ou.id, ou);
+    const list = ousByParent.get(ou.parentId) ?? [];
+    list.push(ou);
+    ousByParent.set(ou.parentId, list);
+  }
+  for (const account of def.accounts) {
+    const list = accountsByParent.get(account.parentId) ?? [];
+    list.push(account);
+    accountsByParent.set(account.parentId, list);
+  }
+  return { parents, ousById, accountsByParent, ousByParent };
+}
+
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function randomKeyChars(n: number): string {
+  const bytes = randomBytes(n);
+  let s = '';
+  for (let i = 0; i < n; i++) s += KEY_ALPHABET[bytes[i]! % 32];
+  return s;
+}
+
+/** Stable pseudo ids (AIDA…, AROA…, AKIA…) derived from an account id and a label. */
+export function derivedId(prefix: string, accountId: string, label: string, length = 17): string {
+  let h = 2166136261;
+  const input = `${accountId}/${label}`;
+  let s = '';
+  while (s.length < length) {
+    for (let i = 0; i < input.length; i++) h = Math.imul(h ^ input.charCodeAt(i), 16777619) >>> 0;
+    h = Math.imul(h ^ s.length, 16777619) >>> 0;
+    s += KEY_ALPHABET[h % 32];
+  }
+  return `${prefix}${s}`;
+}
