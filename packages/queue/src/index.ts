@@ -1,1 +1,47 @@
-export {};
+export {
+  createInlineDispatcher,
+  type InlineDispatcher,
+  type InlineDispatcherOptions,
+  type InlineJobFailure,
+} from './inline-dispatcher';
+export {
+  createQueueDispatcher,
+  type QueueDispatcher,
+  type QueueDispatcherOptions,
+  redisConnection,
+  scanJobOptions,
+} from './queue-dispatcher';
+export { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry-policy';
+export {
+  isPermanentJobError,
+  PermanentJobError,
+  type ScanDispatcher,
+  type ScanHandler,
+  type ScanHandlers,
+  type ScanJobContext,
+} from './scan-handlers';
+export {
+  accountJob,
+  finalizeJob,
+  SCAN_JOB_NAMES,
+  SCAN_QUEUE,
+  SCHEDULE_JOB_NAMES,
+  SCHEDULE_QUEUE,
+  type ScanAccountPayload,
+  type ScanFinalizePayload,
+  type ScanJob,
+  type ScanJobName,
+  type ScanJobPayloads,
+  type ScanStartPayload,
+  type ScheduleJobName,
+  type ScheduleTickPayload,
+  scanJobId,
+  scanJobIds,
+  startJob,
+} from './scan-jobs';
+export {
+  createScanProducer,
+  QueueUnavailableError,
+  type ScanProducer,
+  type ScanProducerDeps,
+} from './scan-producer';

@@ -1,0 +1,62 @@
+import { createRepositories, type Db, type ScanRun, type ScanTrigger } from '@rootwatch/db';
+import type { ConnectionOptions } from 'bullmq';
+import { createQueueDispatcher } from './queue-dispatcher';
+import type { ScanDispatcher } from './scan-handlers';
+import { startJob } from './scan-jobs';
+
+export class QueueUnavailableError extends Error {
+  readonly code = 'queue_unavailable';
+  readonly statusCode = 503;
+  constructor(
+    readonly runId: string,
+    cause: unknown,
+  ) {
+    super(`scan ${runId} could not be enqueued; the run was marked failed`, { cause });
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+export interface ScanProducer {
+  /**
+   * Creates the scan_runs row (queued), then enqueues `scan.start`. Throws the db package's
+   * ScanAlreadyActiveError (code `scan_already_active`, 409) when the org already has an active run.
+   */
+  startScan(input: { orgId: string; trigger: ScanTrigger }): Promise<ScanRun>;
+  close(): Promise<void>;
+}
+
+export type ScanProducerDeps = { db: Db } & (
+  | { dispatcher: ScanDispatcher; connection?: never; prefix?: never }
+  | { connection: ConnectionOptions; prefix?: string; dispatcher?: never }
+);
+
+export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
+  const { db } = deps;
+  const owned = !deps.dispatcher;
+  const dispatcher =
+    deps.dispatcher ?? createQueueDispatcher({ connection: deps.connection!, prefix: deps.prefix });
+  const repos = createRepositories({ db });
+
+  return {
+    async startScan({ orgId, trigger }) {
+      // The run references its organization; a configured org scanned for the first time has no row yet.
+      if (!(await repos.organizations.get({ id: orgId }))) await repos.organizations.upsert({ id: orgId });
+      const run = await repos.scanRuns.create({ orgId, trigger });
+      try {
+        await dispatcher.dispatch([startJob({ runId: run.id, orgId })]);
+      } catch (error) {
+        // A queued run nobody will start would block the org's next scans: end it now, with the reason.
+        await repos.scanRuns.fail({
+          id: run.id,
+          errorCode: 'queue_unavailable',
+          errorMessage: (error as Error).message,
+        });
+        throw new QueueUnavailableError(run.id, error);
+      }
+      return run;
+    },
+    async close() {
+      if (owned) await dispatcher.close();
+    },
+  };
+}
