@@ -1,0 +1,32 @@
+/** Exit codes of `rootwatch` (documented in the README). */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  failOn: 3,
+} as const;
+
+/** An error the CLI reports as one line, with a chosen exit code (never a stack trace). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** A bad command line: printed with the command's usage line, exit 2. */
+export class UsageError extends CliError {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message, 'usage', EXIT.usage);
+    this.name = 'UsageError';
+  }
+}
+
+export const missingSetting = (what: string) => new CliError(what, 'config_missing', EXIT.usage);

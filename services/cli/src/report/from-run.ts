@@ -1,0 +1,81 @@
+import { CONTROL_CATALOG, CONTROL_IDS, type ControlStatus, type Severity } from '@rootwatch/core';
+import type { Account, AccountScan, ControlState, Repositories } from '@rootwatch/db';
+import { type ReportAccount, type ReportControl, type ReportOutcome, type ScanReport, summarize } from './model';
+
+const PAGE = 1000;
+const SEVERITY = new Map(CONTROL_CATALOG.map((c) => [c.id, c.severity]));
+
+/**
+ * The report of one finished run, read back from what the pipeline persisted — the same rows the API
+ * serves, so `scan --once` and `GET /v1/accounts` cannot disagree.
+ */
+export async function buildRunReport(repos: Repositories, runId: string): Promise<ScanReport> {
+  const run = await repos.scanRuns.get({ id: runId });
+  if (!run) throw new Error(`scan run ${runId} not found`);
+  const org = await repos.organizations.get({ id: run.orgId });
+
+  const scans: AccountScan[] = [];
+  for (let cursor: string | undefined; ; ) {
+    const page = await repos.accountScans.listForRun({ scanRunId: runId, limit: PAGE, cursor });
+    scans.push(...page.items);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  const accounts = new Map<string, Account>();
+  for (let cursor: string | undefined; ; ) {
+    const page = await repos.accounts.list({ orgId: run.orgId, includeRemoved: true, limit: PAGE, cursor });
+    for (const a of page.items) accounts.set(a.id, a);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  const states = new Map<string, ControlState[]>();
+  for (let i = 0; i < scans.length; i += PAGE) {
+    const ids = scans.slice(i, i + PAGE).map((s) => s.accountId);
+    for (const state of await repos.controlStates.listForAccounts({ accountIds: ids })) {
+      if (state.scanRunId !== runId) continue;
+      const list = states.get(state.accountId) ?? [];
+      list.push(state);
+      states.set(state.accountId, list);
+    }
+  }
+
+  const reportAccounts = scans.map((scan): ReportAccount => {
+    const account = accounts.get(scan.accountId);
+    const outcome = scan.outcome as ReportOutcome;
+    return {
+      accountId: scan.accountId,
+      name: account?.name ?? '',
+      email: account?.email ?? '',
+      ouPath: `/${(account?.ouPath ?? []).map((ou) => ou.name).join('/')}`,
+      state: account?.state ?? 'UNKNOWN',
+      outcome,
+      ...(scan.errorCode ? { error: { code: scan.errorCode, message: scan.errorMessage ?? '' } } : {}),
+      controls: controlsOf(states.get(scan.accountId) ?? [], scan),
+    };
+  });
+
+  return {
+    organization: {
+      id: org?.id ?? run.orgId,
+      managementAccountId: org?.managementAccountId ?? '',
+      features: org?.features ?? [],
+    },
+    startedAt: (run.startedAt ?? run.requestedAt).toISOString(),
+    finishedAt: (run.finishedAt ?? new Date()).toISOString(),
+    summary: summarize(reportAccounts, CONTROL_IDS),
+    accounts: reportAccounts,
+  };
+}
+
+/** Catalog order; a control the run did not record reads as UNKNOWN rather than vanishing. */
+function controlsOf(states: ControlState[], scan: AccountScan): Record<string, ReportControl> {
+  const byId = new Map(states.map((s) => [s.controlId, s]));
+  const out: Record<string, ReportControl> = {};
+  for (const id of CONTROL_IDS) {
+    const state = byId.get(id);
+    out[id] = state
+      ? { status: state.status as ControlStatus, severity: state.severity as Severity, reason: state.reason ?? '' }
+      : { status: 'UNKNOWN', severity: SEVERITY.get(id)!, reason: `not recorded for this run (${scan.outcome})` };
+  }
+  return out;
+}
