@@ -1,6 +1,7 @@
 export * from './account-scans.repository';
 export * from './accounts.repository';
 export * from './api-keys.repository';
+export * from './api-queries.repository';
 export * from './control-states.repository';
 export type { FeedPage, Page } from './cursor';
 export * from './database';

@@ -60,9 +60,9 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
     await migrate(test.database);
     await migrate(test.database);
 
-    expect(await rows(test.database, 'SELECT id, hash FROM drizzle.__drizzle_migrations ORDER BY id')).toEqual(
-      before,
-    );
+    expect(
+      await rows(test.database, 'SELECT id, hash FROM drizzle.__drizzle_migrations ORDER BY id'),
+    ).toEqual(before);
     expect(before).toHaveLength(journalEntries);
   });
 });
@@ -103,13 +103,20 @@ describe('migration journal checks', () => {
   it('when a later entry has an earlier "when", it refuses to migrate and names the entry', async () => {
     const folder = journalCopy((journal) => {
       const first = journal.entries[0]!;
-      journal.entries.push({ ...first, idx: journal.entries.length, when: first.when - 1000, tag: '0099_late' });
+      journal.entries.push({
+        ...first,
+        idx: journal.entries.length,
+        when: first.when - 1000,
+        tag: '0099_late',
+      });
     });
     writeFileSync(join(folder, '0099_late.sql'), 'CREATE TABLE late_table (id int);');
     const test = await createTestDatabase({ driver: 'pglite', migrated: false });
     try {
       expect(() => readJournal(folder)).toThrow(MigrationJournalError);
-      await expect(migrate(test.database, { migrationsFolder: folder })).rejects.toThrow(/0099_late.*drizzle would skip/);
+      await expect(migrate(test.database, { migrationsFolder: folder })).rejects.toThrow(
+        /0099_late.*drizzle would skip/,
+      );
       expect(await rows(test.database, `SELECT to_regclass('public.accounts') AS t`)).toEqual([{ t: null }]);
     } finally {
       await test.drop();
@@ -119,7 +126,12 @@ describe('migration journal checks', () => {
   it('when the entries are in order, an explicit migrationsFolder is used', async () => {
     const folder = journalCopy((journal) => {
       const last = journal.entries.at(-1)!;
-      journal.entries.push({ ...last, idx: journal.entries.length, when: last.when + 1000, tag: '0099_extra' });
+      journal.entries.push({
+        ...last,
+        idx: journal.entries.length,
+        when: last.when + 1000,
+        tag: '0099_extra',
+      });
     });
     writeFileSync(join(folder, '0099_extra.sql'), 'CREATE TABLE extra_table (id int);');
     const test = await createTestDatabase({ driver: 'pglite', migrated: false });
