@@ -17,6 +17,11 @@ export const RESOURCE_TYPES: Record<string, { properties: string[]; required: st
     required: ['AssumeRolePolicyDocument'],
     attributes: ['Arn', 'RoleId'],
   },
+  'AWS::IAM::InstanceProfile': {
+    properties: ['InstanceProfileName', 'Path', 'Roles'],
+    required: ['Roles'],
+    attributes: ['Arn'],
+  },
 };
 
 export const PSEUDO_PARAMETERS = [

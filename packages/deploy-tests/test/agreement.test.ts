@@ -38,6 +38,7 @@ describe('permissions agree with the AWS calls the collectors make (@rootwatch/a
     { TrustMode: 'eks-irsa', OidcProviderHost: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE' },
     { TrustMode: 'eks-pod-identity', EksClusterName: 'platform' },
     { TrustMode: 'ecs-task' },
+    { TrustMode: 'ec2-instance' },
   ])('scanner-role.yaml grants exactly `scanner` ($TrustMode)', (parameters) => {
     const rendered = renderTemplate(template('scanner-role.yaml'), { parameters });
     expect(inlinePolicyActions('ScannerRole', rendered)).toEqual([...requiredPermissions().scanner].sort());

@@ -142,6 +142,7 @@ describe('deploy/aws/scanner-role.yaml', () => {
     'eks-irsa': { TrustMode: 'eks-irsa', OidcProviderHost: OIDC },
     'eks-pod-identity': { TrustMode: 'eks-pod-identity', EksClusterName: 'platform' },
     'ecs-task': { TrustMode: 'ecs-task' },
+    'ec2-instance': { TrustMode: 'ec2-instance' },
   };
 
   it('is a structurally valid template', () => {
@@ -173,12 +174,30 @@ describe('deploy/aws/scanner-role.yaml', () => {
           'aws:RequestTag/kubernetes-service-account': 'rootwatch-scanner',
         },
       });
+    } else if (mode === 'ec2-instance') {
+      expect(statement.Principal).toEqual({ Service: 'ec2.amazonaws.com' });
+      expect(statement.Action).toBe('sts:AssumeRole');
     } else {
       expect(statement.Principal).toEqual({ Service: 'ecs-tasks.amazonaws.com' });
       expect(statement.Condition).toEqual({
         StringEquals: { 'aws:SourceAccount': '111122223333' },
         ArnLike: { 'aws:SourceArn': 'arn:aws:ecs:*:111122223333:*' },
       });
+    }
+  });
+
+  it('creates an instance profile for the role only with TrustMode ec2-instance', () => {
+    for (const [mode, parameters] of Object.entries(modes)) {
+      const rendered = renderTemplate(scannerTemplate, { parameters });
+      const types = Object.values(rendered.resources).map((r) => r.Type);
+      if (mode === 'ec2-instance') {
+        expect(types).toEqual(['AWS::IAM::Role', 'AWS::IAM::InstanceProfile']);
+        expect(rendered.resources.ScannerInstanceProfile!.Properties.Roles).toEqual(['<Ref:ScannerRole>']);
+        expect(rendered.outputs.InstanceProfileName).toBe('<Ref:ScannerInstanceProfile>');
+      } else {
+        expect(types).toEqual(['AWS::IAM::Role']);
+        expect(rendered.outputs.InstanceProfileName).toBeUndefined();
+      }
     }
   });
 

@@ -82,7 +82,13 @@ describe('terraform module scanner-role', () => {
     expect(assume[0]!.Resource).toBe('arn:${local.partition}:iam::*:role/${var.audit_role_name}');
   });
 
-  it('offers exactly the three trust modes of the template', () => {
+  it('creates the instance profile only for trust mode ec2-instance', () => {
+    const profile = moduleResource(scanner, 'aws_iam_instance_profile', 'scanner');
+    expect(profile.count).toBe('${var.trust_mode == "ec2-instance" ? 1 : 0}');
+    expect(profile.role).toBe('${aws_iam_role.scanner.name}');
+  });
+
+  it('offers exactly the trust modes of the template', () => {
     const trust = moduleLocals(scanner).trust_statements as Record<string, unknown>;
     const template = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/scanner-role.yaml'), 'utf8'));
     expect(Object.keys(trust).sort()).toEqual([...(template.Parameters?.TrustMode?.AllowedValues ?? [])].sort());
@@ -139,6 +145,7 @@ describe.skipIf(!terraform)('with the terraform binary (when installed)', () => 
     ['eks-irsa', { oidc_provider_host: OIDC }, { OidcProviderHost: OIDC }],
     ['eks-pod-identity', { eks_cluster_name: 'platform' }, { EksClusterName: 'platform' }],
     ['ecs-task', {}, {}],
+    ['ec2-instance', {}, {}],
   ])('scanner policies with trust mode %s equal the CloudFormation ones', async (mode, tfVars, cfnParameters) => {
     const evaluate = (expression: string) =>
       terraformEvaluate({

@@ -26,6 +26,13 @@ resource "aws_iam_role" "scanner" {
   }
 }
 
+resource "aws_iam_instance_profile" "scanner" {
+  count = var.trust_mode == "ec2-instance" ? 1 : 0
+
+  name = var.role_name
+  role = aws_iam_role.scanner.name
+}
+
 resource "aws_iam_role_policy" "organization_read" {
   name   = "RootwatchOrganizationRead"
   role   = aws_iam_role.scanner.id

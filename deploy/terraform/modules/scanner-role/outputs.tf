@@ -7,3 +7,8 @@ output "role_name" {
   description = "Name of the scanner role."
   value       = aws_iam_role.scanner.name
 }
+
+output "instance_profile_name" {
+  description = "Instance profile for the docker compose host (trust_mode ec2-instance only, else null)."
+  value       = one(aws_iam_instance_profile.scanner[*].name)
+}

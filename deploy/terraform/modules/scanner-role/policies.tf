@@ -56,6 +56,12 @@ locals {
         ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:*:${local.account_id}:*" }
       }
     }
+    "ec2-instance" = {
+      Sid       = "TrustEc2Instances"
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }
   }
 
   trust_policy = {

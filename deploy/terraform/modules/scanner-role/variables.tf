@@ -21,13 +21,13 @@ variable "audit_role_name" {
 }
 
 variable "trust_mode" {
-  description = "How the Rootwatch worker obtains this role: eks-irsa, eks-pod-identity or ecs-task."
+  description = "How the Rootwatch worker obtains this role: eks-irsa, eks-pod-identity, ecs-task or ec2-instance (also creates an instance profile, for a docker compose host)."
   type        = string
   default     = "eks-irsa"
 
   validation {
-    condition     = contains(["eks-irsa", "eks-pod-identity", "ecs-task"], var.trust_mode)
-    error_message = "trust_mode must be eks-irsa, eks-pod-identity or ecs-task."
+    condition     = contains(["eks-irsa", "eks-pod-identity", "ecs-task", "ec2-instance"], var.trust_mode)
+    error_message = "trust_mode must be eks-irsa, eks-pod-identity, ecs-task or ec2-instance."
   }
 }
 
