@@ -1,7 +1,10 @@
 import type { CfnTemplate } from './cfn-yaml';
 
 /** The resource types these templates may use: the properties CloudFormation accepts and the attributes GetAtt can read. */
-export const RESOURCE_TYPES: Record<string, { properties: string[]; required: string[]; attributes: string[] }> = {
+export const RESOURCE_TYPES: Record<
+  string,
+  { properties: string[]; required: string[]; attributes: string[] }
+> = {
   'AWS::IAM::Role': {
     properties: [
       'AssumeRolePolicyDocument',
@@ -55,8 +58,10 @@ function intrinsicOf(value: unknown): { name: string; arg: unknown } | undefined
 function collectIntrinsics(node: unknown, path: string, out: Intrinsic[]): Intrinsic[] {
   const fn = intrinsicOf(node);
   if (fn) out.push({ ...fn, path });
-  if (Array.isArray(node)) node.forEach((child, i) => collectIntrinsics(child, `${path}[${i}]`, out));
-  else if (isRecord(node)) for (const [k, child] of Object.entries(node)) collectIntrinsics(child, `${path}.${k}`, out);
+  if (Array.isArray(node)) {
+    for (const [i, child] of node.entries()) collectIntrinsics(child, `${path}[${i}]`, out);
+  } else if (isRecord(node))
+    for (const [k, child] of Object.entries(node)) collectIntrinsics(child, `${path}.${k}`, out);
   return out;
 }
 
@@ -68,7 +73,8 @@ export function subVariables(template: string): string[] {
 /** Structural problems of a template: version, parameter types and defaults, every reference resolvable, resource types and properties known. */
 export function validateTemplate(t: CfnTemplate): string[] {
   const problems: string[] = [];
-  if (t.AWSTemplateFormatVersion !== '2010-09-09') problems.push('AWSTemplateFormatVersion must be 2010-09-09');
+  if (t.AWSTemplateFormatVersion !== '2010-09-09')
+    problems.push('AWSTemplateFormatVersion must be 2010-09-09');
   const parameters = t.Parameters ?? {};
   const resources = t.Resources ?? {};
   const conditions = t.Conditions ?? {};
@@ -99,7 +105,8 @@ export function validateTemplate(t: CfnTemplate): string[] {
     used.add(resource);
   };
   const checkCondition = (name: unknown, at: string) => {
-    if (typeof name !== 'string' || !(name in conditions)) problems.push(`${at}: unknown condition ${String(name)}`);
+    if (typeof name !== 'string' || !(name in conditions))
+      problems.push(`${at}: unknown condition ${String(name)}`);
   };
 
   const sections: [string, unknown][] = [
@@ -112,7 +119,8 @@ export function validateTemplate(t: CfnTemplate): string[] {
     for (const fn of collectIntrinsics(node, section, [])) {
       const at = fn.path;
       if (fn.name === 'Ref') {
-        if (typeof fn.arg !== 'string' || !refTargets.has(fn.arg)) problems.push(`${at}: Ref to unknown ${String(fn.arg)}`);
+        if (typeof fn.arg !== 'string' || !refTargets.has(fn.arg))
+          problems.push(`${at}: Ref to unknown ${String(fn.arg)}`);
         else used.add(fn.arg);
       } else if (fn.name === 'Fn::GetAtt') {
         const [resource, attribute] = Array.isArray(fn.arg) ? fn.arg : [];
@@ -132,9 +140,14 @@ export function validateTemplate(t: CfnTemplate): string[] {
           else used.add(v);
         }
       } else if (fn.name === 'Fn::If') {
-        if (!Array.isArray(fn.arg) || fn.arg.length !== 3) problems.push(`${at}: Fn::If needs [condition, then, else]`);
+        if (!Array.isArray(fn.arg) || fn.arg.length !== 3)
+          problems.push(`${at}: Fn::If needs [condition, then, else]`);
         else checkCondition(fn.arg[0], at);
-      } else if (!['Fn::Equals', 'Fn::Not', 'Fn::And', 'Fn::Or', 'Fn::Join', 'Fn::Select', 'Fn::Split'].includes(fn.name)) {
+      } else if (
+        !['Fn::Equals', 'Fn::Not', 'Fn::And', 'Fn::Or', 'Fn::Join', 'Fn::Select', 'Fn::Split'].includes(
+          fn.name,
+        )
+      ) {
         problems.push(`${at}: unsupported intrinsic ${fn.name}`);
       }
     }
@@ -142,7 +155,8 @@ export function validateTemplate(t: CfnTemplate): string[] {
 
   for (const [name, body] of Object.entries(conditions)) {
     const fn = intrinsicOf(body);
-    if (!fn || !CONDITION_FUNCTIONS.has(fn.name)) problems.push(`condition ${name}: must be a condition function`);
+    if (!fn || !CONDITION_FUNCTIONS.has(fn.name))
+      problems.push(`condition ${name}: must be a condition function`);
   }
   for (const [name, r] of Object.entries(resources)) {
     const spec = RESOURCE_TYPES[r.Type];
@@ -159,7 +173,8 @@ export function validateTemplate(t: CfnTemplate): string[] {
   for (const [name, output] of Object.entries(t.Outputs ?? {})) {
     if (output.Condition !== undefined) checkCondition(output.Condition, `output ${name}`);
   }
-  for (const name of Object.keys(parameters)) if (!used.has(name)) problems.push(`parameter ${name} is never used`);
+  for (const name of Object.keys(parameters))
+    if (!used.has(name)) problems.push(`parameter ${name} is never used`);
   return problems;
 }
 
@@ -211,7 +226,12 @@ export function renderTemplate(t: CfnTemplate, context: RenderContext = {}): Ren
   const evaluate = (node: unknown): unknown => {
     const fn = intrinsicOf(node);
     if (fn) return evaluateIntrinsic(fn.name, fn.arg);
-    if (isRecord(node) && Object.keys(node).length === 1 && 'Condition' in node && typeof node.Condition === 'string')
+    if (
+      isRecord(node) &&
+      Object.keys(node).length === 1 &&
+      'Condition' in node &&
+      typeof node.Condition === 'string'
+    )
       return conditionValue(node.Condition);
     if (Array.isArray(node)) return node.map(evaluate).filter((v) => v !== NO_VALUE);
     if (isRecord(node)) {

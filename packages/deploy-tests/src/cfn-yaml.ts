@@ -24,7 +24,10 @@ export type CfnTemplate = {
   AWSTemplateFormatVersion?: unknown;
   Description?: unknown;
   Parameters?: Record<string, CfnParameter>;
-  Rules?: Record<string, { RuleCondition?: unknown; Assertions?: { Assert: unknown; AssertDescription?: string }[] }>;
+  Rules?: Record<
+    string,
+    { RuleCondition?: unknown; Assertions?: { Assert: unknown; AssertDescription?: string }[] }
+  >;
   Conditions?: Record<string, unknown>;
   Resources?: Record<string, CfnResource>;
   Outputs?: Record<string, { Value: unknown; Description?: string; Condition?: string }>;

@@ -54,8 +54,10 @@ export function validatePolicyDocument(input: unknown, kind: PolicyKind): string
       return;
     }
     const statement = raw as Statement;
-    for (const key of Object.keys(statement)) if (!STATEMENT_KEYS.has(key)) problems.push(`${at}: unknown key ${key}`);
-    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') problems.push(`${at}: Effect must be Allow or Deny`);
+    for (const key of Object.keys(statement))
+      if (!STATEMENT_KEYS.has(key)) problems.push(`${at}: unknown key ${key}`);
+    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')
+      problems.push(`${at}: Effect must be Allow or Deny`);
     if (typeof statement.Sid === 'string') {
       if (!/^[A-Za-z0-9]+$/.test(statement.Sid)) problems.push(`${at}: Sid must be alphanumeric`);
       if (sids.has(statement.Sid)) problems.push(`${at}: duplicate Sid ${statement.Sid}`);
@@ -64,12 +66,14 @@ export function validatePolicyDocument(input: unknown, kind: PolicyKind): string
     const actions = statement.Action ?? statement.NotAction;
     if (actions === undefined) problems.push(`${at}: no Action`);
     for (const action of asList(actions ?? [])) {
-      if (typeof action !== 'string' || !ACTION.test(action)) problems.push(`${at}: bad action ${JSON.stringify(action)}`);
+      if (typeof action !== 'string' || !ACTION.test(action))
+        problems.push(`${at}: bad action ${JSON.stringify(action)}`);
     }
     if (kind === 'identity') {
       if (statement.Principal !== undefined || statement.NotPrincipal !== undefined)
         problems.push(`${at}: an identity policy has no Principal`);
-      if (statement.Resource === undefined && statement.NotResource === undefined) problems.push(`${at}: no Resource`);
+      if (statement.Resource === undefined && statement.NotResource === undefined)
+        problems.push(`${at}: no Resource`);
       for (const resource of asList(statement.Resource ?? statement.NotResource ?? [])) {
         if (typeof resource !== 'string' || !(resource === '*' || resource.startsWith('arn:')))
           problems.push(`${at}: bad resource ${JSON.stringify(resource)}`);
@@ -96,7 +100,8 @@ function validateCondition(condition: unknown, at: string): string[] {
     for (const [key, value] of Object.entries(block)) {
       if (!/^[\w.:/-]+$/.test(key)) problems.push(`${at}: bad condition key ${key}`);
       for (const v of asList(value)) {
-        if (typeof v !== 'string' || v === '') problems.push(`${at}: ${operator}.${key} needs non-empty strings`);
+        if (typeof v !== 'string' || v === '')
+          problems.push(`${at}: ${operator}.${key} needs non-empty strings`);
       }
     }
   }

@@ -5,10 +5,18 @@ import { parseAllDocuments } from 'yaml';
 export type KubeObject = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field by the tests
   [key: string]: any;
 };
+
+// biome-ignore lint/suspicious/noExplicitAny: containers are checked field by field by the tests
+export type KubeContainer = Record<string, any>;
 
 export type Kustomization = {
   namespace?: string;
@@ -31,10 +39,13 @@ export function parseManifests(text: string): KubeObject[] {
 export async function readKustomizeBase(
   dir: string,
 ): Promise<{ kustomization: Kustomization; objects: (KubeObject & { file: string })[] }> {
-  const kustomization = parseManifests(await readFile(join(dir, 'kustomization.yaml'), 'utf8'))[0] as unknown as Kustomization;
+  const kustomization = parseManifests(
+    await readFile(join(dir, 'kustomization.yaml'), 'utf8'),
+  )[0] as unknown as Kustomization;
   const objects: (KubeObject & { file: string })[] = [];
   for (const file of kustomization.resources ?? []) {
-    for (const object of parseManifests(await readFile(join(dir, file), 'utf8'))) objects.push({ ...object, file });
+    for (const object of parseManifests(await readFile(join(dir, file), 'utf8')))
+      objects.push({ ...object, file });
   }
   return { kustomization, objects };
 }

@@ -27,17 +27,31 @@ export async function readTerraformModule(dir: string): Promise<{ files: string[
     for (const [block, value] of Object.entries(parsed)) {
       const existing = merged[block];
       if (Array.isArray(value)) merged[block] = [...((existing as unknown[]) ?? []), ...value];
-      else merged[block] = mergeDeep(existing as Record<string, unknown> | undefined, value as Record<string, unknown>);
+      else
+        merged[block] = mergeDeep(
+          existing as Record<string, unknown> | undefined,
+          value as Record<string, unknown>,
+        );
     }
   }
   return { files, module: merged as HclModule };
 }
 
-function mergeDeep(a: Record<string, unknown> | undefined, b: Record<string, unknown>): Record<string, unknown> {
+function mergeDeep(
+  a: Record<string, unknown> | undefined,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(a ?? {}) };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    if (prev && v && typeof prev === 'object' && typeof v === 'object' && !Array.isArray(prev) && !Array.isArray(v))
+    if (
+      prev &&
+      v &&
+      typeof prev === 'object' &&
+      typeof v === 'object' &&
+      !Array.isArray(prev) &&
+      !Array.isArray(v)
+    )
       out[k] = mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>);
     else if (prev !== undefined) throw new Error(`duplicate definition of ${k}`);
     else out[k] = v;
@@ -53,7 +67,7 @@ export function moduleLocals(module: HclModule): Record<string, unknown> {
 /** The single resource `type.name` of a module. */
 export function moduleResource(module: HclModule, type: string, name: string): Record<string, unknown> {
   const blocks = module.resource?.[type]?.[name];
-  if (!blocks || blocks.length !== 1) throw new Error(`resource ${type}.${name} not found`);
+  if (blocks?.length !== 1) throw new Error(`resource ${type}.${name} not found`);
   return blocks[0]!;
 }
 
@@ -71,7 +85,8 @@ export function resolveLocal(locals: Record<string, unknown>, name: string, seen
       return whole ? resolveLocal(locals, whole[1]!, [...seen, name]) : node;
     }
     if (Array.isArray(node)) return node.map(walk);
-    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+    if (node && typeof node === 'object')
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
     return node;
   };
   return walk(locals[name]);
@@ -87,7 +102,12 @@ export async function findTerraform(): Promise<string | undefined> {
   }
 }
 
-const TERRAFORM_ENV = { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
+const TERRAFORM_ENV = {
+  ...process.env,
+  TF_CLI_CONFIG_FILE: '/dev/null',
+  CHECKPOINT_DISABLE: '1',
+  TF_IN_AUTOMATION: '1',
+};
 
 /**
  * Evaluates `jsonencode(<expression>)` with the real Terraform over a module's variables and
@@ -123,7 +143,9 @@ export async function terraformEvaluate(options: {
       child.stderr?.on('data', (d) => {
         stderr += d;
       });
-      child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`terraform console: ${stderr}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve(stdout) : reject(new Error(`terraform console: ${stderr}`)),
+      );
     });
     return JSON.parse(JSON.parse(output.trim()) as string);
   } finally {

@@ -4,6 +4,7 @@ import { CONFIG_VARIABLES, loadConfig } from '@rootwatch/config';
 import { describe, expect, it } from 'vitest';
 import {
   allowedActions,
+  type KubeContainer,
   moduleLocals,
   parseCloudFormationYaml,
   podSpecs,
@@ -15,10 +16,11 @@ import {
 } from '../src/index';
 
 const SCANNER_ARN = 'arn:aws:iam::111122223333:role/RootwatchScanner';
-const template = (name: string) => parseCloudFormationYaml(readFileSync(repoPath('deploy/aws', name), 'utf8'));
+const template = (name: string) =>
+  parseCloudFormationYaml(readFileSync(repoPath('deploy/aws', name), 'utf8'));
 const { objects } = await readKustomizeBase(repoPath('deploy/k8s/base'));
 const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'rootwatch-config')!;
-const containers = podSpecs(objects).flatMap((w) => w.spec.containers as Record<string, any>[]);
+const containers = podSpecs(objects).flatMap((w) => w.spec.containers as KubeContainer[]);
 const configVariable = (name: string) => CONFIG_VARIABLES.find((v) => v.name === name);
 
 function inlinePolicyActions(resourceId: string, rendered: ReturnType<typeof renderTemplate>): string[] {
@@ -27,14 +29,17 @@ function inlinePolicyActions(resourceId: string, rendered: ReturnType<typeof ren
 }
 
 describe('permissions agree with the AWS calls the collectors make (@rootwatch/aws requiredPermissions)', () => {
-  it.each([{}, { ExternalId: 'rw-7f3a9c' }])('member-role.yaml grants exactly `member` (%j)', (parameters) => {
-    const rendered = renderTemplate(template('member-role.yaml'), {
-      parameters: { ScannerPrincipalArn: SCANNER_ARN, ...parameters },
-    });
-    expect(inlinePolicyActions('AuditRole', rendered)).toEqual([...requiredPermissions().member].sort());
-  });
+  it.each<Record<string, string>>([{}, { ExternalId: 'rw-7f3a9c' }])(
+    'member-role.yaml grants exactly `member` (%j)',
+    (parameters) => {
+      const rendered = renderTemplate(template('member-role.yaml'), {
+        parameters: { ScannerPrincipalArn: SCANNER_ARN, ...parameters },
+      });
+      expect(inlinePolicyActions('AuditRole', rendered)).toEqual([...requiredPermissions().member].sort());
+    },
+  );
 
-  it.each([
+  it.each<Record<string, string>>([
     { TrustMode: 'eks-irsa', OidcProviderHost: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE' },
     { TrustMode: 'eks-pod-identity', EksClusterName: 'platform' },
     { TrustMode: 'ecs-task' },
@@ -46,7 +51,9 @@ describe('permissions agree with the AWS calls the collectors make (@rootwatch/a
 
   it('the terraform member-role module grants exactly `member`', async () => {
     const { module } = await readTerraformModule(repoPath('deploy/terraform/modules/member-role'));
-    expect(allowedActions(resolveLocal(moduleLocals(module), 'permissions_policy'))).toEqual([...requiredPermissions().member].sort());
+    expect(allowedActions(resolveLocal(moduleLocals(module), 'permissions_policy'))).toEqual(
+      [...requiredPermissions().member].sort(),
+    );
   });
 
   it('the terraform scanner-role module grants exactly `scanner`', async () => {
@@ -61,7 +68,9 @@ describe('permissions agree with the AWS calls the collectors make (@rootwatch/a
     const section = doc.split(/^## The trust chain and every permission$/m)[1]?.split(/^## /m)[0] ?? '';
     const rows = section.split('\n').filter((line) => /^\| `[a-z0-9-]+:[A-Za-z]+`/.test(line));
     const documented = rows.map((line) => /^\| `([^`]+)`/.exec(line)![1]!).sort();
-    expect(documented).toEqual([...new Set([...requiredPermissions().member, ...requiredPermissions().scanner])].sort());
+    expect(documented).toEqual(
+      [...new Set([...requiredPermissions().member, ...requiredPermissions().scanner])].sort(),
+    );
     for (const row of rows) expect(row.split('|').filter((cell) => cell.trim()).length).toBe(3);
   });
 });
@@ -112,7 +121,9 @@ describe('the image agrees with the manifests', () => {
     'the Dockerfile ENTRYPOINT is the command every k8s container runs',
     () => {
       const dockerfile = readFileSync(repoPath('Dockerfile'), 'utf8');
-      const entrypoints = [...dockerfile.matchAll(/^ENTRYPOINT\s+(\[.*\])\s*$/gm)].map((m) => JSON.parse(m[1]!));
+      const entrypoints = [...dockerfile.matchAll(/^ENTRYPOINT\s+(\[.*\])\s*$/gm)].map((m) =>
+        JSON.parse(m[1]!),
+      );
       const entrypoint = entrypoints.at(-1);
       for (const container of containers) expect(container.command).toEqual(entrypoint);
     },

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   allowedActions,
+  hcl,
   parseCloudFormationYaml,
   policyObject,
   renderTemplate,
@@ -15,7 +16,9 @@ import {
 
 const run = promisify(execFile);
 const memberTemplate = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/member-role.yaml'), 'utf8'));
-const scannerTemplate = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/scanner-role.yaml'), 'utf8'));
+const scannerTemplate = parseCloudFormationYaml(
+  readFileSync(repoPath('deploy/aws/scanner-role.yaml'), 'utf8'),
+);
 const SCANNER_ARN = 'arn:aws:iam::111122223333:role/RootwatchScanner';
 const OIDC = 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 
@@ -54,7 +57,7 @@ Outputs:
 `);
     const problems = validateTemplate(broken).join('\n');
     expect(problems).toContain('Ref to unknown Missing');
-    expect(problems).toContain('${Nope} is not defined');
+    expect(problems).toContain(hcl('{{Nope}} is not defined'));
     expect(problems).toContain('AWS::IAM::Role has no attribute Secret');
     expect(problems).toContain('unknown condition Imaginary');
     expect(problems).toContain('AWS::IAM::Role has no property Colour');
@@ -70,7 +73,12 @@ Outputs:
         Version: '2008-10-17',
         Statement: [
           { Effect: 'allow', Action: 'iam GetAccountSummary', Resource: '*' },
-          { Effect: 'Allow', Action: 'iam:ListRoles', Principal: { AWS: '*' }, Condition: { StringEqual: { a: 'b' } } },
+          {
+            Effect: 'Allow',
+            Action: 'iam:ListRoles',
+            Principal: { AWS: '*' },
+            Condition: { StringEqual: { a: 'b' } },
+          },
         ],
       },
       'identity',
@@ -100,19 +108,29 @@ describe('deploy/aws/member-role.yaml', () => {
   });
 
   it('without an external id, trusts only the scanner principal and has no Condition at all', () => {
-    const audit = role(renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: SCANNER_ARN } }), 'AuditRole');
+    const audit = role(
+      renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: SCANNER_ARN } }),
+      'AuditRole',
+    );
     expect(validatePolicyDocument(audit.AssumeRolePolicyDocument, 'trust')).toEqual([]);
     expect(policyObject(audit.AssumeRolePolicyDocument)).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'TrustRootwatchScanner', Effect: 'Allow', Principal: { AWS: SCANNER_ARN }, Action: 'sts:AssumeRole' },
+        {
+          Sid: 'TrustRootwatchScanner',
+          Effect: 'Allow',
+          Principal: { AWS: SCANNER_ARN },
+          Action: 'sts:AssumeRole',
+        },
       ],
     });
   });
 
   it('with an external id, requires sts:ExternalId to equal it', () => {
     const audit = role(
-      renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: SCANNER_ARN, ExternalId: 'rw-7f3a9c' } }),
+      renderTemplate(memberTemplate, {
+        parameters: { ScannerPrincipalArn: SCANNER_ARN, ExternalId: 'rw-7f3a9c' },
+      }),
       'AuditRole',
     );
     expect(validatePolicyDocument(audit.AssumeRolePolicyDocument, 'trust')).toEqual([]);
@@ -122,7 +140,10 @@ describe('deploy/aws/member-role.yaml', () => {
   });
 
   it('grants only IAM reads, on any resource, in one well-formed inline policy', () => {
-    const audit = role(renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: SCANNER_ARN } }), 'AuditRole');
+    const audit = role(
+      renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: SCANNER_ARN } }),
+      'AuditRole',
+    );
     expect(audit.Policies).toHaveLength(1);
     const document = audit.Policies[0]!.PolicyDocument;
     expect(validatePolicyDocument(document, 'identity')).toEqual([]);
@@ -130,9 +151,13 @@ describe('deploy/aws/member-role.yaml', () => {
   });
 
   it('refuses a scanner principal that is not a role ARN', () => {
-    expect(() => renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: '*' } })).toThrow(/AllowedPattern|match/);
+    expect(() => renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: '*' } })).toThrow(
+      /AllowedPattern|match/,
+    );
     expect(() =>
-      renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: 'arn:aws:iam::111122223333:root' } }),
+      renderTemplate(memberTemplate, {
+        parameters: { ScannerPrincipalArn: 'arn:aws:iam::111122223333:root' },
+      }),
     ).toThrow();
   });
 });
@@ -149,42 +174,47 @@ describe('deploy/aws/scanner-role.yaml', () => {
     expect(validateTemplate(scannerTemplate)).toEqual([]);
   });
 
-  it.each(Object.entries(modes))('with TrustMode %s, renders a well-formed trust policy', (mode, parameters) => {
-    const scanner = role(renderTemplate(scannerTemplate, { parameters }), 'ScannerRole');
-    expect(validatePolicyDocument(scanner.AssumeRolePolicyDocument, 'trust')).toEqual([]);
-    const trust = policyObject(scanner.AssumeRolePolicyDocument) as { Statement: Record<string, unknown>[] };
-    expect(trust.Statement).toHaveLength(1);
-    const statement = trust.Statement[0]!;
-    if (mode === 'eks-irsa') {
-      expect(statement.Principal).toEqual({ Federated: `arn:aws:iam::111122223333:oidc-provider/${OIDC}` });
-      expect(statement.Action).toBe('sts:AssumeRoleWithWebIdentity');
-      expect(statement.Condition).toEqual({
-        StringEquals: {
-          [`${OIDC}:sub`]: 'system:serviceaccount:rootwatch:rootwatch-scanner',
-          [`${OIDC}:aud`]: 'sts.amazonaws.com',
-        },
-      });
-    } else if (mode === 'eks-pod-identity') {
-      expect(statement.Principal).toEqual({ Service: 'pods.eks.amazonaws.com' });
-      expect(statement.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
-      expect(statement.Condition).toEqual({
-        StringEquals: {
-          'aws:RequestTag/eks-cluster-name': 'platform',
-          'aws:RequestTag/kubernetes-namespace': 'rootwatch',
-          'aws:RequestTag/kubernetes-service-account': 'rootwatch-scanner',
-        },
-      });
-    } else if (mode === 'ec2-instance') {
-      expect(statement.Principal).toEqual({ Service: 'ec2.amazonaws.com' });
-      expect(statement.Action).toBe('sts:AssumeRole');
-    } else {
-      expect(statement.Principal).toEqual({ Service: 'ecs-tasks.amazonaws.com' });
-      expect(statement.Condition).toEqual({
-        StringEquals: { 'aws:SourceAccount': '111122223333' },
-        ArnLike: { 'aws:SourceArn': 'arn:aws:ecs:*:111122223333:*' },
-      });
-    }
-  });
+  it.each(Object.entries(modes))(
+    'with TrustMode %s, renders a well-formed trust policy',
+    (mode, parameters) => {
+      const scanner = role(renderTemplate(scannerTemplate, { parameters }), 'ScannerRole');
+      expect(validatePolicyDocument(scanner.AssumeRolePolicyDocument, 'trust')).toEqual([]);
+      const trust = policyObject(scanner.AssumeRolePolicyDocument) as {
+        Statement: Record<string, unknown>[];
+      };
+      expect(trust.Statement).toHaveLength(1);
+      const statement = trust.Statement[0]!;
+      if (mode === 'eks-irsa') {
+        expect(statement.Principal).toEqual({ Federated: `arn:aws:iam::111122223333:oidc-provider/${OIDC}` });
+        expect(statement.Action).toBe('sts:AssumeRoleWithWebIdentity');
+        expect(statement.Condition).toEqual({
+          StringEquals: {
+            [`${OIDC}:sub`]: 'system:serviceaccount:rootwatch:rootwatch-scanner',
+            [`${OIDC}:aud`]: 'sts.amazonaws.com',
+          },
+        });
+      } else if (mode === 'eks-pod-identity') {
+        expect(statement.Principal).toEqual({ Service: 'pods.eks.amazonaws.com' });
+        expect(statement.Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+        expect(statement.Condition).toEqual({
+          StringEquals: {
+            'aws:RequestTag/eks-cluster-name': 'platform',
+            'aws:RequestTag/kubernetes-namespace': 'rootwatch',
+            'aws:RequestTag/kubernetes-service-account': 'rootwatch-scanner',
+          },
+        });
+      } else if (mode === 'ec2-instance') {
+        expect(statement.Principal).toEqual({ Service: 'ec2.amazonaws.com' });
+        expect(statement.Action).toBe('sts:AssumeRole');
+      } else {
+        expect(statement.Principal).toEqual({ Service: 'ecs-tasks.amazonaws.com' });
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'aws:SourceAccount': '111122223333' },
+          ArnLike: { 'aws:SourceArn': 'arn:aws:ecs:*:111122223333:*' },
+        });
+      }
+    },
+  );
 
   it('creates an instance profile for the role only with TrustMode ec2-instance', () => {
     for (const [mode, parameters] of Object.entries(modes)) {
@@ -219,19 +249,24 @@ describe('deploy/aws/scanner-role.yaml', () => {
       'arn:aws:iam::*:role/SecAudit',
     );
     // Only the AssumeRole statement may name sts actions; the read statement is on "*".
-    for (const statement of (policyObject(document) as { Statement: { Action: unknown; Resource: unknown }[] })
-      .Statement) {
+    for (const statement of (
+      policyObject(document) as { Statement: { Action: unknown; Resource: unknown }[] }
+    ).Statement) {
       const actions = ([] as unknown[]).concat(statement.Action);
       if (actions.some((a) => String(a).startsWith('sts:'))) expect(actions).toEqual(['sts:AssumeRole']);
     }
   });
 
   it('refuses IRSA without an OIDC provider and Pod Identity without a cluster name (Rules)', () => {
-    expect(() => renderTemplate(scannerTemplate, { parameters: { TrustMode: 'eks-irsa' } })).toThrow(/OidcProviderHost/);
+    expect(() => renderTemplate(scannerTemplate, { parameters: { TrustMode: 'eks-irsa' } })).toThrow(
+      /OidcProviderHost/,
+    );
     expect(() => renderTemplate(scannerTemplate, { parameters: { TrustMode: 'eks-pod-identity' } })).toThrow(
       /EksClusterName/,
     );
-    expect(() => renderTemplate(scannerTemplate, { parameters: { TrustMode: 'lambda' } })).toThrow(/not allowed/);
+    expect(() => renderTemplate(scannerTemplate, { parameters: { TrustMode: 'lambda' } })).toThrow(
+      /not allowed/,
+    );
   });
 });
 
@@ -248,7 +283,10 @@ const cfnLintPath = await cfnLint();
 
 describe.skipIf(!cfnLintPath)('cfn-lint (when installed)', () => {
   it('finds nothing in either template', async () => {
-    const result = await run(cfnLintPath!, [repoPath('deploy/aws/member-role.yaml'), repoPath('deploy/aws/scanner-role.yaml')]).then(
+    const result = await run(cfnLintPath!, [
+      repoPath('deploy/aws/member-role.yaml'),
+      repoPath('deploy/aws/scanner-role.yaml'),
+    ]).then(
       (r) => ({ code: 0, out: r.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
     );

@@ -9,7 +9,14 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { describe, expect, it } from 'vitest';
-import { type KubeObject, parseManifests, podSpecs, readKustomizeBase, repoPath } from '../src/index';
+import {
+  type KubeContainer,
+  type KubeObject,
+  parseManifests,
+  podSpecs,
+  readKustomizeBase,
+  repoPath,
+} from '../src/index';
 
 const run = promisify(execFile);
 const baseDir = repoPath('deploy/k8s/base');
@@ -47,7 +54,15 @@ function find(kind: string, name: string): KubeObject {
 /** Kubernetes quantity to a number of cores or bytes. */
 function quantity(value: string | number): number {
   const text = String(value);
-  const units: Record<string, number> = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, k: 1e3, M: 1e6, G: 1e9 };
+  const units: Record<string, number> = {
+    m: 1e-3,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+  };
   const match = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|k|M|G)?$/.exec(text);
   if (!match) throw new Error(`bad quantity ${text}`);
   return Number(match[1]) * (match[2] ? units[match[2]]! : 1);
@@ -55,7 +70,7 @@ function quantity(value: string | number): number {
 
 const workloads = podSpecs(objects);
 const containers = workloads.flatMap((w) =>
-  (w.spec.containers as Record<string, any>[]).map((c) => ({ workload: w.name, container: c, pod: w.spec })),
+  (w.spec.containers as KubeContainer[]).map((c) => ({ workload: w.name, container: c, pod: w.spec })),
 );
 
 describe('the schema check', () => {
@@ -66,7 +81,9 @@ describe('the schema check', () => {
     const job = structuredClone(find('Job', 'rootwatch-migrate'));
     delete job.spec.template;
     expect(schemaError(job)).toMatch(/template/);
-    expect(schemaError({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'x' } })).toMatch(/no schema/);
+    expect(schemaError({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'x' } })).toMatch(
+      /no schema/,
+    );
   });
 });
 
@@ -76,12 +93,16 @@ describe('deploy/k8s/base', () => {
     const files = readdirSync(baseDir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
     expect([...(kustomization.resources ?? [])].sort()).toEqual(files.sort());
     expect(objects.length).toBeGreaterThanOrEqual(10);
-    for (const object of objects) expect(schemaError(object), `${object.kind}/${object.metadata.name}`).toBeUndefined();
+    for (const object of objects)
+      expect(schemaError(object), `${object.kind}/${object.metadata.name}`).toBeUndefined();
   });
 
   it('runs each role of the image with the same command and its own argument', () => {
     const roles = Object.fromEntries(
-      containers.map(({ workload, container }) => [workload, { command: container.command, args: container.args }]),
+      containers.map(({ workload, container }) => [
+        workload,
+        { command: container.command, args: container.args },
+      ]),
     );
     expect(roles).toEqual({
       'rootwatch-api': { command: ['node', 'dist/rootwatch.mjs'], args: ['api'] },
@@ -186,7 +207,8 @@ describe('deploy/k8s/base', () => {
       'rootwatch-scheduler': 'rootwatch',
       'rootwatch-migrate': 'rootwatch',
     });
-    for (const name of Object.values(byWorkload)) expect(accounts.map((a) => a.metadata.name)).toContain(name);
+    for (const name of Object.values(byWorkload))
+      expect(accounts.map((a) => a.metadata.name)).toContain(name);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   allowedActions,
   findTerraform,
+  hcl,
   moduleLocals,
   moduleResource,
   parseCloudFormationYaml,
@@ -30,12 +31,12 @@ function variableDefault(module: typeof member, name: string): unknown {
 describe('terraform module member-role', () => {
   it('defines one role and one inline policy, encoded from the policy locals', () => {
     const roleBlock = moduleResource(member, 'aws_iam_role', 'audit');
-    expect(roleBlock.name).toBe('${var.role_name}');
+    expect(roleBlock.name).toBe(hcl('{{var.role_name}}'));
     expect(roleBlock.max_session_duration).toBe(3600);
-    expect(roleBlock.assume_role_policy).toBe('${jsonencode(local.trust_policy)}');
+    expect(roleBlock.assume_role_policy).toBe(hcl('{{jsonencode(local.trust_policy)}}'));
     const policy = moduleResource(member, 'aws_iam_role_policy', 'root_posture_read');
-    expect(policy.role).toBe('${aws_iam_role.audit.id}');
-    expect(policy.policy).toBe('${jsonencode(local.permissions_policy)}');
+    expect(policy.role).toBe(hcl('{{aws_iam_role.audit.id}}'));
+    expect(policy.policy).toBe(hcl('{{jsonencode(local.permissions_policy)}}'));
     expect(Object.keys(member.resource ?? {}).sort()).toEqual(['aws_iam_role', 'aws_iam_role_policy']);
   });
 
@@ -52,7 +53,9 @@ describe('terraform module member-role', () => {
     expect(validatePolicyDocument(document, 'identity')).toEqual([]);
     const template = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/member-role.yaml'), 'utf8'));
     const rendered = renderTemplate(template, { parameters: { ScannerPrincipalArn: SCANNER_ARN } });
-    const cfnPolicy = (rendered.resources.AuditRole!.Properties.Policies as { PolicyDocument: unknown }[])[0]!;
+    const cfnPolicy = (
+      rendered.resources.AuditRole!.Properties.Policies as { PolicyDocument: unknown }[]
+    )[0]!;
     expect(allowedActions(document)).toEqual(allowedActions(cfnPolicy.PolicyDocument));
     expect(document).toEqual(cfnPolicy.PolicyDocument);
   });
@@ -62,9 +65,9 @@ describe('terraform module scanner-role', () => {
   it('defines one role and one inline policy, encoded from the policy locals', () => {
     const roleBlock = moduleResource(scanner, 'aws_iam_role', 'scanner');
     expect(roleBlock.max_session_duration).toBe(3600);
-    expect(roleBlock.assume_role_policy).toBe('${jsonencode(local.trust_policy)}');
+    expect(roleBlock.assume_role_policy).toBe(hcl('{{jsonencode(local.trust_policy)}}'));
     expect(moduleResource(scanner, 'aws_iam_role_policy', 'organization_read').policy).toBe(
-      '${jsonencode(local.permissions_policy)}',
+      hcl('{{jsonencode(local.permissions_policy)}}'),
     );
     expect(variableDefault(scanner, 'audit_role_name')).toBe('RootwatchAudit');
     expect(variableDefault(scanner, 'trust_mode')).toBe('eks-irsa');
@@ -74,24 +77,32 @@ describe('terraform module scanner-role', () => {
 
   it('limits sts:AssumeRole to the audit role name in the current partition', () => {
     const locals = moduleLocals(scanner);
-    expect(locals.audit_role_arn_pattern).toBe('arn:${local.partition}:iam::*:role/${var.audit_role_name}');
-    expect(locals.partition).toBe('${data.aws_partition.current.partition}');
-    const document = resolveLocal(locals, 'permissions_policy') as { Statement: { Action: unknown; Resource: unknown }[] };
-    const assume = document.Statement.filter((s) => ([] as unknown[]).concat(s.Action).includes('sts:AssumeRole'));
+    expect(locals.audit_role_arn_pattern).toBe(
+      hcl('arn:{{local.partition}}:iam::*:role/{{var.audit_role_name}}'),
+    );
+    expect(locals.partition).toBe(hcl('{{data.aws_partition.current.partition}}'));
+    const document = resolveLocal(locals, 'permissions_policy') as {
+      Statement: { Action: unknown; Resource: unknown }[];
+    };
+    const assume = document.Statement.filter((s) =>
+      ([] as unknown[]).concat(s.Action).includes('sts:AssumeRole'),
+    );
     expect(assume).toHaveLength(1);
-    expect(assume[0]!.Resource).toBe('arn:${local.partition}:iam::*:role/${var.audit_role_name}');
+    expect(assume[0]!.Resource).toBe(hcl('arn:{{local.partition}}:iam::*:role/{{var.audit_role_name}}'));
   });
 
   it('creates the instance profile only for trust mode ec2-instance', () => {
     const profile = moduleResource(scanner, 'aws_iam_instance_profile', 'scanner');
-    expect(profile.count).toBe('${var.trust_mode == "ec2-instance" ? 1 : 0}');
-    expect(profile.role).toBe('${aws_iam_role.scanner.name}');
+    expect(profile.count).toBe(hcl('{{var.trust_mode == "ec2-instance" ? 1 : 0}}'));
+    expect(profile.role).toBe(hcl('{{aws_iam_role.scanner.name}}'));
   });
 
   it('offers exactly the trust modes of the template', () => {
     const trust = moduleLocals(scanner).trust_statements as Record<string, unknown>;
     const template = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/scanner-role.yaml'), 'utf8'));
-    expect(Object.keys(trust).sort()).toEqual([...(template.Parameters?.TrustMode?.AllowedValues ?? [])].sort());
+    expect(Object.keys(trust).sort()).toEqual(
+      [...(template.Parameters?.TrustMode?.AllowedValues ?? [])].sort(),
+    );
   });
 });
 
@@ -107,20 +118,25 @@ describe.skipIf(!terraform)('with the terraform binary (when installed)', () => 
   it.each([
     ['', {}],
     ['rw-7f3a9c', { ExternalId: 'rw-7f3a9c' }],
-  ])('member trust policy with external id %j equals the CloudFormation one', async (externalId, parameters) => {
-    const trust = await terraformEvaluate({
-      terraform: terraform!,
-      moduleDir: memberDir,
-      files: ['variables.tf', 'policies.tf'],
-      overrides: {},
-      variables: { scanner_principal_arn: SCANNER_ARN, external_id: externalId },
-      expression: 'local.trust_policy',
-    });
-    const template = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/member-role.yaml'), 'utf8'));
-    const rendered = renderTemplate(template, { parameters: { ScannerPrincipalArn: SCANNER_ARN, ...parameters } });
-    expect(validatePolicyDocument(trust, 'trust')).toEqual([]);
-    expect(trust).toEqual(policyObject(rendered.resources.AuditRole!.Properties.AssumeRolePolicyDocument));
-  });
+  ])(
+    'member trust policy with external id %j equals the CloudFormation one',
+    async (externalId, parameters) => {
+      const trust = await terraformEvaluate({
+        terraform: terraform!,
+        moduleDir: memberDir,
+        files: ['variables.tf', 'policies.tf'],
+        overrides: {},
+        variables: { scanner_principal_arn: SCANNER_ARN, external_id: externalId },
+        expression: 'local.trust_policy',
+      });
+      const template = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/member-role.yaml'), 'utf8'));
+      const rendered = renderTemplate(template, {
+        parameters: { ScannerPrincipalArn: SCANNER_ARN, ...parameters },
+      });
+      expect(validatePolicyDocument(trust, 'trust')).toEqual([]);
+      expect(trust).toEqual(policyObject(rendered.resources.AuditRole!.Properties.AssumeRolePolicyDocument));
+    },
+  );
 
   it('rejects the external ids and principals the template rejects', async () => {
     const evaluate = (variables: Record<string, string>) =>
@@ -146,33 +162,40 @@ describe.skipIf(!terraform)('with the terraform binary (when installed)', () => 
     ['eks-pod-identity', { eks_cluster_name: 'platform' }, { EksClusterName: 'platform' }],
     ['ecs-task', {}, {}],
     ['ec2-instance', {}, {}],
-  ])('scanner policies with trust mode %s equal the CloudFormation ones', async (mode, tfVars, cfnParameters) => {
-    const evaluate = (expression: string) =>
-      terraformEvaluate({
-        terraform: terraform!,
-        moduleDir: scannerDir,
-        files: ['variables.tf', 'policies.tf'],
-        overrides,
-        variables: { trust_mode: mode, ...tfVars },
-        expression,
-      });
-    const template = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/scanner-role.yaml'), 'utf8'));
-    const rendered = renderTemplate(template, { parameters: { TrustMode: mode, ...cfnParameters } });
-    const properties = rendered.resources.ScannerRole!.Properties as {
-      AssumeRolePolicyDocument: unknown;
-      Policies: { PolicyDocument: unknown }[];
-    };
-    const trust = await evaluate('local.trust_policy');
-    expect(validatePolicyDocument(trust, 'trust')).toEqual([]);
-    expect(trust).toEqual(policyObject(properties.AssumeRolePolicyDocument));
-    const permissions = (await evaluate('local.permissions_policy')) as { Statement: { Action: unknown }[] };
-    expect(validatePolicyDocument(permissions, 'identity')).toEqual([]);
-    // Terraform keeps the one-action list as a list; CloudFormation's template writes a scalar.
-    const normalize = (doc: unknown) =>
-      (policyObject(doc) as { Statement: { Action: unknown }[] }).Statement.map((s) => ({
-        ...s,
-        Action: ([] as unknown[]).concat(s.Action),
-      }));
-    expect(normalize(permissions)).toEqual(normalize(properties.Policies[0]!.PolicyDocument));
-  });
+  ])(
+    'scanner policies with trust mode %s equal the CloudFormation ones',
+    async (mode, tfVars, cfnParameters) => {
+      const evaluate = (expression: string) =>
+        terraformEvaluate({
+          terraform: terraform!,
+          moduleDir: scannerDir,
+          files: ['variables.tf', 'policies.tf'],
+          overrides,
+          variables: { trust_mode: mode, ...tfVars },
+          expression,
+        });
+      const template = parseCloudFormationYaml(
+        readFileSync(repoPath('deploy/aws/scanner-role.yaml'), 'utf8'),
+      );
+      const rendered = renderTemplate(template, { parameters: { TrustMode: mode, ...cfnParameters } });
+      const properties = rendered.resources.ScannerRole!.Properties as {
+        AssumeRolePolicyDocument: unknown;
+        Policies: { PolicyDocument: unknown }[];
+      };
+      const trust = await evaluate('local.trust_policy');
+      expect(validatePolicyDocument(trust, 'trust')).toEqual([]);
+      expect(trust).toEqual(policyObject(properties.AssumeRolePolicyDocument));
+      const permissions = (await evaluate('local.permissions_policy')) as {
+        Statement: { Action: unknown }[];
+      };
+      expect(validatePolicyDocument(permissions, 'identity')).toEqual([]);
+      // Terraform keeps the one-action list as a list; CloudFormation's template writes a scalar.
+      const normalize = (doc: unknown) =>
+        (policyObject(doc) as { Statement: { Action: unknown }[] }).Statement.map((s) => ({
+          ...s,
+          Action: ([] as unknown[]).concat(s.Action),
+        }));
+      expect(normalize(permissions)).toEqual(normalize(properties.Policies[0]!.PolicyDocument));
+    },
+  );
 });
