@@ -1,1 +1,50 @@
-export {};
+export { auditRoleArn, partitionOfArn, partitionOfRegion, sanitizeSessionName } from './arn';
+export {
+  type AssumeAuditRoleInput,
+  type AssumeAuditRoleResult,
+  AUDIT_SESSION_SECONDS,
+  assumeAuditRole,
+} from './assume-role';
+export {
+  type AwsCallObserver,
+  type AwsCallOutcome,
+  type AwsClientFactory,
+  type AwsClientOptions,
+  type AwsCredentials,
+  type AwsCredentialsProvider,
+  createAwsClientFactory,
+} from './clients';
+export {
+  ACCOUNT_COMMANDS,
+  MEMBER_COMMANDS,
+  ORG_COMMANDS,
+  ORG_IAM_COMMANDS,
+  operationName,
+  requiredPermissions,
+  STS_COMMANDS,
+} from './commands';
+export { parseCredentialReport } from './credential-report';
+export {
+  AwsAccessError,
+  type AwsErrorContext,
+  awsErrorCode,
+  type ClassifiedAwsError,
+  classifyAwsError,
+  redactSecrets,
+} from './errors';
+export {
+  DEFAULT_DISCOVERY_CONCURRENCY,
+  type DiscoveredOrganization,
+  type DiscoveredOu,
+  type DiscoverOrganizationInput,
+  discoverOrganization,
+} from './organization.discovery';
+export { collectPages, mapWithConcurrency } from './pagination';
+export {
+  type AssessMemberAccountInput,
+  assessMemberAccount,
+  type CollectRootPostureInput,
+  type CredentialReportPolling,
+  collectRootPosture,
+  DEFAULT_REPORT_POLLING,
+} from './posture.collector';

@@ -91,4 +91,5 @@ export {
   sourceFailed,
   sourceOk,
   unreachablePosture,
+  type VirtualMfaDevice,
 } from './posture';

@@ -1,0 +1,68 @@
+import { auditRoleArn, sanitizeSessionName } from './arn';
+import type { AwsClientFactory, AwsCredentials } from './clients';
+import { AssumeRoleCommand } from './commands';
+import { type ClassifiedAwsError, classifyAwsError } from './errors';
+
+// The shortest session STS allows: one account's reads take seconds, and less exposure if leaked.
+export const AUDIT_SESSION_SECONDS = 900;
+
+export interface AssumeAuditRoleInput {
+  clients: Pick<AwsClientFactory, 'sts' | 'region'>;
+  accountId: string;
+  partition: string;
+  roleName: string;
+  externalId?: string | null;
+  /** Identifies the scan in CloudTrail (e.g. `rootwatch-<scanRunId>`); sanitized to STS's charset. */
+  sessionName: string;
+  /** STS region; defaults to the factory's. A regional endpoint is always used. */
+  region?: string;
+  durationSeconds?: number;
+}
+
+export type AssumeAuditRoleResult =
+  | { ok: true; roleArn: string; credentials: AwsCredentials }
+  | { ok: false; roleArn: string; error: ClassifiedAwsError };
+
+/** Assumes the audit role in a member account. Credentials stay in memory, in the returned object only. */
+export async function assumeAuditRole(input: AssumeAuditRoleInput): Promise<AssumeAuditRoleResult> {
+  const roleArn = auditRoleArn(input.partition, input.accountId, input.roleName);
+  const context = {
+    operation: 'sts:AssumeRole',
+    accountId: input.accountId,
+    roleName: input.roleName,
+    region: input.region ?? input.clients.region,
+  };
+  try {
+    const out = await input.clients.sts(input.region).send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: sanitizeSessionName(input.sessionName),
+        DurationSeconds: input.durationSeconds ?? AUDIT_SESSION_SECONDS,
+        ...(input.externalId ? { ExternalId: input.externalId } : {}),
+      }),
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+      return {
+        ok: false,
+        roleArn,
+        error: classifyAwsError(
+          { name: 'MalformedAssumeRoleResponse', message: 'AssumeRole returned no credentials' },
+          context,
+        ),
+      };
+    }
+    return {
+      ok: true,
+      roleArn,
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      },
+    };
+  } catch (err) {
+    return { ok: false, roleArn, error: classifyAwsError(err, context) };
+  }
+}

@@ -1,0 +1,162 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { AccountClient } from '@aws-sdk/client-account';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
+import { classifyAwsError } from './errors';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
+
+export type AwsCallOutcome = 'ok' | 'throttled' | 'error';
+
+/** Sees every AWS call (after SDK retries) — for metrics and tests. */
+export interface AwsCallObserver {
+  /** `operation` is the IAM action name, e.g. `iam:GetAccountSummary`. */
+  onCall(operation: string, outcome: AwsCallOutcome, ms: number): void;
+  /** Each throttled attempt, including those the SDK retried successfully. */
+  onThrottledAttempt?(operation: string): void;
+}
+
+export interface AwsClientOptions {
+  region: string;
+  /** Endpoint override for every service (config reads AWS_ENDPOINT_URL); none = real AWS. */
+  endpoint?: string;
+  /** The scanner's own identity; none = the SDK default credential chain. */
+  credentials?: AwsCredentials | AwsCredentialsProvider;
+  maxAttempts?: number;
+  observer?: AwsCallObserver;
+  /** Sockets per host shared by all clients; bounds the parallel requests per endpoint. */
+  maxSockets?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface AwsClientFactory {
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly maxAttempts: number;
+  organizations(): OrganizationsClient;
+  /** The scanner's IAM client, or one for a member account when given its session credentials. */
+  iam(credentials?: AwsCredentials): IAMClient;
+  /** STS on its regional endpoint (the factory's region unless given), or the endpoint override. */
+  sts(region?: string): STSClient;
+  account(): AccountClient;
+  /** Closes the shared sockets. */
+  destroy(): void;
+}
+
+// Standard mode with 3 attempts is the SDK default; throttling then backs off 500 ms × 2^n.
+const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_MAX_SOCKETS = 64;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+interface StackOwner {
+  middlewareStack: {
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware types differ per client.
+    add(middleware: any, options: any): void;
+  };
+}
+
+function observe(client: StackOwner, service: string, observer: AwsCallObserver | undefined): void {
+  if (!observer) return;
+  const opOf = (context: { commandName?: string }) =>
+    `${service}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        const started = performance.now();
+        try {
+          const output = await next(args);
+          observer.onCall(opOf(context), 'ok', performance.now() - started);
+          return output;
+        } catch (err) {
+          const throttled = classifyAwsError(err).kind === 'throttled';
+          observer.onCall(opOf(context), throttled ? 'throttled' : 'error', performance.now() - started);
+          throw err;
+        }
+      },
+    { step: 'initialize', name: 'rootwatchCallObserver', override: true },
+  );
+  if (observer.onThrottledAttempt) {
+    const onAttempt = observer.onThrottledAttempt.bind(observer);
+    // Low priority in finalizeRequest runs inside the retry middleware: once per attempt.
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          try {
+            return await next(args);
+          } catch (err) {
+            if (classifyAwsError(err).kind === 'throttled') onAttempt(opOf(context));
+            throw err;
+          }
+        },
+      { step: 'finalizeRequest', priority: 'low', name: 'rootwatchAttemptObserver', override: true },
+    );
+  }
+}
+
+export function createAwsClientFactory(options: AwsClientOptions): AwsClientFactory {
+  const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets });
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const base = (credentials: AwsClientOptions['credentials'], region = options.region) => ({
+    region,
+    maxAttempts,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    requestHandler: {
+      httpAgent,
+      httpsAgent,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    },
+  });
+
+  let organizations: OrganizationsClient | undefined;
+  let scannerIam: IAMClient | undefined;
+  const sts = new Map<string, STSClient>();
+  let account: AccountClient | undefined;
+  const make = <C extends StackOwner>(client: C, service: string): C => {
+    observe(client, service, options.observer);
+    return client;
+  };
+
+  return {
+    region: options.region,
+    endpoint: options.endpoint,
+    maxAttempts,
+    organizations: () => {
+      organizations ??= make(new OrganizationsClient(base(options.credentials)), 'organizations');
+      return organizations;
+    },
+    iam: (credentials) => {
+      if (credentials) return make(new IAMClient(base(credentials)), 'iam');
+      scannerIam ??= make(new IAMClient(base(options.credentials)), 'iam');
+      return scannerIam;
+    },
+    sts: (region = options.region) => {
+      let client = sts.get(region);
+      if (!client) {
+        client = make(new STSClient(base(options.credentials, region)), 'sts');
+        sts.set(region, client);
+      }
+      return client;
+    },
+    account: () => {
+      account ??= make(new AccountClient(base(options.credentials)), 'account');
+      return account;
+    },
+    // Clients share the agents, so only the factory closes them (client.destroy() would close them for all).
+    destroy: () => {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { GetAlternateContactCommand } from '@aws-sdk/client-account';
+import {
+  GenerateCredentialReportCommand,
+  GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
+  GetCredentialReportCommand,
+  ListOrganizationsFeaturesCommand,
+  ListVirtualMFADevicesCommand,
+} from '@aws-sdk/client-iam';
+import {
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+
+/**
+ * The single list of AWS operations Rootwatch calls. Collectors import the commands
+ * from here and deploy templates are checked against requiredPermissions(), so a new
+ * call cannot be added without its permission showing up.
+ */
+export {
+  AssumeRoleCommand,
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  GenerateCredentialReportCommand,
+  GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
+  GetAlternateContactCommand,
+  GetCredentialReportCommand,
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListOrganizationsFeaturesCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  ListVirtualMFADevicesCommand,
+};
+
+/** Read through the audit role in each member account. */
+export const MEMBER_COMMANDS = [
+  GetAccountSummaryCommand,
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
+  ListVirtualMFADevicesCommand,
+  GetAccountPasswordPolicyCommand,
+] as const;
+
+/** Organizations reads from the management (or delegated-admin) account. */
+export const ORG_COMMANDS = [
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+  ListRootsCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListAccountsForParentCommand,
+  ListTagsForResourceCommand,
+  ListPoliciesForTargetCommand,
+  DescribePolicyCommand,
+] as const;
+
+/** IAM reads the scanner makes in the management (or delegated-admin) account. */
+export const ORG_IAM_COMMANDS = [ListOrganizationsFeaturesCommand] as const;
+
+/** Account Management reads (member security contacts) from the management account. */
+export const ACCOUNT_COMMANDS = [GetAlternateContactCommand] as const;
+
+export const STS_COMMANDS = [AssumeRoleCommand] as const;
+
+type CommandClass = { readonly name: string };
+
+/** `GetAccountSummaryCommand` → `GetAccountSummary` (the class name is the operation name + "Command"). */
+export function operationName(command: CommandClass): string {
+  return command.name.replace(/Command$/, '');
+}
+
+function actions(prefix: string, commands: readonly CommandClass[]): string[] {
+  return commands.map((c) => `${prefix}:${operationName(c)}`);
+}
+
+/** IAM actions derived from the command lists: `scanner` = the identity Rootwatch runs as, `member` = the audit role. */
+export function requiredPermissions(): { scanner: string[]; member: string[] } {
+  const scanner = [
+    ...actions('organizations', ORG_COMMANDS),
+    ...actions('iam', ORG_IAM_COMMANDS),
+    ...actions('account', ACCOUNT_COMMANDS),
+    ...actions('sts', STS_COMMANDS),
+  ];
+  return {
+    scanner: [...new Set(scanner)].sort(),
+    member: [...new Set(actions('iam', MEMBER_COMMANDS))].sort(),
+  };
+}
