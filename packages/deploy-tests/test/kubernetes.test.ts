@@ -241,4 +241,28 @@ describe.skipIf(!kubectlPath)('kubectl kustomize (when installed)', () => {
       expect(object.spec.template.metadata.labels).toMatchObject(object.spec.selector.matchLabels);
     }
   });
+
+  it('builds the example overlay: image, scanner role, ConfigMap and worker count replaced, still valid', async () => {
+    const { stdout } = await run(kubectlPath!, ['kustomize', repoPath('deploy/k8s/overlays/example')]);
+    const built = parseManifests(stdout);
+    for (const object of built)
+      expect(schemaError(object), `${object.kind}/${object.metadata.name}`).toBeUndefined();
+    const images = new Set(
+      podSpecs(built).flatMap((w) => (w.spec.containers as { image: string }[]).map((c) => c.image)),
+    );
+    expect([...images]).toEqual(['111122223333.dkr.ecr.eu-west-1.amazonaws.com/rootwatch:0.1.0']);
+    const scanner = built.find(
+      (o) => o.kind === 'ServiceAccount' && o.metadata.name === 'rootwatch-scanner',
+    )!;
+    expect(scanner.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBe(
+      'arn:aws:iam::111122223333:role/RootwatchScanner',
+    );
+    const config = built.find((o) => o.kind === 'ConfigMap')!.data;
+    expect(config).toMatchObject({
+      AWS_REGION: 'eu-west-1',
+      ROOTWATCH_ORG_ID: 'prod',
+      ROOTWATCH_API_PORT: '3000',
+    });
+    expect(built.find((o) => o.metadata.name === 'rootwatch-worker')!.spec.replicas).toBe(4);
+  });
 });
