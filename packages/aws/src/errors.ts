@@ -100,7 +100,7 @@ export function awsErrorCode(err: unknown): string {
 }
 
 // Long base64 runs (secret keys, session tokens, signatures) never belong in a message.
-const SECRET_LIKE = /[A-Za-z0-9/+=]{40,}/g;
+const SECRET_LIKE = /[A-Za-z0-9/+]{40,}={0,2}/g;
 
 export function redactSecrets(text: string): string {
   return text.replace(SECRET_LIKE, '[redacted]');
