@@ -1,1 +1,25 @@
-export {};
+export {
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  generateApiKey,
+  hashApiKey,
+  parseApiKey,
+} from './api-keys/api-keys';
+export {
+  type ApiKeyInfo,
+  ApiKeyInputError,
+  type ApiKeysUsecases,
+  createApiKeysUsecases,
+} from './api-keys/api-keys.usecases';
+export {
+  type AppDeps,
+  type AuthDecision,
+  type BuildAppOptions,
+  buildApp,
+  type RootwatchApp,
+  type ScanStarter,
+} from './app';
+export { type CursorCodec, createCursorCodec } from './cursor-codec';
+export { ApiError } from './errors';
+export { type CreateLoggerOptions, createLogger, type Logger, scrubText, scrubValue } from './logger';
+export { type RunningApi, type StartApiOptions, startApi } from './start-api';

@@ -1,0 +1,323 @@
+import { createHash } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  registerAjvFormats,
+  type TypeBoxTypeProvider,
+  TypeBoxValidatorCompiler,
+} from '@fastify/type-provider-typebox';
+import type { RootwatchConfig } from '@rootwatch/config';
+import type { ScanTrigger } from '@rootwatch/db';
+import { createApiQueriesRepository, createRepositories, type Database } from '@rootwatch/db';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { type ApiKeyScope, hasScope } from './api-keys/api-keys';
+import { type Authenticator, createAuthenticator, type Principal } from './authenticator';
+import { type CursorCodec, createCursorCodec, ephemeralCursorSecret } from './cursor-codec';
+import { ApiError, forbidden, rateLimited } from './errors';
+import type { Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit';
+import { accountRoutes } from './routes/accounts';
+import { controlRoutes } from './routes/controls';
+import { driftEventRoutes } from './routes/drift-events';
+import { exportRoutes } from './routes/export';
+import { findingRoutes } from './routes/findings';
+import { healthRoutes } from './routes/health';
+import { scanRoutes } from './routes/scans';
+import { summaryRoutes } from './routes/summary';
+import { trendRoutes } from './routes/trend';
+
+/** Who may call a route: `public`, or an API key holding the scope (`admin` implies every scope). */
+export type AuthDecision = 'public' | ApiKeyScope;
+
+/** What POST /v1/scans needs from the queue package's producer. */
+export type ScanStarter = {
+  startScan(input: { orgId: string; trigger: ScanTrigger }): Promise<{ id: string }>;
+};
+
+export type BuildAppOptions = {
+  database: Database;
+  config: RootwatchConfig;
+  logger: Logger;
+  /** The scan producer; without it POST /v1/scans answers 503. */
+  queue?: ScanStarter;
+  /** When set: rate limits shared across replicas, and /ready checks it. */
+  redis?: Redis;
+  /**
+   * Key of the cursor HMAC, the same on every replica and across restarts so stored feed cursors stay valid.
+   * Absent: a random per-process key (cursors die with the process) and a warning.
+   */
+  cursorSecret?: string | Buffer;
+  /** Per API key; `false` disables limiting. Default 1,200 requests a minute. */
+  rateLimit?: { max: number; windowMs: number } | false;
+  authCacheTtlMs?: number;
+  queueDepth?: () => Promise<Record<string, number>>;
+  metricsRegistries?: Registry[];
+  collectDefaultMetrics?: boolean;
+};
+
+export type AppDeps = {
+  database: Database;
+  config: RootwatchConfig;
+  repos: ReturnType<typeof createRepositories>;
+  queries: ReturnType<typeof createApiQueriesRepository>;
+  queue?: ScanStarter;
+  redis?: Redis;
+  cursors: CursorCodec;
+  metrics: Metrics;
+  authenticator: Authenticator;
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+  interface FastifyContextConfig {
+    auth?: AuthDecision;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+let formatsRegistered = false;
+
+// Swagger UI serves its own static routes; they expose nothing the public /openapi.json does not.
+const UNAUTHENTICATED_PLUGIN_PREFIX = '/docs';
+
+export async function buildApp(options: BuildAppOptions) {
+  if (!formatsRegistered) {
+    registerAjvFormats();
+    formatsRegistered = true;
+  }
+  const { database, config, logger } = options;
+  const app = Fastify({
+    loggerInstance: logger,
+    // Proxies and load balancers in front of the API set X-Forwarded-*; the request log uses them.
+    trustProxy: true,
+    disableRequestLogging: false,
+    bodyLimit: 64 * 1024,
+    maxParamLength: 200,
+    frameworkErrors(_error, _request, reply) {
+      void (reply as FastifyReply)
+        .code(400)
+        .send({ error: { code: 'bad_request', message: 'the request URL is malformed' } });
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  const queries = createApiQueriesRepository({ db: database.db });
+  let cursorSecret = options.cursorSecret;
+  if (cursorSecret === undefined) {
+    logger.warn('no cursor secret configured: cursors issued by this process stop working when it restarts');
+    cursorSecret = ephemeralCursorSecret();
+  }
+  const metrics = createMetrics({
+    queries,
+    queueDepth: options.queueDepth,
+    registries: options.metricsRegistries,
+    collectDefaults: options.collectDefaultMetrics ?? true,
+  });
+  const authenticator = createAuthenticator({ db: database.db, cacheTtlMs: options.authCacheTtlMs });
+  const limiterOptions =
+    options.rateLimit === undefined ? { max: 1200, windowMs: 60_000 } : options.rateLimit;
+  const limiter: RateLimiter | undefined =
+    limiterOptions === false
+      ? undefined
+      : options.redis
+        ? createRedisRateLimiter({ redis: options.redis, ...limiterOptions })
+        : createMemoryRateLimiter(limiterOptions);
+
+  app.decorate('deps', {
+    database,
+    config,
+    repos: createRepositories({ db: database.db }),
+    queries,
+    queue: options.queue,
+    redis: options.redis,
+    cursors: createCursorCodec({ secret: cursorSecret }),
+    metrics,
+    authenticator,
+  } satisfies AppDeps);
+  app.decorateRequest('principal', undefined);
+
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(UNAUTHENTICATED_PLUGIN_PREFIX)) {
+      route.schema = { ...route.schema, hide: true };
+      return;
+    }
+    const auth = route.config?.auth;
+    if (auth === undefined) {
+      throw new Error(`route ${route.method} ${route.url} has no auth decision (config.auth)`);
+    }
+    if (auth !== 'public') {
+      route.schema = {
+        ...route.schema,
+        security: [{ apiKey: [] }],
+        description:
+          `${route.schema?.description ?? ''}\n\nRequires scope \`${auth}\` (or \`admin\`).`.trim(),
+      };
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const auth = request.routeOptions.config.auth;
+    if (auth === undefined || auth === 'public') return;
+    const principal = await authenticator.authenticate(request.headers.authorization);
+    request.principal = principal;
+    if (!hasScope(principal.scopes, auth)) throw forbidden(auth);
+    if (limiter) {
+      const result = await limiter.hit(principal.keyId);
+      void reply.header('RateLimit-Limit', result.limit);
+      void reply.header('RateLimit-Remaining', result.remaining);
+      void reply.header('RateLimit-Reset', Math.ceil(result.resetMs / 1000));
+      if (!result.allowed) {
+        const retryAfter = Math.max(1, Math.ceil(result.resetMs / 1000));
+        void reply.header('Retry-After', retryAfter);
+        throw rateLimited(retryAfter);
+      }
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: reply.statusCode,
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => etag(request, reply, payload));
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const { status, body } = errorBody(error);
+    if (status >= 500) {
+      request.log.error({ err: error, route: request.routeOptions.url }, 'request failed');
+    }
+    return reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: 'no such route' } }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rootwatch API',
+        version: '1.0.0',
+        description:
+          'Root-user posture of every account of your AWS Organizations: summary, accounts, history, drift feed, findings, trend and scans.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key (rw_…) created with `rootwatch api-keys create`.',
+          },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (v1) => {
+      await v1.register(summaryRoutes);
+      await v1.register(controlRoutes);
+      await v1.register(accountRoutes);
+      await v1.register(driftEventRoutes);
+      await v1.register(findingRoutes);
+      await v1.register(trendRoutes);
+      await v1.register(scanRoutes);
+      await v1.register(exportRoutes);
+    },
+    { prefix: '/v1' },
+  );
+
+  app.addHook('onClose', async () => {
+    await limiter?.close();
+  });
+  return app;
+}
+
+export type RootwatchApp = Awaited<ReturnType<typeof buildApp>>;
+
+function errorBody(error: FastifyError | ApiError): {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown } };
+} {
+  if (error instanceof ApiError) {
+    return {
+      status: error.statusCode,
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        },
+      },
+    };
+  }
+  const fastifyError = error as FastifyError & { validation?: { instancePath?: string; message?: string }[] };
+  if (fastifyError.validation) {
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: 'invalid_request',
+          message: `invalid ${fastifyError.validationContext ?? 'request'}`,
+          details: fastifyError.validation.slice(0, 10).map((issue) => ({
+            path: `${fastifyError.validationContext ?? ''}${issue.instancePath ?? ''}`,
+            message: issue.message ?? 'invalid',
+          })),
+        },
+      },
+    };
+  }
+  const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500;
+  const code = typeof fastifyError.code === 'string' ? fastifyError.code : undefined;
+  // Errors of our packages carry a stable lower-case code and a message written for clients.
+  if (code && /^[a-z][a-z0-9_.]*$/.test(code) && (status < 500 || status === 503)) {
+    return { status, body: { error: { code, message: fastifyError.message } } };
+  }
+  if (status >= 400 && status < 500) {
+    return { status, body: { error: { code: 'bad_request', message: fastifyError.message } } };
+  }
+  return { status: 500, body: { error: { code: 'internal_error', message: 'internal error' } } };
+}
+
+function etag(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+  const tag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+  void reply.header('ETag', tag);
+  if (!reply.hasHeader('Cache-Control')) void reply.header('Cache-Control', 'private, no-cache');
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (typeof ifNoneMatch === 'string' && matchesEtag(ifNoneMatch, tag)) {
+    void reply.code(304);
+    reply.removeHeader('Content-Length');
+    return '';
+  }
+  return payload;
+}
+
+function matchesEtag(header: string, tag: string): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === tag);
+}
+
+export type { ApiError };

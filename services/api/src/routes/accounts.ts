@@ -1,0 +1,193 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ControlState, ControlStatus } from '@rootwatch/db';
+import { Type } from 'typebox';
+import { notFound } from '../errors';
+import { innerCursor, setNextLink } from '../pagination';
+import {
+  AccountId,
+  ControlIdParam,
+  ControlStatusValue,
+  Cursor,
+  ErrorResponse,
+  errorResponses,
+  Limit,
+  ListOf,
+  OrgId,
+  Timestamp,
+} from '../schemas/common';
+import {
+  AccountDetailSchema,
+  AccountSummarySchema,
+  PostureVersionSchema,
+  toAccountDetail,
+  toAccountSummary,
+  toPostureVersion,
+} from '../schemas/resources';
+
+const AccountParams = Type.Object({ accountId: AccountId });
+
+export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { repos, cursors } = app.deps;
+
+  const requireAccount = async (accountId: string) => {
+    const account = await repos.accounts.get({ id: accountId });
+    if (!account) throw notFound('account');
+    return account;
+  };
+
+  app.get(
+    '/accounts',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Current posture per account',
+        querystring: Type.Object(
+          {
+            org: Type.Optional(OrgId),
+            ou: Type.Optional(
+              Type.String({
+                pattern: '^(/([a-z0-9-]{1,68}/)*([a-z0-9-]{1,68})?|ou-[a-z0-9-]{1,64}|r-[a-z0-9]{1,32})$',
+                maxLength: 2048,
+                description:
+                  'An OU path prefix (/r-ab12/ou-ab12-1/) or an OU id anywhere in the path (ou-ab12-1)',
+              }),
+            ),
+            tag: Type.Optional(
+              Type.String({
+                pattern: '^[^:]{1,128}:.{0,256}$',
+                description: 'key:value (value may contain ":")',
+              }),
+            ),
+            control: Type.Optional(ControlIdParam),
+            status: Type.Optional(ControlStatusValue),
+            failing: Type.Optional(Type.Boolean()),
+            q: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 256, description: 'name, id or email contains' }),
+            ),
+            sort: Type.Optional(Type.Enum(['id', 'name'])),
+            include_removed: Type.Optional(Type.Boolean()),
+            limit: Type.Optional(Limit),
+            cursor: Type.Optional(Cursor),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(AccountSummarySchema), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      const sort = query.sort ?? 'id';
+      const list = `accounts:${sort}`;
+      const separator = query.tag?.indexOf(':') ?? -1;
+      const page = await repos.accounts.list({
+        orgId: query.org,
+        ou: query.ou,
+        tag: query.tag
+          ? { key: query.tag.slice(0, separator), value: query.tag.slice(separator + 1) }
+          : undefined,
+        controlId: query.control,
+        status: query.status as ControlStatus | undefined,
+        failing: query.failing,
+        q: query.q,
+        sort,
+        includeRemoved: query.include_removed,
+        limit: query.limit ?? 100,
+        cursor: innerCursor(cursors, list, query.cursor),
+      });
+      const states = await repos.controlStates.listForAccounts({ accountIds: page.items.map((a) => a.id) });
+      const byAccount = new Map<string, ControlState[]>();
+      for (const state of states)
+        byAccount.set(state.accountId, [...(byAccount.get(state.accountId) ?? []), state]);
+      const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
+      setNextLink(request, reply, 'cursor', next);
+      return {
+        items: page.items.map((account) => toAccountSummary(account, byAccount.get(account.id) ?? [])),
+        next_cursor: next,
+      };
+    },
+  );
+
+  app.get(
+    '/accounts/:accountId',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Account metadata, current control results with evidence, open findings',
+        params: AccountParams,
+        response: { 200: AccountDetailSchema, 404: ErrorResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const account = await requireAccount(request.params.accountId);
+      const [states, open] = await Promise.all([
+        repos.controlStates.listForAccount({ accountId: account.id }),
+        repos.findings.listOpenForAccount({ accountId: account.id }),
+      ]);
+      return toAccountDetail(account, states, open);
+    },
+  );
+
+  app.get(
+    '/accounts/:accountId/history',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Posture versions over time, each with its results and observation window',
+        params: AccountParams,
+        querystring: Type.Object(
+          {
+            from: Type.Optional(Timestamp),
+            to: Type.Optional(Timestamp),
+            limit: Type.Optional(Limit),
+            cursor: Type.Optional(Cursor),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(PostureVersionSchema), 404: ErrorResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const account = await requireAccount(request.params.accountId);
+      const list = `history:${account.id}`;
+      const { from, to, limit, cursor } = request.query;
+      const page = await repos.posture.history({
+        accountId: account.id,
+        from: from === undefined ? undefined : new Date(from),
+        to: to === undefined ? undefined : new Date(to),
+        limit: limit ?? 100,
+        cursor: innerCursor(cursors, list, cursor),
+      });
+      const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
+      setNextLink(request, reply, 'cursor', next);
+      return { items: page.items.map(toPostureVersion), next_cursor: next };
+    },
+  );
+
+  app.get(
+    '/accounts/:accountId/posture',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['accounts'],
+        summary: 'The posture as it was at time T',
+        params: AccountParams,
+        querystring: Type.Object({ at: Timestamp }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ account_id: AccountId, at: Timestamp, version: PostureVersionSchema }),
+          404: ErrorResponse,
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const account = await requireAccount(request.params.accountId);
+      const at = new Date(request.query.at);
+      const version = await repos.posture.at({ accountId: account.id, at });
+      if (!version) throw notFound(`a posture of account ${account.id} at ${at.toISOString()}`);
+      return { account_id: account.id, at: at.toISOString(), version: toPostureVersion(version) };
+    },
+  );
+};

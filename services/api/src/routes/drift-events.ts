@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type DriftKind, driftKinds, type Severity } from '@rootwatch/db';
+import { Type } from 'typebox';
+import { badRequest } from '../errors';
+import { innerCursor, setNextLink } from '../pagination';
+import {
+  AccountId,
+  ControlIdParam,
+  Cursor,
+  errorResponses,
+  FeedOf,
+  Limit,
+  OrgId,
+  SeverityValue,
+  Timestamp,
+} from '../schemas/common';
+import { DriftEventSchema, toDriftEvent } from '../schemas/resources';
+
+const LIST = 'drift-events';
+
+export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { repos, cursors } = app.deps;
+
+  app.get(
+    '/drift-events',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['drift'],
+        summary: 'The drift feed, oldest first; store next_cursor and pass it as `after` to resume',
+        querystring: Type.Object(
+          {
+            after: Type.Optional(Cursor),
+            cursor: Type.Optional(Cursor),
+            since: Type.Optional(Timestamp),
+            until: Type.Optional(Timestamp),
+            org: Type.Optional(OrgId),
+            account: Type.Optional(AccountId),
+            control: Type.Optional(ControlIdParam),
+            kind: Type.Optional(Type.Enum(driftKinds)),
+            severity: Type.Optional(SeverityValue),
+            limit: Type.Optional(Limit),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: FeedOf(DriftEventSchema), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      if (q.after !== undefined && q.cursor !== undefined && q.after !== q.cursor) {
+        throw badRequest('invalid_request', 'pass either after or cursor, not both');
+      }
+      const page = await repos.driftEvents.feed({
+        after: innerCursor(cursors, LIST, q.after ?? q.cursor),
+        limit: q.limit ?? 100,
+        since: q.since === undefined ? undefined : new Date(q.since),
+        until: q.until === undefined ? undefined : new Date(q.until),
+        orgId: q.org,
+        accountId: q.account,
+        controlId: q.control,
+        kind: q.kind as DriftKind | undefined,
+        severity: q.severity as Severity | undefined,
+      });
+      const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
+      if (page.hasMore) setNextLink(request, reply, 'after', next);
+      return { items: page.items.map(toDriftEvent), next_cursor: next, has_more: page.hasMore };
+    },
+  );
+};

@@ -1,0 +1,72 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CONTROL_IDS } from '@rootwatch/core';
+import { Type } from 'typebox';
+import type { AppDeps } from '../app';
+import { csvRow } from '../csv';
+import { OrgId } from '../schemas/common';
+
+// Accounts per query: bounds memory to one page whatever the organization's size.
+const PAGE_SIZE = 1000;
+
+const COLUMNS = [
+  'account_id',
+  'name',
+  'email',
+  'org_id',
+  'state',
+  'ou_path',
+  'last_assessed_at',
+  'last_outcome',
+  ...CONTROL_IDS,
+];
+
+async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGenerator<string> {
+  yield csvRow(COLUMNS);
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repos.accounts.list({ orgId, sort: 'id', limit: PAGE_SIZE, cursor });
+    const states = await deps.repos.controlStates.listForAccounts({
+      accountIds: page.items.map((a) => a.id),
+    });
+    const status = new Map(states.map((s) => [`${s.accountId}/${s.controlId}`, s.status]));
+    let chunk = '';
+    for (const account of page.items) {
+      chunk += csvRow([
+        account.id,
+        account.name,
+        account.email,
+        account.orgId,
+        account.state,
+        account.ouPath.map((entry) => entry.name).join('/'),
+        account.lastAssessedAt?.toISOString() ?? '',
+        account.lastOutcome ?? '',
+        ...CONTROL_IDS.map((controlId) => status.get(`${account.id}/${controlId}`) ?? ''),
+      ]);
+    }
+    yield chunk;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}
+
+export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/export/accounts.csv',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['export'],
+        summary: 'Current posture as CSV: one row per account, one column per control (streamed)',
+        querystring: Type.Object({ org: Type.Optional(OrgId) }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const stream = Readable.from(accountRows(app.deps, request.query.org));
+      stream.on('error', (error) => request.log.error({ err: error }, 'CSV export failed mid-stream'));
+      return reply
+        .header('Content-Type', 'text/csv; charset=utf-8')
+        .header('Content-Disposition', 'attachment; filename="rootwatch-accounts.csv"')
+        .send(stream);
+    },
+  );
+};

@@ -1,0 +1,81 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FindingStatus, Severity } from '@rootwatch/db';
+import { Type } from 'typebox';
+import { badRequest, notFound } from '../errors';
+import { innerCursor, setNextLink } from '../pagination';
+import {
+  AccountId,
+  ControlIdParam,
+  Cursor,
+  ErrorResponse,
+  errorResponses,
+  FeedOf,
+  Limit,
+  SeverityValue,
+} from '../schemas/common';
+import { FindingSchema, toFinding } from '../schemas/resources';
+
+const LIST = 'findings';
+
+export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { repos, cursors } = app.deps;
+
+  app.get(
+    '/findings',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['findings'],
+        summary: 'Findings in change order; pollers store next_cursor and pass it as `updated_after`',
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.Enum(['open', 'resolved'])),
+            severity: Type.Optional(SeverityValue),
+            control: Type.Optional(ControlIdParam),
+            account: Type.Optional(AccountId),
+            updated_after: Type.Optional(Cursor),
+            cursor: Type.Optional(Cursor),
+            limit: Type.Optional(Limit),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: FeedOf(FindingSchema), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      if (q.updated_after !== undefined && q.cursor !== undefined && q.updated_after !== q.cursor) {
+        throw badRequest('invalid_request', 'pass either updated_after or cursor, not both');
+      }
+      const page = await repos.findings.feed({
+        after: innerCursor(cursors, LIST, q.updated_after ?? q.cursor),
+        limit: q.limit ?? 100,
+        status: q.status as FindingStatus | undefined,
+        severity: q.severity as Severity | undefined,
+        controlId: q.control,
+        accountId: q.account,
+      });
+      const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
+      if (page.hasMore) setNextLink(request, reply, 'updated_after', next);
+      return { items: page.items.map(toFinding), next_cursor: next, has_more: page.hasMore };
+    },
+  );
+
+  app.get(
+    '/findings/:id',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['findings'],
+        summary: 'One finding',
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
+        response: { 200: FindingSchema, 404: ErrorResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const finding = await repos.findings.get({ id: request.params.id });
+      if (!finding) throw notFound('finding');
+      return toFinding(finding);
+    },
+  );
+};

@@ -1,0 +1,138 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CONTROL_CATALOG } from '@rootwatch/core';
+import { Type } from 'typebox';
+import { addStatus, compliancePct, emptyCounts, type StatusCounts } from '../compliance';
+import { errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
+import { ScanRunSchema, toScanRun } from '../schemas/resources';
+
+const Counts = {
+  pass: Type.Integer(),
+  fail: Type.Integer(),
+  unknown: Type.Integer(),
+  not_applicable: Type.Integer(),
+};
+
+const OrgSummary = Type.Object({
+  org_id: Type.String(),
+  name: Nullable(Type.String()),
+  accounts: Type.Object({
+    total: Type.Integer(),
+    by_state: Type.Record(Type.String(), Type.Integer()),
+    assessed: Type.Integer({ description: 'Last scan outcome assessed' }),
+    unreachable: Type.Integer(),
+    error: Type.Integer(),
+    skipped: Type.Integer(),
+    never_scanned: Type.Integer(),
+  }),
+  controls: Type.Array(
+    Type.Object({
+      control_id: Type.String(),
+      title: Type.String(),
+      severity: Type.String(),
+      ...Counts,
+      compliance_pct: Nullable(Type.Number()),
+    }),
+  ),
+  totals: Type.Object(Counts),
+  compliance_pct: Nullable(
+    Type.Number({ description: 'PASS / (PASS + FAIL) over every control of every account' }),
+  ),
+  last_completed_scan: Nullable(ScanRunSchema),
+  open_findings: Type.Object({
+    critical: Type.Integer(),
+    high: Type.Integer(),
+    medium: Type.Integer(),
+    low: Type.Integer(),
+    info: Type.Integer(),
+    total: Type.Integer(),
+  }),
+});
+
+const OUTCOME_FIELD: Record<string, 'assessed' | 'unreachable' | 'error' | 'skipped'> = {
+  assessed: 'assessed',
+  unreachable: 'unreachable',
+  error: 'error',
+  skipped: 'skipped',
+};
+
+export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { repos, queries } = app.deps;
+
+  app.get(
+    '/summary',
+    {
+      config: { auth: 'read' },
+      schema: {
+        tags: ['summary'],
+        summary: 'Posture per organization',
+        querystring: Type.Object({ org: Type.Optional(OrgId) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ generated_at: Timestamp, organizations: Type.Array(OrgSummary) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const orgFilter = request.query.org;
+      const [orgs, accountCounts] = await Promise.all([repos.organizations.list(), queries.accountCounts()]);
+      const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
+      const organizations = await Promise.all(
+        selected.map(async (org) => {
+          const [controlCounts, openFindings, lastRun] = await Promise.all([
+            repos.controlStates.countByControl({ orgId: org.id }),
+            repos.findings.countOpenBySeverity({ orgId: org.id }),
+            repos.scanRuns.latestFinished({ orgId: org.id }),
+          ]);
+          const accounts = {
+            total: 0,
+            by_state: {} as Record<string, number>,
+            assessed: 0,
+            unreachable: 0,
+            error: 0,
+            skipped: 0,
+            never_scanned: 0,
+          };
+          for (const row of accountCounts.filter((r) => r.orgId === org.id)) {
+            accounts.total += row.count;
+            accounts.by_state[row.state] = (accounts.by_state[row.state] ?? 0) + row.count;
+            const field = row.lastOutcome === null ? 'never_scanned' : OUTCOME_FIELD[row.lastOutcome];
+            if (field) accounts[field] += row.count;
+          }
+          const perControl = new Map<string, StatusCounts>();
+          const totals = emptyCounts();
+          for (const row of controlCounts) {
+            const counts = perControl.get(row.controlId) ?? emptyCounts();
+            addStatus(counts, row.status, row.count);
+            addStatus(totals, row.status, row.count);
+            perControl.set(row.controlId, counts);
+          }
+          const findings = { critical: 0, high: 0, medium: 0, low: 0, info: 0, total: 0 };
+          for (const row of openFindings) {
+            findings[row.severity] += row.count;
+            findings.total += row.count;
+          }
+          return {
+            org_id: org.id,
+            name: org.name,
+            accounts,
+            controls: CONTROL_CATALOG.map((control) => {
+              const counts = perControl.get(control.id) ?? emptyCounts();
+              return {
+                control_id: control.id,
+                title: control.title,
+                severity: control.severity,
+                ...counts,
+                compliance_pct: compliancePct(counts),
+              };
+            }),
+            totals,
+            compliance_pct: compliancePct(totals),
+            last_completed_scan: lastRun ? toScanRun(lastRun) : null,
+            open_findings: findings,
+          };
+        }),
+      );
+      return { generated_at: new Date().toISOString(), organizations };
+    },
+  );
+};
