@@ -314,7 +314,7 @@ function rootUser(rng: Prng, posture: Posture, joinedAt: number, reference: numb
       return {
         password: true,
         passwordLastUsed: oldUse(),
-        mfa: rng.next() < 0.5 ? 'hardware' : 'virtual',
+        mfa: 'hardware',
         accessKeys: [key(true)],
         signingCertificates: [],
         createdAt,

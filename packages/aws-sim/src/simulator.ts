@@ -107,9 +107,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk as Buffer);
+    // Keep draining an oversized body so the client still gets an answer.
+    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_BODY) return null;
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 

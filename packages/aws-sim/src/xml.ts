@@ -3,16 +3,11 @@ import type { AwsError } from './aws-error';
 export const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
+/** Text content only needs `& < >` escaped (no attribute carries data). */
 export function esc(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return value.replace(/[&<>]/g, (c) => ESCAPES[c]!);
 }
 
 /** `<name>value</name>`, or nothing when the value is absent (awsQuery omits absent members). */

@@ -8,7 +8,17 @@ import {
 import { ListAccountsCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrgDefinition, SimStats } from '../src/index';
-import { fixtureDefinition, type Harness, IAM_DENIED, MGMT, PAYMENTS, REMOVED, sdkError, startHarness, VIRTUAL } from './fixture';
+import {
+  fixtureDefinition,
+  type Harness,
+  IAM_DENIED,
+  MGMT,
+  PAYMENTS,
+  REMOVED,
+  sdkError,
+  startHarness,
+  VIRTUAL,
+} from './fixture';
 
 describe('control API and fault injection', () => {
   let h: Harness;
@@ -69,14 +79,25 @@ describe('control API and fault injection', () => {
     });
     expect((await control('PATCH', `/_sim/accounts/${PAYMENTS}`, '{nope')).status).toBe(400);
     expect((await control('PATCH', '/_sim/accounts/000000000000', {})).status).toBe(404);
-    expect((await control('PATCH', `/_sim/accounts/${PAYMENTS}`, { parentId: 'ou-a1b2-nope0000' })).status).toBe(400);
+    expect(
+      (await control('PATCH', `/_sim/accounts/${PAYMENTS}`, { parentId: 'ou-a1b2-nope0000' })).status,
+    ).toBe(400);
     expect(h.sim.definition().accounts.find((a) => a.id === PAYMENTS)!.root.mfa).toBe('hardware');
   });
 
   it('joins and removes accounts; Organizations and AssumeRole follow', async () => {
-    const joined = await control('POST', '/_sim/accounts', { id: '131313131313', name: 'newcomer', parentId: 'r-a1b2' });
+    const joined = await control('POST', '/_sim/accounts', {
+      id: '131313131313',
+      name: 'newcomer',
+      parentId: 'r-a1b2',
+    });
     expect(joined.status).toBe(201);
-    expect(joined.body).toMatchObject({ id: '131313131313', state: 'ACTIVE', auditRole: true, root: { mfa: 'none' } });
+    expect(joined.body).toMatchObject({
+      id: '131313131313',
+      state: 'ACTIVE',
+      auditRole: true,
+      root: { mfa: 'none' },
+    });
     expect((await control('POST', '/_sim/accounts', { id: '131313131313' })).status).toBe(409);
     const ids: string[] = [];
     for await (const page of paginateListAccounts({ client: h.orgs(), pageSize: 20 }, {}))
@@ -96,7 +117,9 @@ describe('control API and fault injection', () => {
   });
 
   it('throttles families with token buckets, answering the real throttling errors', async () => {
-    const put = await control('PUT', '/_sim/faults', { throttle: { 'sts:AssumeRole': 1, iam: 1, organizations: 1 } });
+    const put = await control('PUT', '/_sim/faults', {
+      throttle: { 'sts:AssumeRole': 1, iam: 1, organizations: 1 },
+    });
     expect(put.body.throttle).toEqual({ 'sts:AssumeRole': 1, iam: 1, organizations: 1 });
     expect(put.body.latencyMs).toEqual({ min: 0, max: 0 });
 
@@ -165,7 +188,9 @@ describe('control API and fault injection', () => {
   });
 
   it('reads security contacts through account:GetAlternateContact', async () => {
-    const out = await h.account().send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: PAYMENTS }));
+    const out = await h
+      .account()
+      .send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: PAYMENTS }));
     expect(out.AlternateContact).toEqual({
       AlternateContactType: 'SECURITY',
       EmailAddress: 'sec@example.com',
@@ -176,24 +201,38 @@ describe('control API and fault injection', () => {
     const own = await h.account().send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY' }));
     expect(own.AlternateContact!.EmailAddress).toBe('sec@example.com');
     expect(
-      await sdkError(() => h.account().send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: REMOVED }))),
-    ).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
-    expect(
-      await sdkError(() => h.account().send(new GetAlternateContactCommand({ AlternateContactType: 'BILLING', AccountId: PAYMENTS }))),
+      await sdkError(() =>
+        h
+          .account()
+          .send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: REMOVED })),
+      ),
     ).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
     expect(
       await sdkError(() =>
-        h.account().send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: IAM_DENIED })),
+        h
+          .account()
+          .send(new GetAlternateContactCommand({ AlternateContactType: 'BILLING', AccountId: PAYMENTS })),
+      ),
+    ).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
+    expect(
+      await sdkError(() =>
+        h
+          .account()
+          .send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: IAM_DENIED })),
       ),
     ).toMatchObject({ name: 'AccessDeniedException', status: 403 });
     const member = await h.assume(PAYMENTS);
     expect(
       await sdkError(() =>
-        h.account(member).send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: VIRTUAL })),
+        h
+          .account(member)
+          .send(new GetAlternateContactCommand({ AlternateContactType: 'SECURITY', AccountId: VIRTUAL })),
       ),
     ).toMatchObject({ name: 'AccessDeniedException', status: 403 });
     expect(
-      await sdkError(() => h.account().send(new GetAlternateContactCommand({ AlternateContactType: 'NOPE' as never }))),
+      await sdkError(() =>
+        h.account().send(new GetAlternateContactCommand({ AlternateContactType: 'NOPE' as never })),
+      ),
     ).toMatchObject({ name: 'ValidationException', status: 400 });
   });
 });

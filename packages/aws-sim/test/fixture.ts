@@ -97,7 +97,9 @@ export function fixtureDefinition(): Record<string, unknown> {
           signingCertificates: [{ active: false }, { active: true, uploadedAt: '2022-02-02T02:02:02Z' }],
           createdAt: '2021-03-04T05:06:07Z',
         },
-        iamUsers: [{ name: 'rootadmin', password: true, virtualMfa: true, createdAt: '2022-01-01T00:00:00Z' }],
+        iamUsers: [
+          { name: 'rootadmin', password: true, virtualMfa: true, createdAt: '2022-01-01T00:00:00Z' },
+        ],
       }),
       account(VIRTUAL, {
         root: {
@@ -199,7 +201,9 @@ export async function startHarness(
 }
 
 /** Runs `fn` and returns the SDK error it throws (fails the test when it resolves). */
-export async function sdkError(fn: () => Promise<unknown>): Promise<{ name: string; status: number; message: string }> {
+export async function sdkError(
+  fn: () => Promise<unknown>,
+): Promise<{ name: string; status: number; message: string }> {
   try {
     await fn();
   } catch (err) {

@@ -87,7 +87,10 @@ describe('IAM (awsQuery) with the real SDK', () => {
     const serials: string[] = [];
     const users: (string | undefined)[] = [];
     let pages = 0;
-    for await (const page of paginateListVirtualMFADevices({ client, pageSize: 1 }, { AssignmentStatus: 'Any' })) {
+    for await (const page of paginateListVirtualMFADevices(
+      { client, pageSize: 1 },
+      { AssignmentStatus: 'Any' },
+    )) {
       pages++;
       for (const d of page.VirtualMFADevices ?? []) {
         serials.push(d.SerialNumber!);
@@ -103,11 +106,16 @@ describe('IAM (awsQuery) with the real SDK', () => {
     expect(pages).toBe(3);
     const first = await client.send(new ListVirtualMFADevicesCommand({ MaxItems: 2 }));
     expect(first.IsTruncated).toBe(true);
-    expect(first.VirtualMFADevices![0]!.User).toMatchObject({ UserId: VIRTUAL, Arn: `arn:aws:iam::${VIRTUAL}:root` });
+    expect(first.VirtualMFADevices![0]!.User).toMatchObject({
+      UserId: VIRTUAL,
+      Arn: `arn:aws:iam::${VIRTUAL}:root`,
+    });
     const rest = await client.send(new ListVirtualMFADevicesCommand({ Marker: first.Marker }));
     expect(rest.IsTruncated).toBe(false);
     expect(rest.Marker).toBeUndefined();
-    const unassigned = await client.send(new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Unassigned' }));
+    const unassigned = await client.send(
+      new ListVirtualMFADevicesCommand({ AssignmentStatus: 'Unassigned' }),
+    );
     expect(unassigned.VirtualMFADevices).toEqual([]);
   });
 
@@ -115,7 +123,9 @@ describe('IAM (awsQuery) with the real SDK', () => {
     const out = await h.iam().send(new ListOrganizationsFeaturesCommand({}));
     expect(out.OrganizationId).toBe('o-a1b2c3d4e5');
     expect(out.EnabledFeatures).toEqual(['RootCredentialsManagement', 'RootSessions']);
-    const err = await sdkError(async () => (await as(PAYMENTS)).send(new ListOrganizationsFeaturesCommand({})));
+    const err = await sdkError(async () =>
+      (await as(PAYMENTS)).send(new ListOrganizationsFeaturesCommand({})),
+    );
     expect(err).toMatchObject({ name: 'AccountNotManagementOrDelegatedAdministratorException', status: 400 });
   });
 
@@ -173,13 +183,17 @@ describe('IAM (awsQuery) with the real SDK', () => {
     const virtual = await as(VIRTUAL);
     await virtual.send(new GenerateCredentialReportCommand({}));
     clock += 5_000;
-    const rows = Buffer.from((await virtual.send(new GetCredentialReportCommand({}))).Content!).toString().split('\n');
+    const rows = Buffer.from((await virtual.send(new GetCredentialReportCommand({}))).Content!)
+      .toString()
+      .split('\n');
     expect(rows[1]!.split(',')[4]).toBe('no_information');
     expect(rows.slice(2, 5).map((r) => r.split(',')[0])).toEqual(['alice', 'bob', 'carol']);
   });
 
   it('injects credential report faults: LimitExceeded 409, NeverCompletes, Malformed', async () => {
-    const limited = new IAMClient(h.clientConfig(sessions.get(REPORT_LIMIT) ?? (await h.assume(REPORT_LIMIT))));
+    const limited = new IAMClient(
+      h.clientConfig(sessions.get(REPORT_LIMIT) ?? (await h.assume(REPORT_LIMIT))),
+    );
     expect(await sdkError(() => limited.send(new GenerateCredentialReportCommand({})))).toMatchObject({
       name: 'LimitExceededException',
       status: 409,
@@ -211,7 +225,9 @@ describe('IAM (awsQuery) with the real SDK', () => {
       expect(err.name).toBe('AccessDenied');
       expect(err.status).toBe(403);
       expect(err.message).toMatch(
-        new RegExp(`^User: arn:aws:sts::${IAM_DENIED}:assumed-role/RootwatchAudit/rootwatch-test is not authorized to perform: iam:\\w+ on resource: \\*$`),
+        new RegExp(
+          `^User: arn:aws:sts::${IAM_DENIED}:assumed-role/RootwatchAudit/rootwatch-test is not authorized to perform: iam:\\w+ on resource: \\*$`,
+        ),
       );
     }
   });
@@ -260,13 +276,18 @@ describe('IAM (awsQuery) with the real SDK', () => {
       new GenerateCredentialReportCommand({}),
       new GetLoginProfileCommand({ UserName: 'rootadmin' }),
     ]) {
-      expect(await sdkError(() => root.send(command as never))).toMatchObject({ name: 'AccessDenied', status: 403 });
+      expect(await sdkError(() => root.send(command as never))).toMatchObject({
+        name: 'AccessDenied',
+        status: 403,
+      });
     }
   });
 
   it('reads IAM users by UserName in an audit-role session', async () => {
     const client = await as(VIRTUAL);
-    expect((await client.send(new GetLoginProfileCommand({ UserName: 'alice' }))).LoginProfile!.UserName).toBe('alice');
+    expect(
+      (await client.send(new GetLoginProfileCommand({ UserName: 'alice' }))).LoginProfile!.UserName,
+    ).toBe('alice');
     expect(await sdkError(() => client.send(new GetLoginProfileCommand({ UserName: 'bob' })))).toMatchObject({
       name: 'NoSuchEntityException',
       status: 404,

@@ -12,7 +12,16 @@ import {
   paginateListTagsForResource,
 } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureDefinition, type Harness, MGMT, PAYMENTS, REMOVED, sdkError, startHarness, SUSPENDED } from './fixture';
+import {
+  fixtureDefinition,
+  type Harness,
+  MGMT,
+  PAYMENTS,
+  REMOVED,
+  SUSPENDED,
+  sdkError,
+  startHarness,
+} from './fixture';
 
 describe('Organizations (awsJson1_1) with the real SDK', () => {
   let h: Harness;
@@ -55,7 +64,10 @@ describe('Organizations (awsJson1_1) with the real SDK', () => {
       Arn: `arn:aws:organizations::${MGMT}:account/o-a1b2c3d4e5/${PAYMENTS}`,
     });
     expect(payments.JoinedTimestamp).toEqual(new Date('2021-03-04T05:06:07Z'));
-    expect(first.Accounts!.find((a) => a.Id === SUSPENDED)).toMatchObject({ Status: 'SUSPENDED', State: 'SUSPENDED' });
+    expect(first.Accounts!.find((a) => a.Id === SUSPENDED)).toMatchObject({
+      Status: 'SUSPENDED',
+      State: 'SUSPENDED',
+    });
   });
 
   it('walks the tree: roots, OUs for a parent, accounts for a parent and parents of a child', async () => {
@@ -77,7 +89,11 @@ describe('Organizations (awsJson1_1) with the real SDK', () => {
       .orgs()
       .send(new ListOrganizationalUnitsForParentCommand({ ParentId: 'ou-a1b2-prod0001', MaxResults: 1 }));
     expect(nested.OrganizationalUnits).toEqual([
-      { Id: 'ou-a1b2-team0001', Arn: `arn:aws:organizations::${MGMT}:ou/o-a1b2c3d4e5/ou-a1b2-team0001`, Name: 'Payments' },
+      {
+        Id: 'ou-a1b2-team0001',
+        Arn: `arn:aws:organizations::${MGMT}:ou/o-a1b2c3d4e5/ou-a1b2-team0001`,
+        Name: 'Payments',
+      },
     ]);
     expect(nested.NextToken).toBeUndefined();
 
@@ -111,7 +127,9 @@ describe('Organizations (awsJson1_1) with the real SDK', () => {
   it('lists directly attached SCPs (FullAWSAccess everywhere) and describes them', async () => {
     const onOu = await h
       .orgs()
-      .send(new ListPoliciesForTargetCommand({ TargetId: 'ou-a1b2-prod0001', Filter: 'SERVICE_CONTROL_POLICY' }));
+      .send(
+        new ListPoliciesForTargetCommand({ TargetId: 'ou-a1b2-prod0001', Filter: 'SERVICE_CONTROL_POLICY' }),
+      );
     expect(onOu.Policies!.map((p) => [p.Id, p.AwsManaged])).toEqual([
       ['p-FullAWSAccess', true],
       ['p-denyroot01', false],
@@ -125,7 +143,9 @@ describe('Organizations (awsJson1_1) with the real SDK', () => {
       .orgs()
       .send(new ListPoliciesForTargetCommand({ TargetId: PAYMENTS, Filter: 'SERVICE_CONTROL_POLICY' }));
     expect(onAccount.Policies!.map((p) => p.Id)).toEqual(['p-FullAWSAccess']);
-    const tagPolicies = await h.orgs().send(new ListPoliciesForTargetCommand({ TargetId: PAYMENTS, Filter: 'TAG_POLICY' }));
+    const tagPolicies = await h
+      .orgs()
+      .send(new ListPoliciesForTargetCommand({ TargetId: PAYMENTS, Filter: 'TAG_POLICY' }));
     expect(tagPolicies.Policies).toEqual([]);
 
     const described = await h.orgs().send(new DescribePolicyCommand({ PolicyId: 'p-denyroot01' }));
@@ -136,19 +156,30 @@ describe('Organizations (awsJson1_1) with the real SDK', () => {
   });
 
   it('answers the modelled Organizations errors with their names and HTTP 400', async () => {
-    expect(await sdkError(() => h.orgs().send(new ListParentsCommand({ ChildId: '000000000000' })))).toMatchObject({
+    expect(
+      await sdkError(() => h.orgs().send(new ListParentsCommand({ ChildId: '000000000000' }))),
+    ).toMatchObject({
       name: 'ChildNotFoundException',
       status: 400,
     });
     expect(
-      await sdkError(() => h.orgs().send(new ListOrganizationalUnitsForParentCommand({ ParentId: 'ou-a1b2-nope0000' }))),
+      await sdkError(() =>
+        h.orgs().send(new ListOrganizationalUnitsForParentCommand({ ParentId: 'ou-a1b2-nope0000' })),
+      ),
     ).toMatchObject({ name: 'ParentNotFoundException', status: 400 });
     expect(
       await sdkError(() =>
-        h.orgs().send(new ListPoliciesForTargetCommand({ TargetId: 'ou-a1b2-nope0000', Filter: 'SERVICE_CONTROL_POLICY' })),
+        h.orgs().send(
+          new ListPoliciesForTargetCommand({
+            TargetId: 'ou-a1b2-nope0000',
+            Filter: 'SERVICE_CONTROL_POLICY',
+          }),
+        ),
       ),
     ).toMatchObject({ name: 'TargetNotFoundException', status: 400 });
-    expect(await sdkError(() => h.orgs().send(new DescribePolicyCommand({ PolicyId: 'p-missing000' })))).toMatchObject({
+    expect(
+      await sdkError(() => h.orgs().send(new DescribePolicyCommand({ PolicyId: 'p-missing000' }))),
+    ).toMatchObject({
       name: 'PolicyNotFoundException',
       status: 400,
     });
@@ -156,7 +187,9 @@ describe('Organizations (awsJson1_1) with the real SDK', () => {
       name: 'InvalidInputException',
       status: 400,
     });
-    expect(await sdkError(() => h.orgs().send(new ListAccountsCommand({ NextToken: 'garbage' })))).toMatchObject({
+    expect(
+      await sdkError(() => h.orgs().send(new ListAccountsCommand({ NextToken: 'garbage' }))),
+    ).toMatchObject({
       name: 'InvalidInputException',
       status: 400,
     });

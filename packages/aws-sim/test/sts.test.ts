@@ -1,4 +1,4 @@
-import { GetAccountSummaryCommand, ListUsersCommand, GetLoginProfileCommand } from '@aws-sdk/client-iam';
+import { GetAccountSummaryCommand, GetLoginProfileCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,9 @@ import {
   PAYMENTS,
   REMOVED,
   ROLE_DENIED,
+  SUSPENDED,
   sdkError,
   startHarness,
-  SUSPENDED,
 } from './fixture';
 
 const roleArn = (account: string, role = 'RootwatchAudit') => `arn:aws:iam::${account}:role/${role}`;
@@ -33,7 +33,11 @@ describe('STS and identity', () => {
 
   it('assumes the audit role: ASIA keys that act in the member account as the role', async () => {
     const out = await h.sts().send(
-      new AssumeRoleCommand({ RoleArn: roleArn(PAYMENTS), RoleSessionName: 'scan-1', DurationSeconds: 1800 }),
+      new AssumeRoleCommand({
+        RoleArn: roleArn(PAYMENTS),
+        RoleSessionName: 'scan-1',
+        DurationSeconds: 1800,
+      }),
     );
     expect(out.Credentials!.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(out.Credentials!.Expiration!.getTime()).toBe(Math.floor((clock + 1_800_000) / 1000) * 1000);
@@ -45,7 +49,10 @@ describe('STS and identity', () => {
       sessionToken: out.Credentials!.SessionToken!,
     };
     const me = await h.sts(creds).send(new GetCallerIdentityCommand({}));
-    expect(me).toMatchObject({ Account: PAYMENTS, Arn: `arn:aws:sts::${PAYMENTS}:assumed-role/RootwatchAudit/scan-1` });
+    expect(me).toMatchObject({
+      Account: PAYMENTS,
+      Arn: `arn:aws:sts::${PAYMENTS}:assumed-role/RootwatchAudit/scan-1`,
+    });
     // IAM answers for the assumed account: payments has root access keys, the management account none.
     const summary = await h.iam(creds).send(new GetAccountSummaryCommand({}));
     expect(summary.SummaryMap!.AccountAccessKeysPresent).toBe(1);
@@ -74,12 +81,20 @@ describe('STS and identity', () => {
   it('validates RoleSessionName and DurationSeconds', async () => {
     for (const name of ['a', 'has space', 'x'.repeat(65)]) {
       expect(
-        await sdkError(() => h.sts().send(new AssumeRoleCommand({ RoleArn: roleArn(PAYMENTS), RoleSessionName: name }))),
+        await sdkError(() =>
+          h.sts().send(new AssumeRoleCommand({ RoleArn: roleArn(PAYMENTS), RoleSessionName: name })),
+        ),
       ).toMatchObject({ name: 'ValidationError', status: 400 });
     }
     expect(
       await sdkError(() =>
-        h.sts().send(new AssumeRoleCommand({ RoleArn: roleArn(PAYMENTS), RoleSessionName: 'ok', DurationSeconds: 899 })),
+        h.sts().send(
+          new AssumeRoleCommand({
+            RoleArn: roleArn(PAYMENTS),
+            RoleSessionName: 'ok',
+            DurationSeconds: 899,
+          }),
+        ),
       ),
     ).toMatchObject({ name: 'ValidationError', status: 400 });
   });
@@ -90,16 +105,23 @@ describe('STS and identity', () => {
       body: JSON.stringify({ faults: { assumeRole: 'RegionDisabled' } }),
     });
     expect(
-      await sdkError(() => h.sts().send(new AssumeRoleCommand({ RoleArn: roleArn(REMOVED), RoleSessionName: 's1' }))),
+      await sdkError(() =>
+        h.sts().send(new AssumeRoleCommand({ RoleArn: roleArn(REMOVED), RoleSessionName: 's1' })),
+      ),
     ).toMatchObject({ name: 'RegionDisabledException', status: 403 });
     await fetch(`${h.sim.endpoint}/_sim/accounts/${REMOVED}`, {
       method: 'PATCH',
       body: JSON.stringify({ faults: { assumeRole: 'Throttling' } }),
     });
     expect(
-      await sdkError(() => h.sts().send(new AssumeRoleCommand({ RoleArn: roleArn(REMOVED), RoleSessionName: 's1' }))),
+      await sdkError(() =>
+        h.sts().send(new AssumeRoleCommand({ RoleArn: roleArn(REMOVED), RoleSessionName: 's1' })),
+      ),
     ).toMatchObject({ name: 'Throttling', status: 400, message: 'Rate exceeded' });
-    await fetch(`${h.sim.endpoint}/_sim/accounts/${REMOVED}`, { method: 'PATCH', body: JSON.stringify({ faults: null }) });
+    await fetch(`${h.sim.endpoint}/_sim/accounts/${REMOVED}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ faults: null }),
+    });
     await h.assume(REMOVED);
   });
 
@@ -142,7 +164,9 @@ describe('STS and identity', () => {
       status: 403,
     });
     const badSessionSecret = { ...session, secretAccessKey: 'forged' };
-    expect(await sdkError(() => h.iam(badSessionSecret).send(new GetAccountSummaryCommand({})))).toMatchObject({
+    expect(
+      await sdkError(() => h.iam(badSessionSecret).send(new GetAccountSummaryCommand({}))),
+    ).toMatchObject({
       name: 'SignatureDoesNotMatch',
     });
   });
@@ -152,8 +176,13 @@ describe('STS and identity', () => {
     def.auditRole = { name: 'RootwatchAudit', externalId: 'rootwatch-ext-1' };
     const other = await startHarness(def);
     try {
-      expect(await sdkError(() => other.assume(PAYMENTS))).toMatchObject({ name: 'AccessDenied', status: 403 });
-      expect(await sdkError(() => other.assume(PAYMENTS, { ExternalId: 'wrong' }))).toMatchObject({ name: 'AccessDenied' });
+      expect(await sdkError(() => other.assume(PAYMENTS))).toMatchObject({
+        name: 'AccessDenied',
+        status: 403,
+      });
+      expect(await sdkError(() => other.assume(PAYMENTS, { ExternalId: 'wrong' }))).toMatchObject({
+        name: 'AccessDenied',
+      });
       const ok = await other.assume(PAYMENTS, { ExternalId: 'rootwatch-ext-1' });
       expect(ok.accessKeyId).toMatch(/^ASIA/);
     } finally {
