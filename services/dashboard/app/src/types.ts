@@ -1,0 +1,164 @@
+// Response shapes of the public /v1 API that the dashboard reads (see /openapi.json).
+
+export type ControlStatus = 'PASS' | 'FAIL' | 'NOT_APPLICABLE' | 'UNKNOWN';
+
+export interface ListResponse<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface FeedResponse<T> extends ListResponse<T> {
+  has_more: boolean;
+}
+
+export interface ControlDef {
+  id: string;
+  title: string;
+  severity: string;
+  rationale: string;
+  remediation: string;
+}
+
+export interface ScanRun {
+  id: string;
+  org_id: string;
+  trigger: string;
+  status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | string;
+  progress: {
+    total: number;
+    done: number;
+    assessed: number;
+    unreachable: number;
+    errors: number;
+    skipped: number;
+  };
+  error_code: string | null;
+  error_message: string | null;
+  requested_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface StatusCounts {
+  pass: number;
+  fail: number;
+  unknown: number;
+  not_applicable: number;
+}
+
+export interface ControlSummary extends StatusCounts {
+  control_id: string;
+  title: string;
+  severity: string;
+  compliance_pct: number | null;
+}
+
+export interface OrgSummary {
+  org_id: string;
+  name: string | null;
+  accounts: {
+    total: number;
+    by_state: Record<string, number>;
+    assessed: number;
+    unreachable: number;
+    error: number;
+    skipped: number;
+    never_scanned: number;
+  };
+  controls: ControlSummary[];
+  totals: StatusCounts;
+  compliance_pct: number | null;
+  last_completed_scan: ScanRun | null;
+  open_findings: Record<'critical' | 'high' | 'medium' | 'low' | 'info' | 'total', number>;
+}
+
+export interface Summary {
+  generated_at: string;
+  organizations: OrgSummary[];
+}
+
+export interface AccountBase {
+  id: string;
+  org_id: string;
+  name: string;
+  email: string;
+  state: string;
+  ou_path: { id: string; name: string }[];
+  ou_path_text: string;
+  tags: Record<string, string>;
+  joined_at: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  removed_at: string | null;
+  last_assessed_at: string | null;
+  last_outcome: string | null;
+  last_outcome_at: string | null;
+}
+
+export interface AccountSummary extends AccountBase {
+  controls: Record<string, ControlStatus>;
+  failing: string[];
+}
+
+export interface ControlResult {
+  control_id: string;
+  status: ControlStatus;
+  severity: string;
+  since: string;
+  reason: string | null;
+  evidence: unknown;
+  observed_at: string;
+  scan_run_id: string | null;
+}
+
+export interface Finding {
+  id: number;
+  dedup_key: string;
+  account_id: string;
+  control_id: string;
+  severity: string;
+  status: 'open' | 'resolved';
+  opened_at: string;
+  resolved_at: string | null;
+  last_seen_at: string;
+  reason: string | null;
+  evidence: unknown;
+}
+
+export interface AccountDetail extends AccountBase {
+  controls: ControlResult[];
+  open_findings: Finding[];
+}
+
+export interface StoredResult {
+  status: ControlStatus;
+  reason?: string;
+  severity?: string;
+  evidence?: unknown;
+}
+
+export interface PostureVersion {
+  id: number;
+  account_id: string;
+  fingerprint: string;
+  valid_from: string;
+  valid_to: string | null;
+  observation_window: { first_observed_at: string; last_observed_at: string };
+  first_scan_run_id: string | null;
+  results: Record<string, StoredResult>;
+}
+
+export interface DriftEvent {
+  id: number;
+  org_id: string;
+  account_id: string | null;
+  kind: string;
+  control_id: string | null;
+  field: string | null;
+  from: unknown;
+  to: unknown;
+  severity: string;
+  scan_run_id: string | null;
+  detected_at: string;
+}

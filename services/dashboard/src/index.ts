@@ -1,0 +1,6 @@
+export {
+  type DashboardHost,
+  type DashboardOptions,
+  defaultDistDir,
+  registerDashboard,
+} from './dashboard.plugin';
