@@ -1,1 +1,9 @@
-export {};
+export {
+  type RunningScheduler,
+  ScheduleConfigError,
+  type SchedulerStats,
+  type StartSchedulerOptions,
+  startScheduler,
+  type TickResult,
+  validateSchedules,
+} from './scheduler';

@@ -1,1 +1,43 @@
-export {};
+export {
+  type AccountResultInput,
+  type AccountResultRecord,
+  type AccountResultRecorder,
+  createAccountResultRecorder,
+  observationOfVersion,
+  type RecordedOutcome,
+  type StoredResults,
+  toStoredResults,
+} from './account-result.recorder';
+export {
+  type AwsScanSource,
+  type AwsScanSourceOptions,
+  budgetedClients,
+  createAwsScanSource,
+} from './aws-scan-source';
+export {
+  createMemoryDiscoveryStore,
+  createRedisDiscoveryStore,
+  type DiscoveryStore,
+  type OrgSideFacts,
+} from './discovery-store';
+export { createRunRecovery } from './run-recovery';
+export { outcomeOf, retryableFailure } from './scan.account';
+export { RetryLaterError, sourceErrorOf } from './scan-errors';
+export { createScanHandlers, type ScanHandlersDeps } from './scan-handlers';
+export {
+  type AwsCallOutcome,
+  combineObservers,
+  createScanMetrics,
+  type ScanMetrics,
+  type ScanMetricsSnapshot,
+  type ScanObserver,
+} from './scan-observer';
+export {
+  type AccountBase,
+  type DiscoveredOrganization,
+  partitionOfRegion,
+  type ScanSource,
+  type ScanSourceError,
+} from './scan-source';
+export { createTokenBucket, type TokenBucket } from './token-bucket';
+export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';

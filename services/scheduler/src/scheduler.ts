@@ -1,0 +1,165 @@
+import { checkCron, type OrgConfig, type RootwatchConfig } from '@rootwatch/config';
+import {
+  createAccountScansRepository,
+  createDatabase,
+  type Database,
+  ScanAlreadyActiveError,
+} from '@rootwatch/db';
+import {
+  createScanProducer,
+  redisConnection,
+  SCHEDULE_JOB_NAMES,
+  SCHEDULE_QUEUE,
+  type ScanProducer,
+  type ScheduleTickPayload,
+  scanJobIds,
+} from '@rootwatch/queue';
+import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+
+export class ScheduleConfigError extends Error {
+  readonly code = 'schedule_invalid';
+  constructor(readonly problems: { orgId: string; schedule: string; problem: string }[]) {
+    super(
+      `invalid scan schedule:\n${problems
+        .map(
+          (p) =>
+            `  organization ${p.orgId}: ${JSON.stringify(p.schedule)} is not a cron pattern (${p.problem})`,
+        )
+        .join('\n')}`,
+    );
+    this.name = 'ScheduleConfigError';
+  }
+}
+
+export interface SchedulerStats {
+  started: Record<string, number>;
+  /** Ticks that found a scan already active for the org (the tick job's return value says so too). */
+  skipped: Record<string, number>;
+  prunedAccountScans: number;
+}
+
+export interface StartSchedulerOptions {
+  config: Pick<RootwatchConfig, 'organizations' | 'retentionDays' | 'redisUrl' | 'databaseUrl'>;
+  logger: Logger;
+  database?: Database;
+  connection?: ConnectionOptions;
+  prefix?: string;
+  producer?: ScanProducer;
+  /** Daily by default, at a quiet minute; retention needs no precision. */
+  retentionPattern?: string;
+  retentionBatchSize?: number;
+}
+
+export interface RunningScheduler {
+  readonly queue: Queue;
+  stats(): SchedulerStats;
+  close(): Promise<void>;
+}
+
+export type TickResult = { runId: string } | { skipped: 'scan_already_active'; orgId: string };
+
+/** Throws ScheduleConfigError naming every organization whose cron pattern BullMQ would reject. */
+export function validateSchedules(orgs: readonly OrgConfig[]): void {
+  const problems = orgs.flatMap((org) => {
+    const problem = checkCron(org.schedule);
+    return problem ? [{ orgId: org.id, schedule: org.schedule, problem }] : [];
+  });
+  if (problems.length > 0) throw new ScheduleConfigError(problems);
+}
+
+const ORG_SCHEDULER_PREFIX = scanJobIds.schedulerOf('');
+
+/**
+ * One BullMQ job scheduler per configured organization; a tick only asks for a scan (the
+ * worker does the work). Schedulers of organizations no longer configured are removed at start.
+ */
+export async function startScheduler(options: StartSchedulerOptions): Promise<RunningScheduler> {
+  const { config, logger } = options;
+  validateSchedules(config.organizations);
+  const connection =
+    options.connection ??
+    (config.redisUrl
+      ? redisConnection(config.redisUrl)
+      : (() => {
+          throw Object.assign(new Error('the scheduler needs REDIS_URL'), { code: 'redis_required' });
+        })());
+  const prefixOpt = options.prefix ? { prefix: options.prefix } : {};
+  const ownsDatabase = !options.database;
+  const database = options.database ?? createDatabase({ url: config.databaseUrl, max: 4 });
+  const producer =
+    options.producer ?? createScanProducer({ db: database.db, connection, prefix: options.prefix });
+  const ownsProducer = !options.producer;
+  const accountScans = createAccountScansRepository({ db: database.db });
+  const stats: SchedulerStats = { started: {}, skipped: {}, prunedAccountScans: 0 };
+
+  const queue = new Queue(SCHEDULE_QUEUE, { connection, ...prefixOpt });
+  queue.on('error', (error) => logger.warn({ err: error }, 'schedule queue connection error'));
+
+  const configured = new Set(config.organizations.map((o) => scanJobIds.schedulerOf(o.id)));
+  for (const scheduler of await queue.getJobSchedulers(0, -1)) {
+    const id = scheduler.key;
+    if (id.startsWith(ORG_SCHEDULER_PREFIX) && !configured.has(id)) {
+      await queue.removeJobScheduler(id);
+      logger.info({ scheduler: id }, 'removed the schedule of an organization no longer configured');
+    }
+  }
+  for (const org of config.organizations) {
+    await queue.upsertJobScheduler(
+      scanJobIds.schedulerOf(org.id),
+      { pattern: org.schedule, tz: 'UTC' },
+      { name: SCHEDULE_JOB_NAMES.tick, data: { orgId: org.id } satisfies ScheduleTickPayload },
+    );
+  }
+  await queue.upsertJobScheduler(
+    scanJobIds.retentionScheduler,
+    { pattern: options.retentionPattern ?? '17 3 * * *', tz: 'UTC' },
+    { name: SCHEDULE_JOB_NAMES.retention, data: {} },
+  );
+
+  const processor = async (job: Job): Promise<TickResult | { pruned: number }> => {
+    if (job.name === SCHEDULE_JOB_NAMES.retention) {
+      const pruned = await accountScans.prune({
+        retentionDays: config.retentionDays,
+        batchSize: options.retentionBatchSize ?? 5000,
+      });
+      stats.prunedAccountScans += pruned;
+      logger.info({ pruned, retentionDays: config.retentionDays }, 'pruned old account scans');
+      return { pruned };
+    }
+    const { orgId } = job.data as ScheduleTickPayload;
+    try {
+      const run = await producer.startScan({ orgId, trigger: 'schedule' });
+      stats.started[orgId] = (stats.started[orgId] ?? 0) + 1;
+      logger.info({ orgId, runId: run.id }, 'scheduled scan started');
+      return { runId: run.id };
+    } catch (error) {
+      if (!(error instanceof ScanAlreadyActiveError)) throw error;
+      stats.skipped[orgId] = (stats.skipped[orgId] ?? 0) + 1;
+      logger.info({ orgId }, 'scheduled scan skipped: a scan of this organization is already active');
+      return { skipped: 'scan_already_active', orgId };
+    }
+  };
+  const worker = new Worker(SCHEDULE_QUEUE, processor, { connection, ...prefixOpt, concurrency: 1 });
+  worker.on('error', (error) => logger.warn({ err: error }, 'schedule worker connection error'));
+  worker.on('failed', (job, error) =>
+    logger.error({ job: job?.name, jobId: job?.id, message: error.message }, 'schedule job failed'),
+  );
+  await worker.waitUntilReady();
+  logger.info({ organizations: config.organizations.map((o) => o.id) }, 'scheduler started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    stats: () => structuredClone(stats),
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        await queue.close();
+        if (ownsProducer) await producer.close();
+        if (ownsDatabase) await database.close();
+      })();
+      return closing;
+    },
+  };
+}

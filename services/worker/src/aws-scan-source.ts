@@ -1,0 +1,153 @@
+import {
+  AwsAccessError,
+  type AwsClientFactory,
+  assessMemberAccount,
+  classifyAwsError,
+  createAwsClientFactory,
+  discoverOrganization,
+} from '@rootwatch/aws';
+import type { RootwatchConfig } from '@rootwatch/config';
+import type { AccountState } from '@rootwatch/db';
+import type { Logger } from 'pino';
+import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
+import type { ScanObserver } from './scan-observer';
+import type { ScanSource } from './scan-source';
+import { createTokenBucket, type TokenBucket } from './token-bucket';
+
+export interface AwsScanSourceOptions {
+  config: Pick<RootwatchConfig, 'aws' | 'worker'>;
+  logger: Logger;
+  observer?: ScanObserver;
+  store?: DiscoveryStore;
+  /** Explicit scanner credentials (the simulator's caller); the SDK default chain otherwise. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Parallel Organizations / Account reads during discovery. */
+  discoveryConcurrency?: number;
+  /** Sockets per AWS endpoint for this process. */
+  maxSockets?: number;
+  reportPolling?: { deadlineMs?: number; initialDelayMs?: number; maxDelayMs?: number };
+}
+
+interface StackOwner {
+  middlewareStack: {
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware types differ per client.
+    add(middleware: any, options: any): void;
+  };
+}
+
+/** Every HTTP attempt (retries included) waits for a token of the process's AWS request budget. */
+function withBudget<C extends StackOwner>(client: C, bucket: TokenBucket): C {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      await bucket.take();
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'rootwatchRequestBudget', override: true },
+  );
+  return client;
+}
+
+export function budgetedClients(clients: AwsClientFactory, bucket: TokenBucket): AwsClientFactory {
+  const budgeted = new WeakSet<object>();
+  const once = <C extends StackOwner>(client: C): C => {
+    if (!budgeted.has(client)) {
+      budgeted.add(client);
+      withBudget(client, bucket);
+    }
+    return client;
+  };
+  return {
+    region: clients.region,
+    endpoint: clients.endpoint,
+    maxAttempts: clients.maxAttempts,
+    organizations: () => once(clients.organizations()),
+    iam: (credentials) => once(clients.iam(credentials)),
+    sts: (...args: Parameters<AwsClientFactory['sts']>) => once(clients.sts(...args)),
+    account: () => once(clients.account()),
+    destroy: () => clients.destroy(),
+  };
+}
+
+export type AwsScanSource = ScanSource & { destroy(): void };
+
+/** Discovery and member assessment over @rootwatch/aws, within one request budget per process. */
+export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSource {
+  const { config, logger, observer } = options;
+  const bucket = createTokenBucket({ ratePerSecond: config.worker.awsRequestsPerSecond });
+  const clients = budgetedClients(
+    createAwsClientFactory({
+      region: config.aws.region,
+      ...(config.aws.endpointUrl ? { endpoint: config.aws.endpointUrl } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
+      observer: {
+        onCall: (operation, outcome) => observer?.awsCall?.({ operation, outcome }),
+      },
+    }),
+    bucket,
+  );
+  const store = options.store ?? createMemoryDiscoveryStore();
+
+  return {
+    async discover({ runId, org }) {
+      let found: Awaited<ReturnType<typeof discoverOrganization>>;
+      try {
+        found = await discoverOrganization({
+          clients,
+          ...(options.discoveryConcurrency ? { concurrency: options.discoveryConcurrency } : {}),
+        });
+      } catch (error) {
+        // AwsAccessError already carries kind / code / retryable; anything else is classified here.
+        if (error instanceof AwsAccessError) throw error;
+        throw Object.assign(new Error('discovery failed'), classifyAwsError(error), {
+          name: 'DiscoveryError',
+        });
+      }
+      if (found.warnings.length > 0) {
+        logger.warn(
+          { orgId: org.id, warnings: found.warnings.length, first: found.warnings.slice(0, 3) },
+          'discovery: some optional reads failed; the data they feed is unknown',
+        );
+      }
+      await store.save(runId, found.accounts);
+      return {
+        awsOrgId: found.org.id || null,
+        managementAccountId: found.org.managementAccountId,
+        partition: found.org.partition,
+        features: found.org.features.known ? found.org.features.enabled : undefined,
+        scpEnabled: found.org.scpEnabled,
+        accounts: found.accounts.map((a) => ({
+          id: a.id,
+          name: a.name,
+          email: a.email,
+          state: a.state as AccountState,
+          ouPath: a.ouPath,
+          tags: a.tags,
+          joinedAt: a.joinedAt ? new Date(a.joinedAt) : null,
+        })),
+      };
+    },
+    async assess({ runId, org, orgContext, account }) {
+      const orgSide = (await store.load(runId, account.id)) ?? {
+        effectiveScps: { known: false as const, reason: 'discovery context of this run is not available' },
+        securityContact: {
+          status: 'unknown' as const,
+          reason: 'discovery context of this run is not available',
+        },
+      };
+      const posture = await assessMemberAccount({
+        clients,
+        accountId: account.id,
+        partition: orgContext.partition,
+        roleName: org.memberRoleName,
+        externalId: org.externalId ?? null,
+        // CloudTrail in the member account shows which run read it.
+        sessionName: `rootwatch-${runId}`,
+        ...(options.reportPolling ? { polling: options.reportPolling } : {}),
+      });
+      return { account: { ...account, ...orgSide }, posture };
+    },
+
+    destroy: () => clients.destroy(),
+  };
+}

@@ -1,0 +1,37 @@
+import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
+import type { Db } from '@rootwatch/db';
+import type { ScanHandlers } from '@rootwatch/queue';
+import type { Logger } from 'pino';
+import { createAccountResultRecorder } from './account-result.recorder';
+import { createScanAccountHandler } from './scan.account';
+import { createScanFinalizeHandler } from './scan.finalize';
+import { createScanStartHandler } from './scan.start';
+import type { ScanObserver } from './scan-observer';
+import type { ScanSource } from './scan-source';
+
+export interface ScanHandlersDeps {
+  db: Db;
+  source: ScanSource;
+  config: Pick<RootwatchConfig, 'organizations' | 'usageWindowDays'>;
+  logger: Logger;
+  observer?: ScanObserver;
+}
+
+/** The scan work, wired once and run unchanged by the BullMQ worker and the inline dispatcher. */
+export function createScanHandlers({ db, source, config, logger, observer }: ScanHandlersDeps): ScanHandlers {
+  const orgs = new Map<string, OrgConfig>(config.organizations.map((o) => [o.id, o]));
+  const orgConfig = (id: string) => orgs.get(id);
+  return {
+    'scan.start': createScanStartHandler({ db, source, orgConfig, logger, observer }),
+    'scan.account': createScanAccountHandler({
+      db,
+      source,
+      orgConfig,
+      usageWindowDays: config.usageWindowDays,
+      logger,
+      observer,
+      recorder: createAccountResultRecorder({ db }),
+    }),
+    'scan.finalize': createScanFinalizeHandler({ db, logger, observer }),
+  };
+}

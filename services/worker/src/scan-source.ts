@@ -1,0 +1,44 @@
+import type { OrgConfig } from '@rootwatch/config';
+import type { AccountContext, OrgContext, RootPosture } from '@rootwatch/core';
+import type { DiscoveredAccount } from '@rootwatch/db';
+
+export interface DiscoveredOrganization {
+  /** The `o-…` id AWS reports (the configured label stays the key Rootwatch uses). */
+  awsOrgId: string | null;
+  managementAccountId: string;
+  partition: string;
+  /** iam:ListOrganizationsFeatures; undefined when it could not be read. */
+  features: string[] | undefined;
+  scpEnabled: boolean | null;
+  accounts: DiscoveredAccount[];
+}
+
+/** What the account job knows before any AWS call: the stored account and organization. */
+export type AccountBase = Omit<AccountContext, 'effectiveScps' | 'securityContact'>;
+
+/** The AWS side of a scan, as the handlers need it; implemented over @rootwatch/aws. */
+export interface ScanSource {
+  /** Lists the organization; keeps each account's org-side facts for the run's account jobs. */
+  discover(input: { runId: string; org: OrgConfig }): Promise<DiscoveredOrganization>;
+  /** Org-side facts (SCPs, security contact) and the member's root posture through the audit role. */
+  assess(input: {
+    runId: string;
+    org: OrgConfig;
+    orgContext: OrgContext;
+    account: AccountBase;
+  }): Promise<{ account: AccountContext; posture: RootPosture }>;
+}
+
+/** A failure of an AWS call the handlers can decide on (retry or record). */
+export interface ScanSourceError {
+  kind: string;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}

@@ -1,0 +1,191 @@
+import type { OrgConfig } from '@rootwatch/config';
+import {
+  effectiveCoverage,
+  type OrgContext,
+  observe,
+  type RootPosture,
+  type SourceError,
+  unreachablePosture,
+} from '@rootwatch/core';
+import { createRepositories, type Db } from '@rootwatch/db';
+import { finalizeJob, type ScanHandler } from '@rootwatch/queue';
+import type { Logger } from 'pino';
+import {
+  type AccountResultRecorder,
+  createAccountResultRecorder,
+  type RecordedOutcome,
+} from './account-result.recorder';
+import { RetryLaterError, sourceErrorOf } from './scan-errors';
+import type { ScanObserver } from './scan-observer';
+import { type AccountBase, partitionOfRegion, type ScanSource } from './scan-source';
+
+export interface ScanAccountDeps {
+  db: Db;
+  source: ScanSource;
+  orgConfig(orgId: string): OrgConfig | undefined;
+  usageWindowDays: number;
+  logger: Logger;
+  observer?: ScanObserver;
+  recorder?: AccountResultRecorder;
+}
+
+// The role cannot be used as deployed: recorded as unreachable at once, never retried.
+const UNREACHABLE_KINDS = new Set(['denied', 'not_found', 'region_disabled']);
+
+/**
+ * A failure another attempt may not hit: throttling of any read, or the role / required read
+ * failing transiently. A slow or malformed credential report only makes its own controls UNKNOWN.
+ */
+export function retryableFailure(posture: RootPosture): SourceError | null {
+  const sources = [
+    posture.accountSummary,
+    posture.credentialReport,
+    posture.virtualMfaDevices,
+    posture.passwordPolicy,
+  ];
+  if (
+    !posture.coverage.assumed &&
+    ['throttled', 'transient', 'expired'].includes(posture.coverage.error.kind)
+  ) {
+    return posture.coverage.error;
+  }
+  for (const source of sources) {
+    if (!source.ok && (source.error.kind === 'throttled' || source.error.kind === 'expired'))
+      return source.error;
+  }
+  if (!posture.accountSummary.ok && posture.accountSummary.error.kind === 'transient') {
+    return posture.accountSummary.error;
+  }
+  return null;
+}
+
+export function outcomeOf(posture: RootPosture): { outcome: RecordedOutcome; error: SourceError | null } {
+  const coverage = effectiveCoverage(posture);
+  if (coverage.ok) return { outcome: 'assessed', error: null };
+  const error = { kind: coverage.kind, code: coverage.code, message: coverage.message };
+  return { outcome: UNREACHABLE_KINDS.has(coverage.kind) ? 'unreachable' : 'error', error };
+}
+
+/** Assume → collect → evaluate → persist for one member account of one run. */
+export function createScanAccountHandler({
+  db,
+  source,
+  orgConfig,
+  usageWindowDays,
+  logger,
+  observer,
+  recorder = createAccountResultRecorder({ db }),
+}: ScanAccountDeps): ScanHandler<'scan.account'> {
+  const repos = createRepositories({ db });
+
+  return async ({ runId, orgId, accountId }, context) => {
+    const started = performance.now();
+    const log = logger.child({ runId, orgId, accountId, job: 'scan.account', attempt: context.attempt });
+    const run = await repos.scanRuns.get({ id: runId });
+    if (run?.status !== 'running') {
+      log.debug({ status: run?.status ?? null }, 'scan run is not running; account skipped');
+      return;
+    }
+    if (await repos.accountScans.get({ scanRunId: runId, accountId })) {
+      // Recorded by an earlier attempt whose acknowledgement was lost; finalization may still be owed.
+      observer?.accountRecorded?.({ orgId, outcome: 'assessed', durationMs: 0, duplicate: true });
+      const current = await repos.scanRuns.get({ id: runId });
+      if (
+        current &&
+        current.status === 'running' &&
+        current.assessed + current.unreachable + current.errored + current.skipped === current.total
+      ) {
+        await context.enqueue([finalizeJob({ runId, orgId })]);
+      }
+      return;
+    }
+
+    const org = orgConfig(orgId);
+    const [orgRow, accountRow] = await Promise.all([
+      repos.organizations.get({ id: orgId }),
+      repos.accounts.get({ id: accountId }),
+    ]);
+    if (!org || !orgRow || !accountRow) {
+      log.warn(
+        { org: !!org, orgRow: !!orgRow, account: !!accountRow },
+        'account job without its org or account',
+      );
+      return;
+    }
+    const partition = partitionOfRegion(org.region);
+    const orgContext: OrgContext = {
+      id: orgId,
+      managementAccountId: orgRow.managementAccountId ?? '',
+      partition,
+      scpEnabled: orgRow.scpEnabled ?? false,
+      features: orgRow.featuresKnown
+        ? { known: true, enabled: orgRow.features }
+        : { known: false, reason: 'iam:ListOrganizationsFeatures could not be read' },
+    };
+    const base: AccountBase = {
+      id: accountRow.id,
+      name: accountRow.name,
+      email: accountRow.email,
+      state: accountRow.state,
+      ouPath: accountRow.ouPath,
+      tags: accountRow.tags,
+      joinedAt: accountRow.joinedAt?.toISOString() ?? null,
+      isManagementAccount: accountRow.id === orgRow.managementAccountId,
+    };
+
+    let assessed: Awaited<ReturnType<ScanSource['assess']>>;
+    try {
+      assessed = await source.assess({ runId, org, orgContext, account: base });
+    } catch (error) {
+      const failure = sourceErrorOf(error);
+      if (!context.isFinalAttempt) throw error;
+      const posture = unreachablePosture({
+        accountId,
+        partition,
+        collectedAt: new Date().toISOString(),
+        error: { kind: failure.kind as SourceError['kind'], code: failure.code, message: failure.message },
+      });
+      assessed = {
+        account: {
+          ...base,
+          effectiveScps: { known: false, reason: failure.code },
+          securityContact: { status: 'unknown', reason: failure.code },
+        },
+        posture,
+      };
+    }
+
+    const retryable = retryableFailure(assessed.posture);
+    if (retryable && !context.isFinalAttempt) {
+      throw new RetryLaterError(
+        retryable.code,
+        `account ${accountId}: ${retryable.kind} (${retryable.code}); retried later`,
+      );
+    }
+
+    const observation = observe(assessed.posture, assessed.account, orgContext, {
+      usageWindowDays,
+      now: new Date(assessed.posture.collectedAt),
+    });
+    const { outcome, error } = outcomeOf(assessed.posture);
+    const durationMs = Math.round(performance.now() - started);
+    const result = await recorder.record({
+      runId,
+      orgId,
+      accountId,
+      outcome,
+      observation,
+      errorCode: error?.code ?? null,
+      errorMessage: error?.message ?? null,
+      durationMs,
+    });
+    observer?.accountRecorded?.({ orgId, outcome, durationMs, duplicate: !result.written });
+    if (result.written) {
+      log.debug(
+        { outcome, version: result.version, drift: result.driftEvents, opened: result.findingsOpened },
+        'account recorded',
+      );
+    }
+    if (result.runComplete) await context.enqueue([finalizeJob({ runId, orgId })]);
+  };
+}

@@ -1,0 +1,189 @@
+import type { RootwatchConfig } from '@rootwatch/config';
+import { createDatabase, type Database } from '@rootwatch/db';
+import {
+  createQueueDispatcher,
+  DEFAULT_RETRY_POLICY,
+  type QueueDispatcher,
+  type RetryPolicy,
+  redisConnection,
+  retryDelayMs,
+  SCAN_QUEUE,
+  type ScanHandlers,
+  type ScanJob,
+  type ScanJobContext,
+} from '@rootwatch/queue';
+import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { type AwsScanSourceOptions, createAwsScanSource } from './aws-scan-source';
+import { createRedisDiscoveryStore } from './discovery-store';
+import { createRunRecovery } from './run-recovery';
+import { createScanHandlers } from './scan-handlers';
+import { combineObservers, createScanMetrics, type ScanMetrics, type ScanObserver } from './scan-observer';
+import type { ScanSource } from './scan-source';
+
+export interface StartWorkerOptions {
+  config: RootwatchConfig;
+  logger: Logger;
+  /** Defaults: a pool on config.databaseUrl, the AWS scan source from config, Redis from config.redisUrl. */
+  database?: Database;
+  source?: ScanSource;
+  connection?: ConnectionOptions;
+  /** Redis key prefix (tests isolate themselves with one). */
+  prefix?: string;
+  observer?: ScanObserver;
+  concurrency?: number;
+  retry?: RetryPolicy;
+  /** How long close() lets in-flight jobs finish before releasing them to other workers. */
+  shutdownGraceMs?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** Extra options of the default AWS scan source (scanner credentials, discovery concurrency…). */
+  awsSource?: Omit<AwsScanSourceOptions, 'config' | 'logger' | 'observer' | 'store'>;
+  /** How often a lost run is looked for (0 = never; the first check runs at start). */
+  recoveryIntervalMs?: number;
+}
+
+export interface RunningWorker {
+  readonly metrics: ScanMetrics;
+  readonly worker: Worker;
+  /** Stops taking jobs, lets in-flight ones finish within the grace period, then releases the rest. */
+  close(): Promise<void>;
+}
+
+export function jobContext(
+  job: Job,
+  retry: RetryPolicy,
+  enqueue: (jobs: ScanJob[]) => Promise<void>,
+): ScanJobContext {
+  const maxAttempts = job.opts.attempts ?? retry.attempts[job.name as ScanJob['name']] ?? 1;
+  const attempt = job.attemptsMade + 1;
+  return { attempt, maxAttempts, isFinalAttempt: attempt >= maxAttempts, enqueue };
+}
+
+/** Runs one BullMQ job through the transport-agnostic handlers. */
+export function createProcessor(
+  handlers: ScanHandlers,
+  dispatcher: Pick<QueueDispatcher, 'dispatch'>,
+  retry: RetryPolicy,
+) {
+  return async (job: Job) => {
+    const context = jobContext(job, retry, (jobs) => dispatcher.dispatch(jobs));
+    switch (job.name) {
+      case 'scan.start':
+        return handlers['scan.start'](job.data, context);
+      case 'scan.account':
+        return handlers['scan.account'](job.data, context);
+      case 'scan.finalize':
+        return handlers['scan.finalize'](job.data, context);
+      default:
+        throw Object.assign(new Error(`unknown job ${job.name}`), { name: 'UnrecoverableError' });
+    }
+  };
+}
+
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { config, logger } = options;
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const connection =
+    options.connection ??
+    (config.redisUrl
+      ? redisConnection(config.redisUrl)
+      : (() => {
+          throw Object.assign(
+            new Error('the worker needs REDIS_URL (use the inline dispatcher without Redis)'),
+            {
+              code: 'redis_required',
+            },
+          );
+        })());
+  const ownsDatabase = !options.database;
+  const database = options.database ?? createDatabase({ url: config.databaseUrl, max: 20 });
+  const metrics = createScanMetrics();
+  const observer = combineObservers(metrics, options.observer);
+  const redis = options.source ? undefined : redisClient(connection);
+  const ownedSource = options.source
+    ? undefined
+    : createAwsScanSource({
+        config,
+        observer,
+        logger,
+        store: createRedisDiscoveryStore({
+          redis: redis!,
+          prefix: options.prefix,
+        }),
+        ...options.awsSource,
+      });
+  const source = options.source ?? ownedSource!;
+  const dispatcher = createQueueDispatcher({ connection, prefix: options.prefix, retry });
+  const handlers = createScanHandlers({ db: database.db, source, config, logger, observer });
+  const concurrency = options.concurrency ?? config.worker.concurrency;
+
+  const worker = new Worker(SCAN_QUEUE, createProcessor(handlers, dispatcher, retry), {
+    connection,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    concurrency,
+    // A worker killed mid-job loses its lock; another worker takes the job over after lockDuration.
+    lockDuration: options.lockDurationMs ?? 60_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 5,
+    settings: {
+      backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, retry),
+    },
+  });
+  worker.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const code = (error as { code?: string }).code ?? error.name;
+    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError';
+    if (willRetry) observer.jobRetried?.({ job: job.name, attempt: job.attemptsMade, code });
+    logger[willRetry ? 'debug' : 'error'](
+      { job: job.name, jobId: job.id, attempt: job.attemptsMade, code, message: error.message },
+      willRetry ? 'job failed; retrying with backoff' : 'job failed for good',
+    );
+  });
+
+  const recovery = createRunRecovery({ db: database.db, dispatcher, logger });
+  const recover = () =>
+    recovery.check().catch((error) => logger.warn({ err: error }, 'run recovery check failed'));
+  await worker.waitUntilReady();
+  void recover();
+  const interval = options.recoveryIntervalMs ?? 60_000;
+  const timer = interval > 0 ? setInterval(recover, interval) : undefined;
+  timer?.unref();
+  logger.info({ concurrency, queue: SCAN_QUEUE }, 'scan worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    metrics,
+    worker,
+    close() {
+      closing ??= (async () => {
+        if (timer) clearInterval(timer);
+        const grace = options.shutdownGraceMs ?? 25_000;
+        let timeout: NodeJS.Timeout | undefined;
+        const graceful = worker.close().then(() => 'done' as const);
+        const expired = new Promise<'expired'>((resolve) => {
+          timeout = setTimeout(() => resolve('expired'), grace);
+        });
+        if ((await Promise.race([graceful, expired])) === 'expired') {
+          logger.warn({ graceMs: grace }, 'grace period over; releasing in-flight jobs to other workers');
+          await worker.close(true);
+        }
+        clearTimeout(timeout);
+        await dispatcher.close();
+        ownedSource?.destroy();
+        redis?.disconnect();
+        if (ownsDatabase) await database.close();
+        logger.info('scan worker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function redisClient(connection: ConnectionOptions): Redis {
+  const { url, ...rest } = connection as { url?: string } & Record<string, unknown>;
+  const options = { ...rest, maxRetriesPerRequest: null };
+  return url ? new Redis(url, options) : new Redis(options);
+}
