@@ -22,6 +22,7 @@ export {
   validatePolicyDocument,
 } from './iam-policy';
 export {
+  type KubeContainer,
   type KubeObject,
   type Kustomization,
   type PodSpecOf,

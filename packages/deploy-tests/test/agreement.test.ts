@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { requiredPermissions } from '@rootwatch/aws';
 import { CONFIG_VARIABLES, loadConfig } from '@rootwatch/config';
@@ -72,6 +73,20 @@ describe('permissions agree with the AWS calls the collectors make (@rootwatch/a
       [...new Set([...requiredPermissions().member, ...requiredPermissions().scanner])].sort(),
     );
     for (const row of rows) expect(row.split('|').filter((cell) => cell.trim()).length).toBe(3);
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('has a ticketing poller that bash parses, polls updated_after and stores next_cursor', () => {
+    const doc = readFileSync(repoPath('docs/deploy.md'), 'utf8');
+    const script = [...doc.matchAll(/```sh\n(#!\/usr\/bin\/env bash\n[\s\S]*?)```/g)].map((m) => m[1]!)[0];
+    expect(script).toBeDefined();
+    expect(script).toContain('/v1/findings');
+    expect(script).toContain('updated_after=$cursor');
+    expect(script).toContain('.next_cursor');
+    const check = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 });
 
