@@ -105,10 +105,10 @@ describe('deploy/k8s/base', () => {
       ]),
     );
     expect(roles).toEqual({
-      'rootwatch-api': { command: ['node', 'dist/rootwatch.mjs'], args: ['api'] },
-      'rootwatch-worker': { command: ['node', 'dist/rootwatch.mjs'], args: ['worker'] },
-      'rootwatch-scheduler': { command: ['node', 'dist/rootwatch.mjs'], args: ['scheduler'] },
-      'rootwatch-migrate': { command: ['node', 'dist/rootwatch.mjs'], args: ['migrate'] },
+      'rootwatch-api': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['api'] },
+      'rootwatch-worker': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['worker'] },
+      'rootwatch-scheduler': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['scheduler'] },
+      'rootwatch-migrate': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['migrate'] },
     });
   });
 
