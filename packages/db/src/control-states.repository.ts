@@ -16,7 +16,7 @@ export type ControlStateInput = {
   scanRunId?: string | null;
 };
 
-export type ControlStatusCount = { controlId: string; status: ControlStatus; count: number };
+export type ControlStatusCount = { orgId: string; controlId: string; status: ControlStatus; count: number };
 
 export function createControlStatesRepository({ db }: { db: Db }) {
   return {
@@ -80,10 +80,11 @@ export function createControlStatesRepository({ db }: { db: Db }) {
         .orderBy(asc(controlStates.accountId), asc(controlStates.controlId));
     },
 
-    /** Accounts per control and status, over accounts not removed (optionally of one org). */
+    /** Accounts per org, control and status, over accounts not removed (optionally of one org). */
     async countByControl({ orgId }: { orgId?: string } = {}): Promise<ControlStatusCount[]> {
       const rows = await db
         .select({
+          orgId: accounts.orgId,
           controlId: controlStates.controlId,
           status: controlStates.status,
           count: sql<number>`count(*)::int`,
@@ -91,8 +92,8 @@ export function createControlStatesRepository({ db }: { db: Db }) {
         .from(controlStates)
         .innerJoin(accounts, eq(accounts.id, controlStates.accountId))
         .where(and(isNull(accounts.removedAt), orgId === undefined ? undefined : eq(accounts.orgId, orgId)))
-        .groupBy(controlStates.controlId, controlStates.status)
-        .orderBy(asc(controlStates.controlId), asc(controlStates.status));
+        .groupBy(accounts.orgId, controlStates.controlId, controlStates.status)
+        .orderBy(asc(accounts.orgId), asc(controlStates.controlId), asc(controlStates.status));
       return rows.map((r) => ({ ...r, status: r.status as ControlStatus, count: Number(r.count) }));
     },
   };

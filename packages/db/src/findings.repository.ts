@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { clampLimit, decodeFeedCursor, type FeedPage } from './cursor';
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
@@ -201,25 +201,26 @@ export function createFindingsRepository({ db }: { db: Db }) {
       };
     },
 
-    /** Open findings per severity over accounts not removed (optionally of one org). */
+    /** Open findings per org and severity over accounts not removed (optionally of one org). */
     async countOpenBySeverity({
       orgId,
     }: {
       orgId?: string;
-    } = {}): Promise<{ severity: Severity; count: number }[]> {
+    } = {}): Promise<{ orgId: string; severity: Severity; count: number }[]> {
       const rows = await db
-        .select({ severity: findings.severity, count: sql<number>`count(*)::int` })
+        .select({ orgId: accounts.orgId, severity: findings.severity, count: sql<number>`count(*)::int` })
         .from(findings)
         .innerJoin(accounts, eq(accounts.id, findings.accountId))
         .where(
           and(
             eq(findings.status, 'open'),
-            sql`${accounts.removedAt} IS NULL`,
+            isNull(accounts.removedAt),
             orgId === undefined ? undefined : eq(accounts.orgId, orgId),
           ),
         )
-        .groupBy(findings.severity);
-      return rows.map((r) => ({ severity: r.severity as Severity, count: Number(r.count) }));
+        .groupBy(accounts.orgId, findings.severity)
+        .orderBy(asc(accounts.orgId), asc(findings.severity));
+      return rows.map((r) => ({ ...r, severity: r.severity as Severity, count: Number(r.count) }));
     },
   };
 }

@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import type { Database } from './database';
+import type { Database, Schema } from './database';
 import { MigrationJournalError } from './errors';
 
 export const defaultMigrationsFolder = fileURLToPath(new URL('../../../migrations', import.meta.url));
@@ -72,7 +73,9 @@ export async function migrate(
   }
   // PGlite is one in-process connection: serialize callers sharing it instead of locking.
   const previous = pgliteMigrations.get(database.client) ?? Promise.resolve();
-  const run = previous.catch(() => {}).then(() => migratePglite(database.db as never, { migrationsFolder }));
+  const run = previous
+    .catch(() => {})
+    .then(() => migratePglite(database.db as PgliteDatabase<Schema>, { migrationsFolder }));
   pgliteMigrations.set(database.client, run);
   await run;
 }

@@ -34,7 +34,14 @@ describe('concurrent writers on pg', () => {
         accountIds.map(async (accountId) => {
           await withTransaction(db, async (tx) => {
             const r = createRepositories({ db: tx });
-            if (await r.accountScans.insert({ scanRunId: run.id, accountId, outcome: 'assessed', observedAt: new Date() })) {
+            if (
+              await r.accountScans.insert({
+                scanRunId: run.id,
+                accountId,
+                outcome: 'assessed',
+                observedAt: new Date(),
+              })
+            ) {
               await r.scanRuns.countOutcome({ id: run.id, outcome: 'assessed' });
             }
           });
@@ -57,14 +64,22 @@ describe('concurrent writers on pg', () => {
       Array.from({ length: 8 }, () =>
         withTransaction(db, async (tx) => {
           const r = createRepositories({ db: tx });
-          const first = await r.accountScans.insert({ scanRunId: run.id, accountId, outcome: 'unreachable', observedAt: new Date() });
+          const first = await r.accountScans.insert({
+            scanRunId: run.id,
+            accountId,
+            outcome: 'unreachable',
+            observedAt: new Date(),
+          });
           if (first) await r.scanRuns.countOutcome({ id: run.id, outcome: 'unreachable' });
           return first;
         }),
       ),
     );
     expect(attempts.filter(Boolean)).toHaveLength(1);
-    expect(await repos.scanRuns.finalize({ id: run.id })).toMatchObject({ status: 'partial', unreachable: 1 });
+    expect(await repos.scanRuns.finalize({ id: run.id })).toMatchObject({
+      status: 'partial',
+      unreachable: 1,
+    });
   });
 
   it('when writers commit out of order while a poller follows the drift feed, the poller sees every event exactly once', async () => {

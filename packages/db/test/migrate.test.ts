@@ -83,6 +83,28 @@ describe('migrate() with several replicas (pg)', () => {
   });
 });
 
+describe('PGlite with a data directory', () => {
+  it('when reopened, it keeps the schema and the data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rootwatch-pglite-'));
+    try {
+      const first = createDatabase({ dataDir });
+      await migrate(first);
+      await rows(first, `INSERT INTO organizations (id) VALUES ('o-persisted')`);
+      await first.close();
+
+      const second = createDatabase({ dataDir });
+      try {
+        expect(await migrationStatus(second)).toEqual({ applied: journalEntries, pending: 0 });
+        expect(await rows(second, 'SELECT id FROM organizations')).toEqual([{ id: 'o-persisted' }]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('migration journal checks', () => {
   const folders: string[] = [];
   afterAll(() => {

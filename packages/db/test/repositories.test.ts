@@ -444,7 +444,7 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       [state] = await repos.controlStates.listForAccount({ accountId });
       expect(state).toMatchObject({ status: 'FAIL', since: t('03T00:00:00'), reason: '03T00:00:00' });
       const counts = await repos.controlStates.countByControl({ orgId: 'o-two' });
-      expect(counts).toContainEqual({ controlId: 'root.mfa', status: 'FAIL', count: 1 });
+      expect(counts).toContainEqual({ orgId: 'o-two', controlId: 'root.mfa', status: 'FAIL', count: 1 });
       expect(
         (await repos.controlStates.listForAccounts({ accountIds: ['200000000003', '100000000002'] })).length,
       ).toBe(3);
@@ -533,7 +533,7 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
         reopened.finding.id,
       ]);
       expect(await repos.findings.countOpenBySeverity({ orgId: 'o-two' })).toEqual([
-        { severity: 'critical', count: 1 },
+        { orgId: 'o-two', severity: 'critical', count: 1 },
       ]);
       expect(await repos.findings.get({ id: reopened.finding.id })).toMatchObject({ status: 'open' });
       await expect(repos.findings.feed({ after: 'abc' })).rejects.toBeInstanceOf(InvalidCursorError);
