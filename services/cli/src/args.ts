@@ -101,3 +101,34 @@ export function postgresUrlOption(value: string | undefined, flag: string, usage
   }
   return value;
 }
+
+/**
+ * Loads the configuration with flags mapped onto the variables they override, so a flag is validated
+ * exactly like its variable; a bad flag value is reported under the flag's name (a UsageError).
+ */
+export function configFromFlags<C>(
+  load: (overrides: Record<string, string>) => C,
+  flags: Record<string, { variable: string; value: string | undefined }>,
+  usage: string,
+): C {
+  const overrides: Record<string, string> = {};
+  const flagOf = new Map<string, string>();
+  for (const [flag, { variable, value }] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    overrides[variable] = value;
+    flagOf.set(variable, flag);
+  }
+  try {
+    return load(overrides);
+  } catch (err) {
+    const issues = (err as { issues?: { variable: string; received?: string; expected: string }[] }).issues;
+    const issue = issues?.find((i) => flagOf.has(i.variable));
+    if (issue) {
+      throw new UsageError(
+        `--${flagOf.get(issue.variable)}: got ${JSON.stringify(issue.received ?? '')}, expected ${issue.expected}`,
+        usage,
+      );
+    }
+    throw err;
+  }
+}

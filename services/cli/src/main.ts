@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type RootwatchConfig } from '@rootwatch/config';
+import { ConfigError, loadConfig } from '@rootwatch/config';
 import { COMMANDS, type CommandName } from './commands';
 import type { Command, CommandContext } from './context';
 import { CliError, EXIT, UsageError } from './errors';
@@ -44,13 +44,9 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let config: RootwatchConfig | undefined;
   const ctx: CommandContext = {
     argv: rest,
-    config: () => {
-      config ??= loadConfig(process.env);
-      return config;
-    },
+    config: (overrides = {}) => loadConfig({ ...process.env, ...overrides }),
     stdout: process.stdout,
     stderr: process.stderr,
     signal: controller.signal,
@@ -59,6 +55,15 @@ async function main(argv: string[]): Promise<number> {
   const command = await LOADERS[name as CommandName]();
   return command(ctx);
 }
+
+// The AWS SDK warns on Node 20 about its own future releases; the pinned SDK supports Node 20, and the
+// multi-line warning would bury the first line of every command's output.
+const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const text = typeof warning === 'string' ? warning : warning.message;
+  if (text.startsWith('NodeVersionSupportWarning')) return;
+  emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
 
 const argv = process.argv.slice(2);
 const debug = argv.includes('--debug');

@@ -1,0 +1,195 @@
+import { writeFile } from 'node:fs/promises';
+import type { RootwatchConfig } from '@rootwatch/config';
+import { CONTROL_CATALOG, CONTROL_IDS } from '@rootwatch/core';
+import { createRepositories, type Database } from '@rootwatch/db';
+import { createInlineDispatcher } from '@rootwatch/queue';
+import { createAwsScanSource, createScanHandlers } from '@rootwatch/worker';
+import {
+  type CommandSpec,
+  choiceOption,
+  configFromFlags,
+  helpText,
+  intOption,
+  parseCommand,
+  postgresUrlOption,
+} from '../args';
+import { ensureAwsCredentials } from '../aws-credentials';
+import type { Command } from '../context';
+import { openMigrated } from '../database';
+import { CliError, EXIT, UsageError } from '../errors';
+import { createCliLogger } from '../logger';
+import { createProgress } from '../progress';
+import { renderCsv } from '../report/csv';
+import { buildRunReport } from '../report/from-run';
+import { renderJson } from '../report/json';
+import { FAIL_ON_LEVELS, type FailOnLevel, failuresAtOrAbove, type ScanReport } from '../report/model';
+import { renderTable } from '../report/table';
+import { pickOrganization, runScanToCompletion } from '../scan-runner';
+
+const FORMATS = ['table', 'json', 'csv'] as const;
+
+const spec = {
+  usage:
+    'rootwatch scan --once [--format table|json|csv] [--output FILE] [--concurrency N] [--fail-on critical|high|medium] [--database-url URL] [--org-role-arn ARN] [--member-role NAME] [--external-id ID] [--region REGION] [--org ID]',
+  help: `
+Scan an organization now and print a report (stdout, or --output FILE); progress goes to stderr.
+AWS credentials come from the SDK default chain (AWS_PROFILE, SSO, environment, instance role);
+AWS_ENDPOINT_URL sends every call elsewhere (e.g. the simulator, 'pnpm sim').
+
+  --once                 required: scan once and exit (continuous scans are the worker/scheduler roles)
+  --format F             table (default), json (stable format, see README) or csv (one row per account)
+  --output FILE          write the report to FILE instead of stdout
+  --concurrency N        accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 32)
+  --fail-on LEVEL        exit 3 when a control of severity LEVEL or higher FAILs (critical, high, medium)
+  --database-url URL     also persist the run and its history in this Postgres database
+  --org-role-arn ARN     role to assume for discovery (default ROOTWATCH_ORG_ROLE_ARN; none = ambient credentials)
+  --member-role NAME     audit role name in member accounts (default ROOTWATCH_MEMBER_ROLE, RootwatchAudit)
+  --external-id ID       ExternalId for the member role (default ROOTWATCH_EXTERNAL_ID)
+  --region REGION        AWS region of the clients (default AWS_REGION, us-east-1)
+  --org ID               which organization of ROOTWATCH_CONFIG to scan (when it lists several)
+  --quiet                no progress output
+  --debug                print stack traces of unexpected errors
+
+Exit codes: 0 report written, 1 scan failed, 2 usage/configuration/credentials, 3 --fail-on reached.`,
+  options: {
+    once: { type: 'boolean' },
+    format: { type: 'string' },
+    output: { type: 'string' },
+    concurrency: { type: 'string' },
+    'fail-on': { type: 'string' },
+    'database-url': { type: 'string' },
+    'org-role-arn': { type: 'string' },
+    'member-role': { type: 'string' },
+    'external-id': { type: 'string' },
+    region: { type: 'string' },
+    org: { type: 'string' },
+    quiet: { type: 'boolean' },
+  },
+} satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+
+export const scan: Command = async (ctx) => {
+  const args = parseCommand(spec, ctx.argv);
+  if (args.help) {
+    ctx.stdout.write(helpText(spec));
+    return EXIT.ok;
+  }
+  const v = args.values;
+  if (!v.once) {
+    throw new UsageError('--once is required (scheduled scans are the worker and scheduler roles)', spec.usage);
+  }
+  const format = choiceOption(v.format, 'format', FORMATS, 'table', spec.usage)!;
+  const failOn = choiceOption<FailOnLevel>(v['fail-on'], 'fail-on', FAIL_ON_LEVELS, undefined, spec.usage);
+  const databaseUrl = postgresUrlOption(v['database-url'], 'database-url', spec.usage);
+  const base = configFromFlags(
+    ctx.config,
+    {
+      'org-role-arn': { variable: 'ROOTWATCH_ORG_ROLE_ARN', value: v['org-role-arn'] },
+      'member-role': { variable: 'ROOTWATCH_MEMBER_ROLE', value: v['member-role'] },
+      'external-id': { variable: 'ROOTWATCH_EXTERNAL_ID', value: v['external-id'] },
+      region: { variable: 'AWS_REGION', value: v.region },
+    },
+    spec.usage,
+  );
+  const concurrency = intOption(v.concurrency, 'concurrency', {
+    min: 1,
+    max: 1000,
+    fallback: base.worker.concurrency,
+    usage: spec.usage,
+  });
+  const org = pickOrganization(base, v.org, spec.usage);
+  const config: RootwatchConfig = {
+    ...base,
+    databaseUrl,
+    organizations: [org],
+    worker: { ...base.worker, concurrency },
+  };
+
+  await ensureAwsCredentials({ region: org.region, endpoint: config.aws.endpointUrl });
+
+  const report = await scanOnce({ config, orgId: org.id, ctx, quiet: v.quiet === true });
+
+  const rendered =
+    format === 'json'
+      ? renderJson(report)
+      : format === 'csv'
+        ? renderCsv(report, CONTROL_IDS)
+        : renderTable(report, CONTROL_CATALOG);
+  if (v.output) {
+    await writeFile(v.output, rendered).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`--output ${v.output}: cannot write (${err.code ?? err.message})`, 'output_unwritable');
+    });
+    ctx.stderr.write(`report written to ${v.output}\n`);
+  } else {
+    ctx.stdout.write(rendered);
+  }
+
+  if (failOn) {
+    const failures = failuresAtOrAbove(report, failOn);
+    if (failures.length > 0) {
+      const accounts = new Set(failures.map((f) => f.accountId)).size;
+      ctx.stderr.write(
+        `--fail-on ${failOn}: ${failures.length} failing control(s) of severity ${failOn} or higher in ${accounts} account(s)\n`,
+      );
+      return EXIT.failOn;
+    }
+  }
+  return EXIT.ok;
+};
+
+async function scanOnce({
+  config,
+  orgId,
+  ctx,
+  quiet,
+}: {
+  config: RootwatchConfig;
+  orgId: string;
+  ctx: Parameters<Command>[0];
+  quiet: boolean;
+}): Promise<ScanReport> {
+  // Without --database-url the run lives in an in-memory database that disappears with the process.
+  const database: Database = await openMigrated(config.databaseUrl ? { url: config.databaseUrl } : {});
+  const logger = createCliLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'rootwatch-scan' });
+  const aws = createAwsScanSource({ config, logger });
+  // The organization row is keyed by the configured label; the report names the AWS `o-…` id.
+  let awsOrgId: string | null = null;
+  const source: typeof aws = {
+    ...aws,
+    discover: async (input) => {
+      const found = await aws.discover(input);
+      awsOrgId = found.awsOrgId;
+      return found;
+    },
+  };
+  const handlers = createScanHandlers({ db: database.db, source, config, logger });
+  const dispatcher = createInlineDispatcher({ handlers, concurrency: config.worker.concurrency });
+  const progress = quiet ? undefined : createProgress({ stream: ctx.stderr, label: 'scan' });
+  try {
+    const run = await runScanToCompletion({
+      db: database.db,
+      dispatcher,
+      orgId,
+      trigger: 'cli',
+      signal: ctx.signal,
+      onProgress: (done, total) => progress?.update(done, total),
+    });
+    await dispatcher.idle();
+    if (run.status === 'failed') {
+      progress?.finish();
+      throw new CliError(
+        `scan failed: ${run.errorMessage ?? run.errorCode ?? 'unknown error'}${run.errorCode ? ` [${run.errorCode}]` : ''}`,
+        run.errorCode ?? 'scan_failed',
+      );
+    }
+    progress?.finish(
+      `scan ${run.status}: ${run.total} accounts, ${run.assessed} assessed, ${run.unreachable} unreachable, ${run.errored} errors, ${run.skipped} skipped`,
+    );
+    const report = await buildRunReport(createRepositories({ db: database.db }), run.id);
+    if (awsOrgId) report.organization.id = awsOrgId;
+    return report;
+  } finally {
+    await dispatcher.close();
+    aws.destroy();
+    await database.close();
+  }
+}

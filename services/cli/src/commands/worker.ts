@@ -1,0 +1,45 @@
+import { startWorker } from '@rootwatch/worker';
+import { type CommandSpec, helpText, intOption, parseCommand } from '../args';
+import type { Command } from '../context';
+import { requirePostgres } from '../database';
+import { missingSetting } from '../errors';
+import { createCliLogger, untilAborted } from '../logger';
+
+const spec = {
+  usage: 'rootwatch worker [--concurrency N]',
+  help: `
+Process scan jobs from the queue (container role): discovery, one job per member account,
+finalization. Needs DATABASE_URL and REDIS_URL, and AWS credentials (default chain). On SIGINT/SIGTERM
+it stops taking jobs and lets in-flight ones finish.
+
+  --concurrency N   accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 32)
+  --debug           print stack traces of unexpected errors`,
+  options: { concurrency: { type: 'string' } },
+} satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
+
+export const worker: Command = async (ctx) => {
+  const args = parseCommand(spec, ctx.argv);
+  if (args.help) {
+    ctx.stdout.write(helpText(spec));
+    return 0;
+  }
+  const config = ctx.config();
+  const concurrency = intOption(args.values.concurrency, 'concurrency', {
+    min: 1,
+    max: 1000,
+    fallback: config.worker.concurrency,
+    usage: spec.usage,
+  });
+  if (!config.redisUrl) throw missingSetting('worker needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
+  const database = requirePostgres(config, 'worker');
+  const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-worker' });
+  try {
+    const running = await startWorker({ config, logger, database, concurrency });
+    await untilAborted(ctx.signal);
+    logger.info({ signal: String(ctx.signal.reason) }, 'shutting down');
+    await running.close();
+    return 0;
+  } finally {
+    await database.close();
+  }
+};

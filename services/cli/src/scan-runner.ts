@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RootwatchConfig } from '@rootwatch/config';
+import { type Db, type ScanRun, type ScanTrigger, createRepositories, scanRunDone } from '@rootwatch/db';
+import { type ScanDispatcher, createScanProducer } from '@rootwatch/queue';
+import { CliError } from './errors';
+
+// Progress polls read one row; four times a second is smooth for a bar and nothing for the database.
+const POLL_MS = 250;
+const TERMINAL = new Set(['succeeded', 'partial', 'failed']);
+
+/**
+ * Starts a scan of one organization through the given dispatcher (inline, or BullMQ with a worker
+ * somewhere) and waits for it to finish, reporting progress from the run's counters.
+ */
+export async function runScanToCompletion({
+  db,
+  dispatcher,
+  orgId,
+  trigger,
+  onProgress,
+  signal,
+}: {
+  db: Db;
+  dispatcher: ScanDispatcher;
+  orgId: string;
+  trigger: ScanTrigger;
+  onProgress?: (done: number, total: number, run: ScanRun) => void;
+  signal?: AbortSignal;
+}): Promise<ScanRun> {
+  const repos = createRepositories({ db });
+  const producer = createScanProducer({ db, dispatcher });
+  const started = await producer.startScan({ orgId, trigger }).catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'scan_already_active') {
+      throw new CliError(
+        `a scan of organization ${orgId} is already running in this database; wait for it to finish`,
+        'scan_already_active',
+      );
+    }
+    throw err;
+  });
+  for (;;) {
+    const run = await repos.scanRuns.get({ id: started.id });
+    if (!run) throw new Error(`scan run ${started.id} disappeared`);
+    if (run.status !== 'queued') onProgress?.(scanRunDone(run), run.total, run);
+    if (TERMINAL.has(run.status)) return run;
+    if (signal?.aborted) throw new CliError('interrupted', 'interrupted', 130);
+    await sleep(POLL_MS, undefined, { signal }).catch(() => {});
+  }
+}
+
+/** The organization a command scans: the only configured one, or the one named by --org. */
+export function pickOrganization(config: RootwatchConfig, orgId: string | undefined, usage: string) {
+  const orgs = config.organizations;
+  if (orgId !== undefined) {
+    const org = orgs.find((o) => o.id === orgId);
+    if (!org) {
+      throw new CliError(
+        `--org ${orgId}: not a configured organization (configured: ${orgs.map((o) => o.id).join(', ')})`,
+        'usage',
+        2,
+      );
+    }
+    return org;
+  }
+  if (orgs.length > 1) {
+    throw new CliError(
+      `several organizations are configured (${orgs.map((o) => o.id).join(', ')}): choose one with --org ID\nusage: ${usage}`,
+      'usage',
+      2,
+    );
+  }
+  return orgs[0]!;
+}
