@@ -82,7 +82,19 @@ function iso(value: string): string {
   return new Date(value).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+// Accounts are replaced (never mutated) on change, so the rendered map can be cached per object.
+const summaryCache = new WeakMap<SimAccount, string>();
+
 function accountSummary(account: SimAccount): string {
+  let xml = summaryCache.get(account);
+  if (!xml) {
+    xml = renderAccountSummary(account);
+    summaryCache.set(account, xml);
+  }
+  return xml;
+}
+
+function renderAccountSummary(account: SimAccount): string {
   const { root } = account;
   const userVirtual = account.iamUsers.filter((u) => u.virtualMfa).length;
   const entries: [string, number][] = [

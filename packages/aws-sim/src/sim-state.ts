@@ -72,12 +72,13 @@ export function createSimState(opts: {
   now: () => number;
   seed?: number;
 }): SimState {
-  const loaded = structuredClone(opts.definition);
+  // The caller hands over a freshly parsed definition: it stays the pristine copy.
+  const loaded = opts.definition;
   let index: OrgIndex | null = null;
 
   const state: SimState = {
     loaded,
-    definition: structuredClone(loaded),
+    definition: workingCopy(loaded),
     accounts: new Map(),
     sessions: new Map(),
     reports: new Map(),
@@ -103,7 +104,7 @@ export function createSimState(opts: {
       state.buckets = buildBuckets(state.definition);
     },
     reset() {
-      state.definition = structuredClone(loaded);
+      state.definition = workingCopy(loaded);
       state.reports.clear();
       state.stats = emptyStats();
       state.buckets = buildBuckets(loaded);
@@ -126,6 +127,21 @@ export function createSimState(opts: {
   };
   state.touch();
   return state;
+}
+
+/**
+ * Accounts, OUs and policies are replaced, never mutated in place (PATCH builds a new account),
+ * so copying the containers is enough to keep the loaded definition pristine — and it is
+ * instant for 10,000 accounts where a deep clone takes hundreds of milliseconds.
+ */
+function workingCopy(def: OrgDefinition): OrgDefinition {
+  return {
+    ...def,
+    organization: { ...def.organization, features: [...def.organization.features] },
+    organizationalUnits: [...def.organizationalUnits],
+    policies: [...def.policies],
+    accounts: [...def.accounts],
+  };
 }
 
 function buildBuckets(def: OrgDefinition): Record<ThrottleFamily, TokenBucket> {

@@ -102,16 +102,21 @@ export async function startSimulator(opts: StartSimulatorOptions): Promise<Runni
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    // Keep draining an oversized body so the client still gets an answer.
-    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
-  }
-  if (size > MAX_BODY) return null;
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Keep draining an oversized body so the client still gets an answer.
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY) resolve(null);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
 }
 
 async function handleRequest(
@@ -291,13 +296,7 @@ function authenticate(
   if (auth.accessKeyId === caller.accessKeyId) {
     if (!verifier.verify(request, auth, caller.secretAccessKey, bodyHash))
       throw new AwsError('SignatureDoesNotMatch', 403, SIGNATURE_MISMATCH);
-    const accountId = organization.managementAccountId;
-    return {
-      kind: 'caller',
-      accountId,
-      arn: `arn:aws:iam::${accountId}:user/rootwatch`,
-      userId: derivedId('AIDA', accountId, 'user/rootwatch'),
-    };
+    return callerIdentity(organization.managementAccountId);
   }
   const session = state.sessions.get(auth.accessKeyId);
   if (!session || headerValue(req.headers['x-amz-security-token']) !== session.sessionToken)
@@ -321,6 +320,22 @@ function authenticate(
     userId: `${derivedId('AROA', session.accountId, `role/${session.roleName}`)}:${session.sessionName}`,
     session,
   };
+}
+
+const callerIdentities = new Map<string, Identity>();
+
+function callerIdentity(accountId: string): Identity {
+  let identity = callerIdentities.get(accountId);
+  if (!identity) {
+    identity = {
+      kind: 'caller',
+      accountId,
+      arn: `arn:aws:iam::${accountId}:user/rootwatch`,
+      userId: derivedId('AIDA', accountId, 'user/rootwatch'),
+    };
+    callerIdentities.set(accountId, identity);
+  }
+  return identity;
 }
 
 function checkThrottle(state: SimState, route: Route): void {
