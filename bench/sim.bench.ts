@@ -1,17 +1,17 @@
 import { fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateOrg, startSimulator } from '@rootwatch/aws-sim';
 import type { IamLoadOptions, IamLoadResult } from '../packages/aws-sim/test/support/iam-load';
 
-// pnpm bench:sim [--workers 1] [--concurrency 32] [--duration-ms 5000] [--max-requests 200000]
+// pnpm bench:sim [--workers 2] [--concurrency 32] [--duration-ms 5000] [--max-requests 200000]
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
   args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const num = (name: string, fallback: number) => (args.has(name) ? Number(args.get(name)) : fallback);
 
-const WORKERS = num('workers', 1);
+const WORKERS = num('workers', 2);
 const CONCURRENCY = num('concurrency', 32);
 const DURATION_MS = num('duration-ms', 5000);
 const MAX_REQUESTS = num('max-requests', 200_000);
@@ -78,6 +78,8 @@ async function benchThroughput() {
     // Warm-up: JIT, keep-alive sockets, signing-key caches on both sides.
     await runWorker({ ...base, concurrency: CONCURRENCY, durationMs: 1000, maxRequests: 5000 });
     sim.resetStats();
+    // This process only hosts the simulator during the run, so its CPU time is the server's cost.
+    const cpuBefore = process.cpuUsage();
     const results = await Promise.all(
       Array.from({ length: WORKERS }, () =>
         runWorker({
@@ -88,7 +90,9 @@ async function benchThroughput() {
         }),
       ),
     );
+    const cpu = process.cpuUsage(cpuBefore);
     const requests = results.reduce((n, r) => n + r.requests, 0);
+    const serverCpuMicrosPerRequest = (cpu.user + cpu.system) / Math.max(1, requests);
     const errors = results.reduce((n, r) => n + r.errors, 0);
     const elapsedMs = Math.max(...results.map((r) => r.elapsedMs));
     const latencies = results.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
@@ -103,6 +107,8 @@ async function benchThroughput() {
       errors,
       elapsedMs: round(elapsedMs),
       requestsPerSecond: round((requests / elapsedMs) * 1000),
+      serverCpuMicrosPerRequest: round(serverCpuMicrosPerRequest),
+      serverCapacityPerCorePerSecond: round(1_000_000 / serverCpuMicrosPerRequest),
       latencyMs: {
         p50: round(percentile(latencies, 50), 2),
         p90: round(percentile(latencies, 90), 2),
@@ -123,7 +129,8 @@ const throughput = await benchThroughput();
 console.log(
   `${throughput.operation}: ${throughput.requestsPerSecond} req/s (${throughput.requests} requests in ${throughput.elapsedMs} ms, ` +
     `${throughput.workers} client worker(s) x ${throughput.concurrencyPerWorker} in flight, ${throughput.errors} errors), ` +
-    `latency p50 ${throughput.latencyMs.p50} ms, p90 ${throughput.latencyMs.p90} ms, p99 ${throughput.latencyMs.p99} ms`,
+    `latency p50 ${throughput.latencyMs.p50} ms, p90 ${throughput.latencyMs.p90} ms, p99 ${throughput.latencyMs.p99} ms; ` +
+    `server CPU ${throughput.serverCpuMicrosPerRequest} µs/request (≈ ${throughput.serverCapacityPerCorePerSecond} req/s per core)`,
 );
 
 const result = {
@@ -132,6 +139,7 @@ const result = {
   node: process.version,
   cpus: cpus().length,
   targets: { requestsPerSecond: 3000, generate10kMs: 2000 },
+  loadAverage: loadavg(),
   generate,
   throughput,
 };
