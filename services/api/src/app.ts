@@ -22,7 +22,7 @@ import { type Authenticator, createAuthenticator, type Principal } from './authe
 import { type CursorCodec, createCursorCodec, ephemeralCursorSecret } from './cursor-codec';
 import { ApiError, forbidden, rateLimited } from './errors';
 import type { Logger } from './logger';
-import { createMetrics, type Metrics } from './metrics';
+import { createMetrics, type Metrics, type ScanCounterSource } from './metrics';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit';
 import { accountRoutes } from './routes/accounts';
 import { controlRoutes } from './routes/controls';
@@ -60,6 +60,8 @@ export type BuildAppOptions = {
   authCacheTtlMs?: number;
   queueDepth?: () => Promise<Record<string, number>>;
   metricsRegistries?: Registry[];
+  /** The worker's counters when it runs in this process (AWS calls/throttles/errors, accounts by outcome). */
+  scanCounters?: ScanCounterSource;
   collectDefaultMetrics?: boolean;
 };
 
@@ -102,9 +104,8 @@ export async function buildApp(options: BuildAppOptions) {
     loggerInstance: logger,
     // Proxies and load balancers in front of the API set X-Forwarded-*; the request log uses them.
     trustProxy: true,
-    disableRequestLogging: false,
     bodyLimit: 64 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     frameworkErrors(_error, _request, reply) {
       void (reply as FastifyReply)
         .code(400)
@@ -123,6 +124,7 @@ export async function buildApp(options: BuildAppOptions) {
     queries,
     queueDepth: options.queueDepth,
     registries: options.metricsRegistries,
+    scanCounters: options.scanCounters,
     collectDefaults: options.collectDefaultMetrics ?? true,
   });
   const authenticator = createAuthenticator({ db: database.db, cacheTtlMs: options.authCacheTtlMs });

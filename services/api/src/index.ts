@@ -22,4 +22,5 @@ export {
 export { type CursorCodec, createCursorCodec } from './cursor-codec';
 export { ApiError } from './errors';
 export { type CreateLoggerOptions, createLogger, type Logger, scrubText, scrubValue } from './logger';
+export type { ScanCounterSource } from './metrics';
 export { type RunningApi, type StartApiOptions, startApi } from './start-api';

@@ -1,19 +1,34 @@
 import type { ApiQueriesRepository } from '@rootwatch/db';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+type Snapshot = {
+  accounts: Record<string, number>;
+  awsCalls: Record<string, Record<string, number>>;
+  jobRetries: Record<string, number>;
+  runs: Partial<Record<string, number>>;
+};
+
+/** The worker's in-process counters (`createScanMetrics()` of @rootwatch/worker), read at scrape time. */
+export type ScanCounterSource = { snapshot(): Snapshot };
 
 export type MetricsOptions = {
   queries: ApiQueriesRepository;
   /** Jobs waiting or active per queue, when a queue is wired (BullMQ counts). */
   queueDepth?: () => Promise<Record<string, number>>;
-  /** Registries of components running in this process (the worker's AWS call counters in single-process mode). */
+  /** Registries of other components running in this process. */
   registries?: Registry[];
+  /** Counters of a worker running in this process (single-process mode). */
+  scanCounters?: ScanCounterSource;
   collectDefaults?: boolean;
 };
+
+type Sample = [Record<string, string>, number];
 
 export function createMetrics({
   queries,
   queueDepth,
   registries = [],
+  scanCounters,
   collectDefaults = true,
 }: MetricsOptions) {
   const registry = new Registry();
@@ -28,39 +43,67 @@ export function createMetrics({
     registers: [registry],
   });
 
-  new Gauge({
-    name: 'rootwatch_scan_runs',
-    help: 'Scan runs recorded in the database, by status.',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const row of await queries.scanRunCounts()) this.set({ status: row.key }, row.count);
-    },
-  });
-
-  new Gauge({
-    name: 'rootwatch_accounts',
-    help: 'Accounts (not removed) by the outcome of their last scan (none = never scanned).',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const row of await queries.accountOutcomeCounts()) this.set({ outcome: row.key }, row.count);
-    },
-  });
-
-  if (queueDepth) {
+  const gauge = (name: string, help: string, labelNames: string[], read: () => Promise<Sample[]>) =>
     new Gauge({
-      name: 'rootwatch_queue_depth',
-      help: 'Jobs waiting, delayed or active per queue.',
-      labelNames: ['queue'] as const,
+      name,
+      help,
+      labelNames,
       registers: [registry],
       async collect() {
+        const samples = await read();
         this.reset();
-        for (const [queue, depth] of Object.entries(await queueDepth())) this.set({ queue }, depth);
+        for (const [labels, value] of samples) this.set(labels, value);
       },
     });
+
+  gauge('rootwatch_scan_runs', 'Scan runs recorded in the database, by status.', ['status'], async () =>
+    (await queries.scanRunCounts()).map((row) => [{ status: row.key }, row.count]),
+  );
+  gauge(
+    'rootwatch_accounts',
+    'Accounts (not removed) by the outcome of their last scan (none = never scanned).',
+    ['outcome'],
+    async () => (await queries.accountOutcomeCounts()).map((row) => [{ outcome: row.key }, row.count]),
+  );
+  if (queueDepth) {
+    gauge('rootwatch_queue_depth', 'Jobs waiting, delayed or active per queue.', ['queue'], async () =>
+      Object.entries(await queueDepth()).map(([queue, depth]) => [{ queue }, depth]),
+    );
+  }
+
+  if (scanCounters) {
+    const counter = (name: string, help: string, labelNames: string[], read: (s: Snapshot) => Sample[]) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [labels, value] of read(scanCounters.snapshot())) if (value > 0) this.inc(labels, value);
+        },
+      });
+    counter(
+      'rootwatch_aws_calls_total',
+      'AWS API calls by operation and outcome (ok, throttled, error).',
+      ['operation', 'outcome'],
+      (s) =>
+        Object.entries(s.awsCalls).flatMap(([operation, outcomes]) =>
+          Object.entries(outcomes).map(([outcome, n]): Sample => [{ operation, outcome }, n]),
+        ),
+    );
+    counter('rootwatch_scan_accounts_total', 'Account assessments recorded, by outcome.', ['outcome'], (s) =>
+      Object.entries(s.accounts).map(([outcome, n]): Sample => [{ outcome }, n]),
+    );
+    counter(
+      'rootwatch_scan_runs_finished_total',
+      'Scan runs finished in this process, by status.',
+      ['status'],
+      (s) => Object.entries(s.runs).map(([status, n]): Sample => [{ status }, n ?? 0]),
+    );
+    counter('rootwatch_scan_job_retries_total', 'Scan job retries, by job name.', ['job'], (s) =>
+      Object.entries(s.jobRetries).map(([job, n]): Sample => [{ job }, n]),
+    );
   }
 
   const merged = registries.length > 0 ? Registry.merge([registry, ...registries]) : registry;

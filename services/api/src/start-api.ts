@@ -15,7 +15,7 @@ export type StartApiOptions = {
   cursorSecret?: string | Buffer;
   /** Close gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
-} & Pick<BuildAppOptions, 'rateLimit' | 'queueDepth' | 'metricsRegistries'>;
+} & Pick<BuildAppOptions, 'rateLimit' | 'queueDepth' | 'metricsRegistries' | 'scanCounters'>;
 
 export type RunningApi = {
   app: RootwatchApp;
@@ -49,6 +49,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     rateLimit: options.rateLimit,
     queueDepth: options.queueDepth,
     metricsRegistries: options.metricsRegistries,
+    scanCounters: options.scanCounters,
   });
 
   let closing: Promise<void> | undefined;

@@ -1,0 +1,156 @@
+import { Writable } from 'node:stream';
+import { generateOrg, type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
+import { loadConfig, type RootwatchConfig } from '@rootwatch/config';
+import { createRepositories, type ScanRun } from '@rootwatch/db';
+import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
+import {
+  createInlineDispatcher,
+  createScanProducer,
+  type InlineDispatcher,
+  type ScanProducer,
+} from '@rootwatch/queue';
+import {
+  createAwsScanSource,
+  createScanHandlers,
+  createScanMetrics,
+  type ScanMetrics,
+} from '@rootwatch/worker';
+import {
+  type BuildAppOptions,
+  buildApp,
+  createApiKeysUsecases,
+  createLogger,
+  type RootwatchApp,
+} from '../src/index';
+
+export const ORG = 'sim-org';
+
+/** Every log line written by the API and the worker, for the "no secret in logs" checks. */
+export function createLogCapture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, stream, text: () => lines.join('') };
+}
+
+export type ScanEnvironment = {
+  sim: RunningSimulator;
+  testDb: TestDatabase;
+  config: RootwatchConfig;
+  app: RootwatchApp;
+  producer: ScanProducer;
+  dispatcher: InlineDispatcher;
+  scanMetrics: ScanMetrics;
+  logs: ReturnType<typeof createLogCapture>;
+  keys: ReturnType<typeof createApiKeysUsecases>;
+  /** A full scan of the simulated org through the pipeline's handlers (inline dispatcher); resolves when finished. */
+  scan(): Promise<ScanRun>;
+  /** `/_sim` control API: deep-merge a partial account (drift between scans). */
+  patchAccount(accountId: string, patch: unknown): Promise<void>;
+  close(): Promise<void>;
+};
+
+export async function createScanEnvironment({
+  accounts = 24,
+  seed = 11,
+  referenceTime,
+  app: appOptions = {},
+}: {
+  accounts?: number;
+  seed?: number;
+  referenceTime?: number;
+  app?: Partial<BuildAppOptions>;
+} = {}): Promise<ScanEnvironment> {
+  const definition = generateOrg({ accounts, seed, referenceTime });
+  const sim = await startSimulator({ definition, port: 0, host: '127.0.0.1' });
+  const testDb = await createTestDatabase();
+  const logs = createLogCapture();
+  const logger = createLogger({ level: 'debug', destination: logs.stream });
+  const config = loadConfig({
+    ROOTWATCH_ORG_ID: ORG,
+    AWS_REGION: sim.region,
+    AWS_ENDPOINT_URL: sim.endpoint,
+    ROOTWATCH_WORKER_CONCURRENCY: '8',
+  });
+  const db = testDb.database.db;
+  const scanMetrics = createScanMetrics();
+  const source = createAwsScanSource({ config, logger, credentials: sim.credentials, observer: scanMetrics });
+  const handlers = createScanHandlers({ db, source, config, logger, observer: scanMetrics });
+  const dispatcher = createInlineDispatcher({ handlers, concurrency: 8 });
+  const producer = createScanProducer({ db, dispatcher });
+  const app = await buildApp({
+    database: testDb.database,
+    config,
+    logger,
+    queue: producer,
+    cursorSecret: 'test-cursor-secret',
+    rateLimit: false,
+    scanCounters: scanMetrics,
+    collectDefaultMetrics: false,
+    ...appOptions,
+  });
+  await app.ready();
+  const repos = createRepositories({ db });
+
+  return {
+    sim,
+    testDb,
+    config,
+    app,
+    producer,
+    dispatcher,
+    scanMetrics,
+    logs,
+    keys: createApiKeysUsecases({ db }),
+    async scan() {
+      const started = await producer.startScan({ orgId: ORG, trigger: 'api' });
+      await dispatcher.idle();
+      const run = await repos.scanRuns.get({ id: started.id });
+      if (!run || (run.status !== 'succeeded' && run.status !== 'partial')) {
+        throw new Error(`scan ended ${run?.status}: ${run?.errorCode} ${run?.errorMessage}`);
+      }
+      return run;
+    },
+    async patchAccount(accountId, patch) {
+      const response = await fetch(`${sim.endpoint}/_sim/accounts/${accountId}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(patch),
+      });
+      if (!response.ok) throw new Error(`PATCH ${accountId}: ${response.status} ${await response.text()}`);
+    },
+    async close() {
+      await app.close();
+      await dispatcher.close();
+      source.destroy();
+      await sim.stop();
+      await testDb.drop();
+    },
+  };
+}
+
+/** GET with a key; returns status, headers and parsed JSON (when JSON). */
+export async function get(
+  app: RootwatchApp,
+  url: string,
+  key?: string,
+  headers: Record<string, string> = {},
+) {
+  const response = await app.inject({
+    method: 'GET',
+    url,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+  });
+  const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json');
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body: response.body,
+    // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field.
+    json: (isJson && response.body ? JSON.parse(response.body) : undefined) as any,
+  };
+}
