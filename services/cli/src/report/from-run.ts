@@ -1,4 +1,11 @@
-import { CONTROL_CATALOG, CONTROL_IDS, type ControlStatus, type Severity } from '@rootwatch/core';
+import {
+  CONTROL_CATALOG,
+  CONTROL_IDS,
+  type ControlStatus,
+  DEFAULT_USAGE_WINDOW_DAYS,
+  evaluateControls,
+  type Severity,
+} from '@rootwatch/core';
 import type { Account, AccountScan, ControlState, Repositories } from '@rootwatch/db';
 import { type ReportAccount, type ReportControl, type ReportOutcome, type ScanReport, summarize } from './model';
 
@@ -50,7 +57,7 @@ export async function buildRunReport(repos: Repositories, runId: string): Promis
       state: account?.state ?? 'UNKNOWN',
       outcome,
       ...(scan.errorCode ? { error: { code: scan.errorCode, message: scan.errorMessage ?? '' } } : {}),
-      controls: controlsOf(states.get(scan.accountId) ?? [], scan),
+      controls: controlsOf(states.get(scan.accountId) ?? [], scan, account?.state ?? 'UNKNOWN'),
     };
   });
 
@@ -68,7 +75,8 @@ export async function buildRunReport(repos: Repositories, runId: string): Promis
 }
 
 /** Catalog order; a control the run did not record reads as UNKNOWN rather than vanishing. */
-function controlsOf(states: ControlState[], scan: AccountScan): Record<string, ReportControl> {
+function controlsOf(states: ControlState[], scan: AccountScan, state: string): Record<string, ReportControl> {
+  if (states.length === 0 && scan.outcome === 'skipped') return skippedControls(state);
   const byId = new Map(states.map((s) => [s.controlId, s]));
   const out: Record<string, ReportControl> = {};
   for (const id of CONTROL_IDS) {
@@ -78,4 +86,37 @@ function controlsOf(states: ControlState[], scan: AccountScan): Record<string, R
       : { status: 'UNKNOWN', severity: SEVERITY.get(id)!, reason: `not recorded for this run (${scan.outcome})` };
   }
   return out;
+}
+
+/**
+ * The pipeline stores no control states for a skipped (non-ACTIVE) account; the report shows what the
+ * catalog says of one: audit.coverage not applicable, everything else unknown.
+ */
+function skippedControls(state: string): Record<string, ReportControl> {
+  const results = evaluateControls(
+    null,
+    {
+      id: '000000000000',
+      name: '',
+      email: '',
+      state,
+      ouPath: [],
+      tags: {},
+      joinedAt: null,
+      isManagementAccount: false,
+      effectiveScps: { known: false, reason: 'not assessed' },
+      securityContact: { status: 'unknown', reason: 'not assessed' },
+    },
+    {
+      id: '',
+      managementAccountId: '',
+      partition: 'aws',
+      scpEnabled: false,
+      features: { known: false, reason: 'not assessed' },
+    },
+    { usageWindowDays: DEFAULT_USAGE_WINDOW_DAYS, now: new Date() },
+  );
+  return Object.fromEntries(
+    results.map((r) => [r.controlId, { status: r.status, severity: r.severity, reason: r.reason }]),
+  );
 }
