@@ -1,4 +1,4 @@
-import { parseAccountInput, parseSettingsPatch } from './org-definition';
+import { parseAccount, parseSettingsPatch } from './org-definition';
 import { OrgDefinitionError } from './org-definition.errors';
 import type { SimAccount, SimSettings } from './org-definition.types';
 import { emptyStats, type SimState } from './sim-state';
@@ -104,7 +104,7 @@ function checkParent(state: SimState, account: SimAccount): void {
 }
 
 function addAccount(state: SimState, body: unknown): SimAccount {
-  const account = parseAccountInput(body, 'account', state.definition.organization.rootId);
+  const account = parseAccount(body, 'account', state.definition.organization.rootId);
   if (state.accounts.has(account.id))
     throw new ControlError(409, 'account_exists', `Account ${account.id} is already in the organization.`);
   checkParent(state, account);
@@ -123,7 +123,7 @@ function patchAccount(state: SimState, id: string, patch: unknown): SimAccount {
       `expected "${id}" (the id cannot change)`,
       (patch as { id: unknown }).id,
     );
-  const merged = parseAccountInput(
+  const merged = parseAccount(
     deepMerge(structuredClone(current), patch),
     'account',
     state.definition.organization.rootId,

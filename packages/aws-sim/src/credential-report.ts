@@ -1,4 +1,5 @@
 import type { SimAccessKey, SimAccount, SimSigningCertificate } from './org-definition.types';
+import { reportTime } from './time';
 
 export const CREDENTIAL_REPORT_COLUMNS = [
   'user',
@@ -24,11 +25,6 @@ export const CREDENTIAL_REPORT_COLUMNS = [
   'cert_2_active',
   'cert_2_last_rotated',
 ] as const;
-
-/** Credential reports write `+00:00`, not `Z`, and no milliseconds. */
-export function reportTime(iso: string): string {
-  return `${new Date(iso).toISOString().slice(0, 19)}+00:00`;
-}
 
 /** The 22-column CSV IAM returns for an account: root row first, then one row per IAM user. */
 export function buildCredentialReport(account: SimAccount): string {

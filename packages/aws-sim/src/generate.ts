@@ -10,6 +10,7 @@ import type {
   SimRootUser,
 } from './org-definition.types';
 import { createPrng, type Prng } from './prng';
+import { isoSeconds as iso } from './time';
 
 export interface GenerateOrgOptions {
   accounts: number;
@@ -429,8 +430,4 @@ function randomChars(rng: Prng, n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += alphabet[Math.floor(rng.next() * alphabet.length)];
   return s;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

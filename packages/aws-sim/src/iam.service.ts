@@ -3,6 +3,7 @@ import { buildCredentialReport, buildMalformedReport } from './credential-report
 import type { SimAccount, SimIamUser } from './org-definition.types';
 import { iamPage } from './pagination';
 import { derivedId, type Identity, type SimState } from './sim-state';
+import { isoSeconds as iso } from './time';
 import { el, esc, members, node } from './xml';
 
 export interface QueryCall {
@@ -44,8 +45,6 @@ const HANDLERS: Record<string, Handler> = {
   GetUser: getUser,
 };
 
-export const IAM_ACTIONS = new Set(Object.keys(HANDLERS));
-
 export function handleIam(call: QueryCall): string {
   const { state, identity, action } = call;
   const handler = HANDLERS[action];
@@ -70,16 +69,12 @@ function actingAccount(state: SimState, identity: Identity): SimAccount | undefi
   return state.accounts.get(identity.accountId);
 }
 
-export function accessDenied(identity: Identity, action: string): AwsError {
+function accessDenied(identity: Identity, action: string): AwsError {
   return new AwsError(
     'AccessDenied',
     403,
     `User: ${identity.arn} is not authorized to perform: iam:${action} on resource: *`,
   );
-}
-
-function iso(value: string): string {
-  return new Date(value).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 // Accounts are replaced (never mutated) on change, so the rendered map can be cached per object.
@@ -187,7 +182,7 @@ function getCredentialReport(call: QueryCall, account: SimAccount): string {
   return [
     el('Content', Buffer.from(report.csv, 'utf8').toString('base64')),
     el('ReportFormat', 'text/csv'),
-    el('GeneratedTime', new Date(completedAt).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+    el('GeneratedTime', iso(completedAt)),
   ].join('');
 }
 

@@ -106,11 +106,6 @@ export function parseSettingsPatch(input: unknown, current: SimSettings): SimSet
   return parseSettings(merged, '');
 }
 
-/** Validates one account (POST /_sim/accounts, PATCH after merge). */
-export function parseAccountInput(input: unknown, path: string, rootId: string): SimAccount {
-  return parseAccount(input, path, rootId);
-}
-
 export function checkReferences(definition: OrgDefinition): void {
   const { rootId, managementAccountId } = definition.organization;
   const parents = new Set<string>([rootId]);
@@ -217,7 +212,8 @@ function parsePolicy(value: unknown, path: string): SimPolicy {
   return policy;
 }
 
-function parseAccount(value: unknown, path: string, rootId: string): SimAccount {
+/** Validates one account; also used for POST /_sim/accounts and PATCH (after the merge). */
+export function parseAccount(value: unknown, path: string, rootId: string): SimAccount {
   const o = object(value, path);
   const id = accountId(o.id, `${path}.id`);
   const account: SimAccount = {

@@ -144,8 +144,6 @@ const POLICY_TYPES = [
   'DECLARATIVE_POLICY_EC2',
 ];
 
-export const ORGANIZATIONS_OPERATIONS = new Set(Object.keys(HANDLERS));
-
 export function handleOrganizations(call: JsonCall): unknown {
   const handler = HANDLERS[call.operation];
   if (!handler) throw new AwsError('UnknownOperationException', 400, `Unknown operation ${call.operation}`);

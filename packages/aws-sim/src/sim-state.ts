@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseAccountInput } from './org-definition';
+import { parseAccount } from './org-definition';
 import type {
   OrgDefinition,
   SimAccount,
@@ -86,7 +86,7 @@ export function createSimState(opts: {
     now: opts.now,
     rng: createPrng(opts.seed ?? 42),
     buckets: buildBuckets(loaded),
-    managementFallback: parseAccountInput(
+    managementFallback: parseAccount(
       { id: loaded.organization.managementAccountId, name: 'management', root: { mfa: 'hardware' } },
       'management',
       loaded.organization.rootId,

@@ -1,6 +1,7 @@
 import { AwsError, notNull, throttling, validation } from './aws-error';
 import type { QueryCall } from './iam.service';
 import { derivedId, type Identity, type Session } from './sim-state';
+import { isoSeconds } from './time';
 import { el, node } from './xml';
 
 export const ROOT_TASK_POLICIES = [
@@ -14,8 +15,6 @@ export const ROOT_TASK_POLICIES = [
 const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const TASK_POLICY_ARN = /^arn:aws[a-z-]*:iam::aws:policy\/root-task\/([A-Za-z0-9]+)$/;
-
-export const STS_ACTIONS = new Set(['AssumeRole', 'GetCallerIdentity', 'AssumeRoot']);
 
 export function handleSts(call: QueryCall): string {
   switch (call.action) {
@@ -60,7 +59,7 @@ function credentialsXml(session: Session): string {
       el('AccessKeyId', session.accessKeyId),
       el('SecretAccessKey', session.secretAccessKey),
       el('SessionToken', session.sessionToken),
-      el('Expiration', new Date(session.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+      el('Expiration', isoSeconds(session.expiresAt)),
     ].join(''),
   );
 }
