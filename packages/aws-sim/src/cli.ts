@@ -8,7 +8,7 @@ export const SIM_USAGE = `Usage: rootwatch sim [--port 4566] [--org FILE] [--acc
 
 Runs the AWS Organization simulator (Organizations, STS, IAM, Account) on one port.
   --port P           port to listen on (default 4566; 0 = any free port)
-  --org FILE         org definition JSON (format: docs AWS-SIM.md)
+  --org FILE         org definition JSON (format: packages/aws-sim/README.md)
   --accounts N       generate N accounts (default 25 when no --org is given)
   --seed S           generator seed (default 42)
   --latency-ms A-B   uniform per-request latency in milliseconds (e.g. 5-40)
@@ -134,6 +134,7 @@ export async function runSimCli(argv: string[], io: SimCliIo = {}): Promise<void
   print(
     `export AWS_ENDPOINT_URL=${sim.endpoint} AWS_ACCESS_KEY_ID=${sim.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${sim.credentials.secretAccessKey} AWS_REGION=${sim.region}`,
   );
+  print(`(the AWS CLI v1 reads AWS_DEFAULT_REGION=${sim.region} instead of AWS_REGION)`);
   print(`Control API: ${sim.endpoint}/_sim/health, /_sim/org, /_sim/stats (Ctrl-C to stop)`);
 
   await new Promise<void>((done) => {

@@ -163,7 +163,7 @@ async function handleRequest(
     stats.byAccount[accountId] = (stats.byAccount[accountId] ?? 0) + 1;
   };
 
-  let result: string | unknown;
+  let result: unknown;
   let error: AwsError | null = null;
   try {
     const bodyHash = sha256Hex(body!);
