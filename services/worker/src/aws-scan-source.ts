@@ -10,6 +10,7 @@ import type { RootwatchConfig } from '@rootwatch/config';
 import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
 import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
+import { RetryLaterError } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
 import type { ScanSource } from './scan-source';
 import { createTokenBucket, type TokenBucket } from './token-bucket';
@@ -127,8 +128,21 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         })),
       };
     },
-    async assess({ runId, org, orgContext, account }) {
-      const orgSide = (await store.load(runId, account.id)) ?? {
+    async prepare({ runId, org }) {
+      if (await store.has(runId)) return;
+      logger.warn({ runId, orgId: org.id }, 'discovery facts of this run were lost; discovering again');
+      await this.discover({ runId, org });
+    },
+
+    async assess({ runId, org, orgContext, account, allowMissingDiscovery }) {
+      const stored = await store.load(runId, account.id);
+      if (!stored && !allowMissingDiscovery) {
+        throw new RetryLaterError(
+          'discovery_context_missing',
+          `org-side facts of run ${runId} are not available yet`,
+        );
+      }
+      const orgSide = stored ?? {
         effectiveScps: { known: false as const, reason: 'discovery context of this run is not available' },
         securityContact: {
           status: 'unknown' as const,

@@ -12,6 +12,8 @@ export type OrgSideFacts = Pick<AccountContext, 'effectiveScps' | 'securityConta
 export interface DiscoveryStore {
   save(runId: string, accounts: readonly AccountContext[]): Promise<void>;
   load(runId: string, accountId: string): Promise<OrgSideFacts | null>;
+  /** False when the run's facts are gone (never saved here, expired, or Redis lost them). */
+  has(runId: string): Promise<boolean>;
 }
 
 type StoredAccount = {
@@ -69,6 +71,7 @@ export function createMemoryDiscoveryStore({ keepRuns = 4 }: { keepRuns?: number
       const stored = run?.perAccount.get(accountId);
       return run && stored ? expand(stored, (id) => run.policies.get(id)) : null;
     },
+    has: async (runId) => runs.has(runId),
   };
 }
 
@@ -96,6 +99,7 @@ export function createRedisDiscoveryStore({
       }
       await redis.expire(key(runId), TTL_SECONDS);
     },
+    has: async (runId) => (await redis.exists(key(runId))) === 1,
     async load(runId, accountId) {
       const raw = await redis.hget(key(runId), `a:${accountId}`);
       if (!raw) return null;

@@ -20,12 +20,23 @@ export type AccountBase = Omit<AccountContext, 'effectiveScps' | 'securityContac
 export interface ScanSource {
   /** Lists the organization; keeps each account's org-side facts for the run's account jobs. */
   discover(input: { runId: string; org: OrgConfig }): Promise<DiscoveredOrganization>;
+  /**
+   * Makes sure the run's org-side facts are available to its account jobs (discovering again
+   * if they were lost, e.g. with a Redis restart); writes nothing to the database.
+   */
+  prepare(input: { runId: string; org: OrgConfig }): Promise<void>;
   /** Org-side facts (SCPs, security contact) and the member's root posture through the audit role. */
   assess(input: {
     runId: string;
     org: OrgConfig;
     orgContext: OrgContext;
     account: AccountBase;
+    /**
+     * Whether to assess without the run's org-side facts if they are gone (their controls are
+     * then UNKNOWN). When false the source throws a retryable error instead, so the job waits
+     * for the re-driven run to restore them.
+     */
+    allowMissingDiscovery: boolean;
   }): Promise<{ account: AccountContext; posture: RootPosture }>;
 }
 

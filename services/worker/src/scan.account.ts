@@ -135,7 +135,13 @@ export function createScanAccountHandler({
 
     let assessed: Awaited<ReturnType<ScanSource['assess']>>;
     try {
-      assessed = await source.assess({ runId, org, orgContext, account: base });
+      assessed = await source.assess({
+        runId,
+        org,
+        orgContext,
+        account: base,
+        allowMissingDiscovery: context.isFinalAttempt,
+      });
     } catch (error) {
       const failure = sourceErrorOf(error);
       if (!context.isFinalAttempt) throw error;

@@ -147,6 +147,9 @@ export function createScanStartHandler({
         // Another attempt of this job started the run first; carry on with enqueueing below.
         if (!(error instanceof RunAlreadyStarted)) throw error;
       }
+    } else {
+      // A re-driven run (retry, lost queue): the account jobs need this run's org-side facts again.
+      await source.prepare({ runId, org });
     }
 
     const active: string[] = [];

@@ -99,6 +99,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         })());
   const ownsDatabase = !options.database;
   const database = options.database ?? createDatabase({ url: config.databaseUrl, max: 20 });
+  guardPoolClients(database, logger);
   const metrics = createScanMetrics();
   const observer = combineObservers(metrics, options.observer);
   const redis = options.source ? undefined : redisClient(connection);
@@ -185,5 +186,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 function redisClient(connection: ConnectionOptions): Redis {
   const { url, ...rest } = connection as { url?: string } & Record<string, unknown>;
   const options = { ...rest, maxRetriesPerRequest: null };
-  return url ? new Redis(url, options) : new Redis(options);
+  const redis = url ? new Redis(url, options) : new Redis(options);
+  // Reconnects by itself; without a listener a refused connection would be an unhandled 'error' event.
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** A pooled client that loses its connection mid-transaction emits 'error'; unhandled, that kills the process. */
+function guardPoolClients(database: Database, logger: Logger): void {
+  if (database.driver !== 'pg') return;
+  database.pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ message: error.message }, 'database connection lost'));
+  });
 }

@@ -1,0 +1,29 @@
+// A scan worker in its own process, so a test can SIGKILL it mid-scan. Input: one JSON argument.
+import type { RootwatchConfig } from '@rootwatch/config';
+import { redisConnection } from '@rootwatch/queue';
+import pino from 'pino';
+import { startWorker } from '../../src/index';
+
+const input = JSON.parse(process.argv[2] ?? '{}') as {
+  config: RootwatchConfig;
+  prefix: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  lockDurationMs: number;
+  retry: Parameters<typeof startWorker>[0]['retry'];
+};
+
+const running = await startWorker({
+  config: input.config,
+  logger: pino({ level: 'silent' }),
+  connection: redisConnection(input.config.redisUrl!),
+  prefix: input.prefix,
+  retry: input.retry,
+  lockDurationMs: input.lockDurationMs,
+  stalledIntervalMs: 1_000,
+  recoveryIntervalMs: 0,
+  awsSource: { credentials: input.credentials },
+});
+process.stdout.write('ready\n');
+process.on('SIGTERM', () => {
+  void running.close().then(() => process.exit(0));
+});
