@@ -46,7 +46,7 @@ function select(id: string, label: string, options: [string, string][], value: s
     { id, name: id },
     options.map(([v, text]) => h('option', { value: v, selected: (value ?? '') === v }, text)),
   );
-  return { wrap: h('label', { for: id }, label, el), el };
+  return { wrap: h('div', { class: 'field' }, h('label', { for: id }, label), el), el };
 }
 
 function input(id: string, label: string, value: string | undefined, placeholder: string, pattern?: string) {
@@ -59,7 +59,7 @@ function input(id: string, label: string, value: string | undefined, placeholder
     pattern,
     autocomplete: 'off',
   });
-  return { wrap: h('label', { for: id }, label, el), el };
+  return { wrap: h('div', { class: 'field' }, h('label', { for: id }, label), el), el };
 }
 
 export function accountsView(ctx: AppContext, params: URLSearchParams): View {

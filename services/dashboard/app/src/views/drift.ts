@@ -73,9 +73,9 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
       h(
         'form',
         { class: 'filters', 'aria-label': 'Filter drift events', onSubmit: (e: Event) => e.preventDefault() },
-        h('label', { for: 'd-window' }, 'Window', windowSel),
-        h('label', { for: 'd-kind' }, 'Kind', kindSel),
-        h('label', { for: 'd-severity' }, 'Severity', sevSel),
+        h('div', { class: 'field' }, h('label', { for: 'd-window' }, 'Window'), windowSel),
+        h('div', { class: 'field' }, h('label', { for: 'd-kind' }, 'Kind'), kindSel),
+        h('div', { class: 'field' }, h('label', { for: 'd-severity' }, 'Severity'), sevSel),
         h('div', { class: 'actions' }, pauseButton),
       ),
       status,

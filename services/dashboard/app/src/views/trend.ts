@@ -85,10 +85,10 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Trend range' },
-    h('label', { for: 't-range' }, 'Range', preset),
-    h('label', { for: 't-from' }, 'From (UTC)', from),
-    h('label', { for: 't-to' }, 'To (UTC, inclusive)', to),
-    h('label', { for: 't-bucket' }, 'Bucket', bucket),
+    h('div', { class: 'field' }, h('label', { for: 't-range' }, 'Range'), preset),
+    h('div', { class: 'field' }, h('label', { for: 't-from' }, 'From (UTC)'), from),
+    h('div', { class: 'field' }, h('label', { for: 't-to' }, 'To (UTC, inclusive)'), to),
+    h('div', { class: 'field' }, h('label', { for: 't-bucket' }, 'Bucket'), bucket),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Show')),
   );
 

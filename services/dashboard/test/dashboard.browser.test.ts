@@ -1,0 +1,304 @@
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoInstance, startDemoInstance } from './demo-instance';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `dashboard browser tests skipped: ${CHROMIUM} is absent (install it with: apt-get install -y chromium)`,
+  );
+}
+
+const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
+const artifacts = fileURLToPath(new URL('../../../test-artifacts/dashboard/', import.meta.url));
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+interface Summary {
+  organizations: {
+    accounts: { total: number; assessed: number; unreachable: number };
+    controls: { control_id: string; compliance_pct: number | null }[];
+    open_findings: Record<string, number>;
+  }[];
+}
+
+const fmtPct = (n: number | null) => (n === null ? 'n/a' : `${Math.round(n * 10) / 10} %`);
+
+describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', () => {
+  let demo: DemoInstance;
+  let context: BrowserContext;
+  let page: Page;
+  let distDir: string;
+  let profileDir: string;
+  let patchedAccount: string;
+  const consoleErrors: string[] = [];
+  const figures: Record<string, unknown> = {};
+
+  const api = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${demo.url}${path}`, {
+      headers: { authorization: `Bearer ${demo.keys.write}` },
+    });
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  };
+
+  const watchConsole = (p: Page, sink: string[]) => {
+    p.on('console', (msg) => {
+      if (msg.type() === 'error') sink.push(`${msg.text()} @ ${msg.location().url}`);
+    });
+    p.on('pageerror', (error) => sink.push(`pageerror: ${error.message}`));
+  };
+
+  const signIn = async (p: Page, key: string) => {
+    await p.goto(demo.url);
+    await p.getByLabel('API key').fill(key);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    // Build the current source, so the test never runs against a stale dist/.
+    distDir = mkdtempSync(join(tmpdir(), 'rootwatch-dashboard-dist-'));
+    execFileSync(
+      join(dashboardDir, 'node_modules/.bin/vite'),
+      ['build', 'app', '--outDir', distDir, '--emptyOutDir'],
+      {
+        cwd: dashboardDir,
+        stdio: 'pipe',
+      },
+    );
+    const js = readdirSync(join(distDir, 'assets')).filter((f) => f.endsWith('.js'));
+    figures.jsBytes = js.reduce((n, f) => n + readFileSync(join(distDir, 'assets', f)).length, 0);
+    figures.jsGzipBytes = js.reduce(
+      (n, f) => n + gzipSync(readFileSync(join(distDir, 'assets', f))).length,
+      0,
+    );
+
+    demo = await startDemoInstance({ accounts: 150, seed: 20261128, distDir });
+    const first = await demo.scan();
+    expect(first.status).toMatch(/succeeded|partial/);
+
+    // Drift for the history view: remove the root MFA of a healthy account, then scan again.
+    const target = demo.sim
+      .definition()
+      .accounts.find(
+        (a) =>
+          a.state === 'ACTIVE' && a.auditRole && a.root.password && a.root.mfa === 'hardware' && !a.faults,
+      );
+    expect(target, 'the generated org has an ACTIVE account with a hardware MFA on root').toBeDefined();
+    patchedAccount = target!.id;
+    const patch = await fetch(`${demo.sim.endpoint}/_sim/accounts/${patchedAccount}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ root: { mfa: 'none' } }),
+    });
+    expect(patch.status).toBe(200);
+    const second = await demo.scan();
+    expect(second.status).toMatch(/succeeded|partial/);
+
+    profileDir = mkdtempSync(join(tmpdir(), 'rootwatch-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    page = await context.newPage();
+    watchConsole(page, consoleErrors);
+  }, 300_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await demo?.stop();
+    for (const dir of [distDir, profileDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (Object.keys(figures).length) {
+      writeFileSync(join(artifacts, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+      console.log('dashboard figures', figures);
+    }
+  });
+
+  it('a wrong key gets a clear 401 message and stays on the sign-in screen', async () => {
+    const other = await context.newPage();
+    try {
+      await signIn(other, `rw_000000000000_${'x'.repeat(43)}`);
+      await expect.poll(() => other.getByRole('alert').textContent()).toContain('401');
+      expect(await other.getByLabel('API key').isVisible()).toBe(true);
+      expect(await other.evaluate('sessionStorage.length')).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('after entering the key, the overview shows the numbers of /v1/summary', async () => {
+    await signIn(page, demo.keys.write);
+    await page.locator('[data-loaded="true"] h1', { hasText: 'Overview' }).waitFor();
+    const summary = await api<Summary>('/v1/summary');
+    const org = summary.organizations[0]!;
+    expect(summary.organizations).toHaveLength(1);
+    expect(org.accounts.assessed).toBeGreaterThan(0);
+
+    const text = (id: string) => page.getByTestId(id).textContent();
+    expect(await text('accounts-total')).toBe(org.accounts.total.toLocaleString('en-US'));
+    expect(await text('accounts-assessed')).toBe(org.accounts.assessed.toLocaleString('en-US'));
+    expect(await text('accounts-unreachable')).toBe(org.accounts.unreachable.toLocaleString('en-US'));
+    expect(await text('findings-total')).toBe(String(org.open_findings.total));
+    for (const sev of ['critical', 'high', 'medium', 'low']) {
+      expect(await text(`findings-${sev}`), sev).toBe(String(org.open_findings[sev]));
+    }
+    await page.getByText('Show as table').first().click();
+    for (const control of org.controls) {
+      const cell = page.locator(
+        `[data-testid="compliance-table"] tr[data-control="${control.control_id}"] [data-testid="control-compliance"]`,
+      );
+      expect(await cell.textContent(), control.control_id).toBe(fmtPct(control.compliance_pct));
+    }
+    await page.getByText('Show as table').first().click();
+    await page.screenshot({ path: join(artifacts, 'overview.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(artifacts, 'overview-dark.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Time to first render: navigation start → the overview's numbers are in the page (the key is in session storage).
+    await page.reload();
+    await page.locator('[data-loaded="true"] h1', { hasText: 'Overview' }).waitFor();
+    figures.overviewFirstRenderMs = await page.evaluate(
+      "Math.round(performance.getEntriesByName('rootwatch:overview-rendered')[0].startTime)",
+    );
+    figures.overviewAccounts = org.accounts.total;
+  });
+
+  it('filters the accounts to failing ones, with the keyboard', async () => {
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.locator('div[data-loaded="true"] h1', { hasText: 'Accounts' }).waitFor();
+    await page.getByLabel('Failing only').focus();
+    await page.keyboard.press('Space');
+    await page.waitForURL(/failing=true/);
+    await page.locator('div[data-loaded="true"] h1', { hasText: 'Accounts' }).waitFor();
+
+    const expected = await api<{ items: { id: string; failing: string[] }[] }>(
+      '/v1/accounts?failing=true&limit=50',
+    );
+    expect(expected.items.length).toBeGreaterThan(0);
+    const rows = page.locator('[data-testid="accounts-table"] tbody tr[data-account]');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-account')))).toEqual(
+      expected.items.map((a) => a.id),
+    );
+    const failingCounts = await rows.evaluateAll((trs) =>
+      trs.map((tr) => Number(tr.getAttribute('data-failing'))),
+    );
+    expect(failingCounts.every((n) => n > 0)).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'accounts-failing.png'), fullPage: true });
+  });
+
+  it('opens a failing account and shows its current results, history and drift', async () => {
+    await page.getByLabel('Search').fill(patchedAccount);
+    await page.getByLabel('Search').press('Enter');
+    await page.locator(`tr[data-account="${patchedAccount}"]`).waitFor();
+    await page.locator(`tr[data-account="${patchedAccount}"] a`).click();
+    await page.waitForURL(new RegExp(`#/accounts/${patchedAccount}$`));
+    await page.locator('div[data-loaded="true"] [data-testid="control-results"]').waitFor();
+
+    const mfa = page.locator('[data-testid="control-results"] tr[data-control="root.mfa"]');
+    expect(await mfa.getAttribute('data-status')).toBe('FAIL');
+    expect((await mfa.textContent())?.length).toBeGreaterThan(20);
+
+    const versions = page.locator('[data-testid="history"] li[data-version]');
+    await versions.first().waitFor();
+    expect(await versions.count()).toBe(2);
+    expect(await versions.first().textContent()).toContain('current');
+    expect(await versions.first().locator('.changes').textContent()).toMatch(/root\.mfa: Pass → Fail/);
+
+    await page.locator('[data-testid="account-drift"] li[data-event]').first().waitFor();
+    expect(await page.getByTestId('account-drift').textContent()).toContain('root.mfa: PASS → FAIL');
+    await page.getByText('Evidence').first().click();
+    await page.screenshot({ path: join(artifacts, 'account.png'), fullPage: true });
+  });
+
+  it('draws the compliance trend', async () => {
+    await page.getByRole('link', { name: 'Trend' }).click();
+    await page.locator('div[data-loaded="true"] h1', { hasText: 'Trend' }).waitFor();
+    expect(await page.locator('svg.line-chart circle.dot').count()).toBeGreaterThan(0);
+    await page.getByLabel('Range', { exact: true }).selectOption('7d');
+    await page.locator('div[data-loaded="true"] h1', { hasText: 'Trend' }).waitFor();
+    expect(await page.locator('svg.line-chart g.series').count()).toBe(11);
+    await page.screenshot({ path: join(artifacts, 'trend.png'), fullPage: true });
+  });
+
+  it('shows the drift feed newest first and polls it with If-None-Match (304 when idle)', async () => {
+    await page.getByRole('link', { name: 'Drift feed' }).click();
+    await page.locator('div[data-loaded="true"] h1', { hasText: 'Drift feed' }).waitFor();
+    const ids = await page
+      .locator('[data-testid="drift-table"] tbody tr[data-event]')
+      .evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-event'))));
+    expect(ids.length).toBeGreaterThan(0);
+    expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+
+    const notModified = await page.waitForResponse(
+      (res) => res.url().includes('/v1/drift-events') && res.status() === 304,
+      { timeout: 20_000 },
+    );
+    expect(notModified.request().headers()['if-none-match']).toBeTruthy();
+    await expect.poll(() => page.getByTestId('feed-status').textContent()).toContain('304');
+    await page.screenshot({ path: join(artifacts, 'drift.png'), fullPage: true });
+  });
+
+  it('starts a scan and follows its progress to 100 %', async () => {
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.locator('div[data-loaded="true"] h1', { hasText: 'Overview' }).waitFor();
+    const before = await api<{ items: { id: string }[] }>('/v1/scans?limit=1');
+    await page.getByRole('button', { name: 'Scan now' }).click();
+    await page.getByTestId('scan-progress-pct').filter({ hasText: '100 %' }).waitFor({ timeout: 120_000 });
+    await expect
+      .poll(() => page.getByTestId('scan-message').textContent(), { timeout: 30_000 })
+      .toMatch(/Scan (succeeded|partial)/);
+    const after = await api<{
+      items: { id: string; status: string; progress: { done: number; total: number } }[];
+    }>('/v1/scans?limit=1');
+    const run = after.items[0]!;
+    expect(run.id).not.toBe(before.items[0]!.id);
+    expect(run.progress.done).toBe(run.progress.total);
+    expect(await page.locator('progress').getAttribute('data-run')).toBe(run.id);
+    await page.screenshot({ path: join(artifacts, 'scan-finished.png'), fullPage: true });
+  }, 180_000);
+
+  it('made no console error in the whole session', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('a read-only key is told it cannot start scans (403) and the button goes away', async () => {
+    const other = await context.newPage();
+    try {
+      await signIn(other, demo.keys.read);
+      await other.locator('[data-loaded="true"] h1', { hasText: 'Overview' }).waitFor();
+      await other.getByRole('button', { name: 'Scan now' }).click();
+      await expect.poll(() => other.getByTestId('scan-message').textContent()).toContain('scans:write');
+      expect(await other.getByRole('button', { name: 'Scan now' }).isHidden()).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+});
