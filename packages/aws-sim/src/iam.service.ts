@@ -282,15 +282,15 @@ function listOrganizationsFeatures(call: QueryCall, account: SimAccount): string
   return `${el('OrganizationId', organization.id)}${members('EnabledFeatures', organization.features.map(esc))}`;
 }
 
+const CALLER_USER: SimIamUser = { name: 'rootwatch', password: false, virtualMfa: false };
+
 /** Root-user calls (AssumeRoot) act on the root; otherwise UserName names an IAM user. */
 function subject(call: QueryCall, account: SimAccount): { root: true } | { root: false; user: SimIamUser } {
   const userName = call.params.get('UserName');
   if (!userName) {
     if (call.identity.kind === 'root') return { root: true };
-    if (call.identity.kind === 'caller') {
-      if (call.action === 'GetUser')
-        return { root: false, user: { name: 'rootwatch', password: false, virtualMfa: false } };
-    }
+    // The caller key belongs to IAM user `rootwatch`: without UserName, IAM answers for it.
+    if (call.identity.kind === 'caller') return { root: false, user: CALLER_USER };
     throw validation('Must specify userName when calling with non-User credentials');
   }
   const user = account.iamUsers.find((u) => u.name === userName);
@@ -327,7 +327,11 @@ function listAccessKeys(call: QueryCall, account: SimAccount): string {
         (k, i) =>
           `${el('AccessKeyId', rootKeyId(account, i))}${el('Status', k.active ? 'Active' : 'Inactive')}${el('CreateDate', iso(k.lastRotated))}`,
       )
-    : [];
+    : who.user === CALLER_USER
+      ? [
+          `${el('UserName', CALLER_USER.name)}${el('AccessKeyId', call.state.definition.caller.accessKeyId)}${el('Status', 'Active')}${el('CreateDate', iso(account.root.createdAt))}`,
+        ]
+      : [];
   const page = iamPage(keys, call.params.get('Marker'), call.params.get('MaxItems'));
   return `${members('AccessKeyMetadata', page.items)}${truncation(page.next)}`;
 }

@@ -304,5 +304,17 @@ describe('IAM (awsQuery) with the real SDK', () => {
     expect(summary.SummaryMap!.AccountMFAEnabled).toBe(1);
     const me = await h.iam().send(new GetUserCommand({}));
     expect(me.User!.Arn).toBe(`arn:aws:iam::${MGMT}:user/rootwatch`);
+    const keys = await h.iam().send(new ListAccessKeysCommand({}));
+    expect(keys.AccessKeyMetadata).toEqual([
+      expect.objectContaining({
+        UserName: 'rootwatch',
+        AccessKeyId: h.sim.credentials.accessKeyId,
+        Status: 'Active',
+      }),
+    ]);
+    expect(await sdkError(() => h.iam().send(new GetLoginProfileCommand({})))).toMatchObject({
+      name: 'NoSuchEntityException',
+      status: 404,
+    });
   });
 });
