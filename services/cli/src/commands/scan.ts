@@ -149,7 +149,9 @@ async function scanOnce({
 }): Promise<ScanReport> {
   // Without --database-url the run lives in an in-memory database that disappears with the process.
   const database: Database = await openMigrated(config.databaseUrl ? { url: config.databaseUrl } : {});
-  const logger = createCliLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'rootwatch-scan' });
+  // Every account failure is in the report and a failed run is the command's error line: the pipeline's
+  // own log would only repeat them, so it shows with --debug only.
+  const logger = createCliLogger({ level: ctx.debug ? 'debug' : 'silent', name: 'rootwatch-scan' });
   const aws = createAwsScanSource({ config, logger });
   // The organization row is keyed by the configured label; the report names the AWS `o-…` id.
   let awsOrgId: string | null = null;
