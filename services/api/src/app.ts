@@ -75,6 +75,8 @@ export type AppDeps = {
   cursors: CursorCodec;
   metrics: Metrics;
   authenticator: Authenticator;
+  /** Every route with its auth decision, as registered (the security tests check it against their table). */
+  routes: { method: string; url: string; auth: AuthDecision }[];
 };
 
 declare module 'fastify' {
@@ -137,6 +139,7 @@ export async function buildApp(options: BuildAppOptions) {
         ? createRedisRateLimiter({ redis: options.redis, ...limiterOptions })
         : createMemoryRateLimiter(limiterOptions);
 
+  const routes: AppDeps['routes'] = [];
   app.decorate('deps', {
     database,
     config,
@@ -147,18 +150,22 @@ export async function buildApp(options: BuildAppOptions) {
     cursors: createCursorCodec({ secret: cursorSecret }),
     metrics,
     authenticator,
+    routes,
   } satisfies AppDeps);
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
     if (route.url.startsWith(UNAUTHENTICATED_PLUGIN_PREFIX)) {
       route.schema = { ...route.schema, hide: true };
+      for (const method of methods) routes.push({ method, url: route.url, auth: 'public' });
       return;
     }
     const auth = route.config?.auth;
     if (auth === undefined) {
       throw new Error(`route ${route.method} ${route.url} has no auth decision (config.auth)`);
     }
+    for (const method of methods) routes.push({ method, url: route.url, auth });
     if (auth !== 'public') {
       route.schema = {
         ...route.schema,

@@ -25,7 +25,8 @@ export function scrubText(text: string): string {
 }
 
 /** Deep copy with every credential-named field and credential-shaped string redacted. */
-export function scrubValue(value: unknown, depth = 0): unknown {
+export function scrubValue(input: unknown, depth = 0): unknown {
+  let value = input;
   if (depth > 8) return value;
   if (typeof value === 'string') return scrubText(value);
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
@@ -38,8 +39,19 @@ export function scrubValue(value: unknown, depth = 0): unknown {
     };
   }
   if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      // Serializer outputs (pino's req/res) keep their fields on getters; JSON is what gets written anyway.
+      try {
+        const plain = JSON.parse(JSON.stringify(value)) as unknown;
+        if (plain === null || typeof plain !== 'object') return scrubValue(plain, depth);
+        value = plain;
+      } catch {
+        return '[unserializable]';
+      }
+    }
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
       out[key] =
         SECRET_FIELD.test(key) && inner != null && inner !== '' ? REDACTED : scrubValue(inner, depth + 1);
     }
@@ -69,7 +81,31 @@ export function createLogger({
         paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
         censor: REDACTED,
       },
-      formatters: { log: (object) => scrubValue(object) as Record<string, unknown> },
+      serializers: {
+        req: (req: { method?: string; url?: string; ip?: string; routeOptions?: { url?: string } }) =>
+          scrubValue({
+            method: req.method,
+            url: req.url,
+            route: req.routeOptions?.url,
+            remoteAddress: req.ip,
+          }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        err: (err: Error) => scrubValue(pino.stdSerializers.err(err)),
+      },
+      formatters: {
+        // req/res/err are left to the serializers above, which see the live objects.
+        log: (object) =>
+          Object.fromEntries(
+            Object.entries(object).map(([key, value]) => [
+              key,
+              key === 'req' || key === 'res' || key === 'err'
+                ? value
+                : SECRET_FIELD.test(key) && value != null && value !== ''
+                  ? REDACTED
+                  : scrubValue(value),
+            ]),
+          ),
+      },
       hooks: {
         logMethod(args, method) {
           method.apply(

@@ -39,6 +39,7 @@ export function createLogCapture() {
 
 export type ScanEnvironment = {
   sim: RunningSimulator;
+  proxy?: Awaited<ReturnType<typeof startRecordingProxy>>;
   testDb: TestDatabase;
   config: RootwatchConfig;
   app: RootwatchApp;
@@ -58,22 +59,26 @@ export async function createScanEnvironment({
   accounts = 24,
   seed = 11,
   referenceTime,
+  recordWire = false,
   app: appOptions = {},
 }: {
   accounts?: number;
   seed?: number;
   referenceTime?: number;
+  /** Route AWS calls through a recording proxy (see `proxy`). */
+  recordWire?: boolean;
   app?: Partial<BuildAppOptions>;
 } = {}): Promise<ScanEnvironment> {
   const definition = generateOrg({ accounts, seed, referenceTime });
   const sim = await startSimulator({ definition, port: 0, host: '127.0.0.1' });
+  const proxy = recordWire ? await startRecordingProxy(sim.endpoint) : undefined;
   const testDb = await createTestDatabase();
   const logs = createLogCapture();
   const logger = createLogger({ level: 'debug', destination: logs.stream });
   const config = loadConfig({
     ROOTWATCH_ORG_ID: ORG,
     AWS_REGION: sim.region,
-    AWS_ENDPOINT_URL: sim.endpoint,
+    AWS_ENDPOINT_URL: proxy?.endpoint ?? sim.endpoint,
     ROOTWATCH_WORKER_CONCURRENCY: '8',
   });
   const db = testDb.database.db;
@@ -98,6 +103,7 @@ export async function createScanEnvironment({
 
   return {
     sim,
+    proxy,
     testDb,
     config,
     app,
@@ -127,6 +133,7 @@ export async function createScanEnvironment({
       await app.close();
       await dispatcher.close();
       source.destroy();
+      await proxy?.stop();
       await sim.stop();
       await testDb.drop();
     },
@@ -152,5 +159,54 @@ export async function get(
     body: response.body,
     // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field.
     json: (isJson && response.body ? JSON.parse(response.body) : undefined) as any,
+  };
+}
+
+/**
+ * A pass-through HTTP proxy in front of the simulator that keeps every response body, so a test knows the
+ * session credentials STS handed to the worker. The Host header is forwarded unchanged: SigV4 still verifies.
+ */
+export async function startRecordingProxy(target: string) {
+  const { createServer, request } = await import('node:http');
+  const bodies: string[] = [];
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks);
+          bodies.push(body.toString('utf8'));
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.end(body);
+        });
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bodies,
+    /** Every SecretAccessKey and SessionToken that crossed the wire. */
+    secrets(): string[] {
+      const text = bodies.join('\n');
+      return [...text.matchAll(/<(?:SecretAccessKey|SessionToken)>([^<]+)</g)].map((m) => m[1]!);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

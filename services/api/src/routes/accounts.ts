@@ -10,6 +10,7 @@ import {
   Cursor,
   ErrorResponse,
   errorResponses,
+  FreeText,
   Limit,
   ListOf,
   OrgId,
@@ -55,7 +56,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ),
             tag: Type.Optional(
               Type.String({
-                pattern: '^[^:]{1,128}:.{0,256}$',
+                pattern: '^[^:\\u0000-\\u001f\\u007f]{1,128}:[^\\u0000-\\u001f\\u007f]{0,256}$',
                 description: 'key:value (value may contain ":")',
               }),
             ),
@@ -63,7 +64,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
             status: Type.Optional(ControlStatusValue),
             failing: Type.Optional(Type.Boolean()),
             q: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 256, description: 'name, id or email contains' }),
+              FreeText({ minLength: 1, maxLength: 256, description: 'name, id or email contains' }),
             ),
             sort: Type.Optional(Type.Enum(['id', 'name'])),
             include_removed: Type.Optional(Type.Boolean()),

@@ -27,6 +27,9 @@ export const Cursor = Type.String({
   pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
   description: 'Opaque cursor returned by this API.',
 });
+/** Free text: no control characters (Postgres text cannot hold NUL, and none belongs in a search). */
+export const FreeText = (options: { maxLength: number; minLength?: number; description?: string }) =>
+  Type.String({ pattern: '^[^\\u0000-\\u001f\\u007f]*$', ...options });
 export const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
 
 /** Status codes every authenticated JSON route can answer with, besides its own success code. */
