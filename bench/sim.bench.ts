@@ -71,10 +71,15 @@ async function benchGenerate() {
   };
 }
 
-async function benchThroughput() {
+const CLIENTS: Record<IamLoadOptions['mode'], string> = {
+  sdk: '@aws-sdk/client-iam IAMClient per call, keep-alive, maxAttempts 1',
+  replay: 'one request signed by @smithy/signature-v4, replayed over raw keep-alive HTTP (no SDK cost)',
+};
+
+async function benchThroughput(mode: IamLoadOptions['mode']) {
   const sim = await startSimulator({ definition: { generate: { accounts: GENERATE_ACCOUNTS, seed: 42 } } });
   try {
-    const base = { endpoint: sim.endpoint, region: sim.region, credentials: sim.credentials };
+    const base = { mode, endpoint: sim.endpoint, region: sim.region, credentials: sim.credentials };
     // Warm-up: JIT, keep-alive sockets, signing-key caches on both sides.
     await runWorker({ ...base, concurrency: CONCURRENCY, durationMs: 1000, maxRequests: 5000 });
     sim.resetStats();
@@ -100,7 +105,8 @@ async function benchThroughput() {
     if (served !== requests) throw new Error(`simulator counted ${served} calls, clients sent ${requests}`);
     return {
       operation: 'iam:GetAccountSummary (SigV4-signed, verified)',
-      client: '@aws-sdk/client-iam IAMClient, keep-alive, maxAttempts 1',
+      mode,
+      client: CLIENTS[mode],
       workers: WORKERS,
       concurrencyPerWorker: CONCURRENCY,
       requests,
@@ -108,7 +114,6 @@ async function benchThroughput() {
       elapsedMs: round(elapsedMs),
       requestsPerSecond: round((requests / elapsedMs) * 1000),
       serverCpuMicrosPerRequest: round(serverCpuMicrosPerRequest),
-      serverCapacityPerCorePerSecond: round(1_000_000 / serverCpuMicrosPerRequest),
       latencyMs: {
         p50: round(percentile(latencies, 50), 2),
         p90: round(percentile(latencies, 90), 2),
@@ -125,21 +130,22 @@ console.log(
   `generateOrg(${generate.accounts} accounts): median ${generate.medianMs} ms, first ${generate.firstRunMs} ms, max ${generate.maxMs} ms; ` +
     `startSimulator with generate: ${generate.startSimulatorWithGenerateMs} ms`,
 );
-const throughput = await benchThroughput();
-console.log(
-  `${throughput.operation}: ${throughput.requestsPerSecond} req/s (${throughput.requests} requests in ${throughput.elapsedMs} ms, ` +
-    `${throughput.workers} client worker(s) x ${throughput.concurrencyPerWorker} in flight, ${throughput.errors} errors), ` +
-    `latency p50 ${throughput.latencyMs.p50} ms, p90 ${throughput.latencyMs.p90} ms, p99 ${throughput.latencyMs.p99} ms; ` +
-    `server CPU ${throughput.serverCpuMicrosPerRequest} µs/request (≈ ${throughput.serverCapacityPerCorePerSecond} req/s per core)`,
-);
+const throughput = { sdk: await benchThroughput('sdk'), replay: await benchThroughput('replay') };
+for (const t of Object.values(throughput))
+  console.log(
+    `${t.operation} [${t.mode}: ${t.client}]: ${t.requestsPerSecond} req/s (${t.requests} requests in ${t.elapsedMs} ms, ` +
+      `${t.workers} client process(es) x ${t.concurrencyPerWorker} in flight, ${t.errors} errors), ` +
+      `latency p50 ${t.latencyMs.p50} ms, p90 ${t.latencyMs.p90} ms, p99 ${t.latencyMs.p99} ms; ` +
+      `simulator CPU ${t.serverCpuMicrosPerRequest} µs/request`,
+  );
 
 const result = {
   benchmark: 'sim',
   at: new Date().toISOString(),
   node: process.version,
   cpus: cpus().length,
-  targets: { requestsPerSecond: 3000, generate10kMs: 2000 },
   loadAverage: loadavg(),
+  targets: { requestsPerSecond: 3000, generate10kMs: 2000 },
   generate,
   throughput,
 };
