@@ -60,7 +60,10 @@ export function helpText(spec: CommandSpec<Record<string, OptionSpec>>): string 
 
 /** node:util messages end with a hint sentence on the same line; keep only the first line. */
 function oneLine(message: string): string {
-  return message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').trim();
+  return message
+    .split('\n')[0]!
+    .replace(/\. To specify a positional argument.*$/, '')
+    .trim();
 }
 
 export function intOption(
@@ -90,7 +93,11 @@ export function choiceOption<T extends string>(
 }
 
 /** A postgres:// URL flag (the same forms DATABASE_URL accepts). */
-export function postgresUrlOption(value: string | undefined, flag: string, usage: string): string | undefined {
+export function postgresUrlOption(
+  value: string | undefined,
+  flag: string,
+  usage: string,
+): string | undefined {
   if (value === undefined) return undefined;
   let protocol = '';
   try {

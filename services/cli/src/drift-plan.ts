@@ -19,7 +19,10 @@ const BREAKAGES: readonly Breakage[] = [
       root: { accessKeys: [...a.root.accessKeys, { active: true, lastUsed: null, lastRotated: now }] },
     }),
   },
-  { description: 'root user signed in', patch: (_a, now) => ({ root: { password: true, passwordLastUsed: now } }) },
+  {
+    description: 'root user signed in',
+    patch: (_a, now) => ({ root: { password: true, passwordLastUsed: now } }),
+  },
   { description: 'security contact deleted', patch: () => ({ securityContact: null }) },
   { description: 'audit role deleted', patch: () => ({ auditRole: false }) },
 ];

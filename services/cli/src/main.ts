@@ -96,7 +96,9 @@ function reportError(err: unknown): number {
   }
   const e = err as { message?: string; code?: string; stack?: string };
   const code = typeof e?.code === 'string' && !String(e.message).includes(e.code) ? ` [${e.code}]` : '';
-  process.stderr.write(`${prefix}: ${firstLine(e?.message ?? String(err))}${code}${debug ? '' : ' (--debug for details)'}\n`);
+  process.stderr.write(
+    `${prefix}: ${firstLine(e?.message ?? String(err))}${code}${debug ? '' : ' (--debug for details)'}\n`,
+  );
   if (debug && e?.stack) process.stderr.write(`${e.stack}\n`);
   return EXIT.failure;
 }

@@ -53,7 +53,9 @@ export function createProgress({
       const decile = Math.floor((Math.min(done, total) / total) * 10);
       if (decile > lastDecile) {
         lastDecile = decile;
-        stream.write(`${label}: ${decile * 10}% (${done}/${total}) ${formatSeconds((now() - started) / 1000)}\n`);
+        stream.write(
+          `${label}: ${decile * 10}% (${done}/${total}) ${formatSeconds((now() - started) / 1000)}\n`,
+        );
       }
     },
     finish(summary) {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RootwatchConfig } from '@rootwatch/config';
-import { type Db, type ScanRun, type ScanTrigger, createRepositories, scanRunDone } from '@rootwatch/db';
-import { type ScanDispatcher, createScanProducer } from '@rootwatch/queue';
+import { createRepositories, type Db, type ScanRun, type ScanTrigger, scanRunDone } from '@rootwatch/db';
+import { createScanProducer, type ScanDispatcher } from '@rootwatch/queue';
 import { CliError } from './errors';
 
 // Progress polls read one row; four times a second is smooth for a bar and nothing for the database.

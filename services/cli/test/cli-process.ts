@@ -60,10 +60,23 @@ export interface RunningCli {
 /** Starts a long-running command (`demo`, `api`, …) and lets the test watch its output. */
 export function startCli(
   args: string[],
-  { env = cliEnv(), command = [process.execPath, CLI_BIN] }: { env?: Record<string, string>; command?: string[] } = {},
+  {
+    env = cliEnv(),
+    command = [process.execPath, CLI_BIN],
+  }: {
+    /** 'inherit': the test runner's own environment (a shell running README commands needs PATH, HOME). */
+    env?: Record<string, string> | 'inherit';
+    command?: string[];
+  } = {},
 ): RunningCli {
   const [file, ...pre] = command;
-  const child = spawn(file!, [...pre, ...args], { cwd: REPO_ROOT, env, stdio: 'pipe', detached: true });
+  const child = spawn(file!, [...pre, ...args], {
+    cwd: REPO_ROOT,
+    ...(env === 'inherit' ? {} : { env }),
+    stdio: 'pipe',
+    // Its own process group, so a test can signal it the way a terminal does and check nothing is left.
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();

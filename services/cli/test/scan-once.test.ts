@@ -2,7 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, createApiKeysUsecases, createLogger } from '@rootwatch/api';
-import { type OrgDefinition, type RunningSimulator, type SimAccount, startSimulator } from '@rootwatch/aws-sim';
+import {
+  type OrgDefinition,
+  type RunningSimulator,
+  type SimAccount,
+  startSimulator,
+} from '@rootwatch/aws-sim';
 import { loadConfig } from '@rootwatch/config';
 import { CONTROL_IDS } from '@rootwatch/core';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
@@ -59,7 +64,10 @@ describe('rootwatch scan --once against the simulator', () => {
     [keyAccount, deniedAccount, suspendedAccount] = members.map((a) => a.id);
     // One account per outcome the report must show, whatever the generator drew.
     await patchAccount(sim, keyAccount!, {
-      root: { password: true, accessKeys: [{ active: true, lastUsed: null, lastRotated: '2024-01-01T00:00:00Z' }] },
+      root: {
+        password: true,
+        accessKeys: [{ active: true, lastUsed: null, lastRotated: '2024-01-01T00:00:00Z' }],
+      },
     });
     await patchAccount(sim, deniedAccount!, { auditRole: false });
     await patchAccount(sim, suspendedAccount!, { state: 'SUSPENDED' });
@@ -91,7 +99,11 @@ describe('rootwatch scan --once against the simulator', () => {
     expect(report.accounts.map((a) => a.accountId).sort()).toEqual(def.accounts.map((a) => a.id).sort());
     for (const expected of def.accounts) {
       const got = report.accounts.find((a) => a.accountId === expected.id)!;
-      expect(got, expected.id).toMatchObject({ name: expected.name, email: expected.email, state: expected.state });
+      expect(got, expected.id).toMatchObject({
+        name: expected.name,
+        email: expected.email,
+        state: expected.state,
+      });
       // The first segment is the organization root; then the OU names down to the account.
       expect(got.ouPath.split('/').slice(2)).toEqual(ouNames(def, expected));
       expect(Object.keys(got.controls)).toEqual([...CONTROL_IDS]);
@@ -101,7 +113,10 @@ describe('rootwatch scan --once against the simulator', () => {
   it('gives each account the outcome and control results its definition implies', () => {
     const byId = new Map(report.accounts.map((a) => [a.accountId, a]));
     expect(byId.get(keyAccount)!.controls['root.access-keys']!.status).toBe('FAIL');
-    expect(byId.get(deniedAccount)!).toMatchObject({ outcome: 'unreachable', error: { code: 'AccessDenied' } });
+    expect(byId.get(deniedAccount)!).toMatchObject({
+      outcome: 'unreachable',
+      error: { code: 'AccessDenied' },
+    });
     expect(byId.get(deniedAccount)!.controls['audit.coverage']!.status).toBe('FAIL');
     expect(byId.get(suspendedAccount)!.outcome).toBe('skipped');
 
@@ -121,14 +136,18 @@ describe('rootwatch scan --once against the simulator', () => {
       expect(got.outcome, account.id).toBe('assessed');
       const status = (id: string) => got.controls[id]!.status;
       expect(status('audit.coverage')).toBe('PASS');
-      expect(status('root.access-keys'), account.id).toBe(account.root.accessKeys.length > 0 ? 'FAIL' : 'PASS');
+      expect(status('root.access-keys'), account.id).toBe(
+        account.root.accessKeys.length > 0 ? 'FAIL' : 'PASS',
+      );
       expect(status('root.signing-certificates'), account.id).toBe(
         account.root.signingCertificates.some((c) => c.active) ? 'FAIL' : 'PASS',
       );
       expect(status('account.security-contact'), account.id).toBe(account.securityContact ? 'PASS' : 'FAIL');
       const policy = account.passwordPolicy;
       const strong =
-        policy !== null && (policy.MinimumPasswordLength ?? 0) >= 14 && (policy.PasswordReusePrevention ?? 0) >= 24;
+        policy !== null &&
+        (policy.MinimumPasswordLength ?? 0) >= 14 &&
+        (policy.PasswordReusePrevention ?? 0) >= 24;
       expect(status('account.password-policy'), account.id).toBe(strong ? 'PASS' : 'FAIL');
       if (account.root.password) {
         expect(status('root.mfa'), account.id).toBe(account.root.mfa === 'none' ? 'FAIL' : 'PASS');
@@ -190,7 +209,11 @@ describe('rootwatch scan --once against the simulator', () => {
       expect(accounts.items.map((a: { id: string }) => a.id).sort()).toEqual(
         report.accounts.map((a) => a.accountId).sort(),
       );
-      for (const served of accounts.items as { id: string; name: string; controls: Record<string, string> }[]) {
+      for (const served of accounts.items as {
+        id: string;
+        name: string;
+        controls: Record<string, string>;
+      }[]) {
         const reported = report.accounts.find((a) => a.accountId === served.id)!;
         expect(served.name).toBe(reported.name);
         if (reported.outcome === 'skipped') continue;
@@ -238,7 +261,9 @@ describe('rootwatch scan --once against the simulator', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rootwatch-cli-'));
     try {
       const file = join(dir, 'report.txt');
-      const table = await runCli(['scan', '--once', '--format', 'table', '--output', file], { env: simEnv(sim) });
+      const table = await runCli(['scan', '--once', '--format', 'table', '--output', file], {
+        env: simEnv(sim),
+      });
       expect(table.code, table.stderr).toBe(0);
       expect(table.stdout).toBe('');
       // Not a terminal: one progress line per 10 % step, ending at 100 %.
@@ -249,7 +274,9 @@ describe('rootwatch scan --once against the simulator', () => {
       expect(text).toContain(`Accounts ${def.accounts.length}: ${report.summary.assessed} assessed`);
       for (const id of CONTROL_IDS) {
         const n = report.summary.byControl[id]!;
-        expect(text).toMatch(new RegExp(`^${id.replace('.', '\\.')}\\s+\\w+\\s+${n.PASS}\\s+${n.FAIL}\\s+`, 'm'));
+        expect(text).toMatch(
+          new RegExp(`^${id.replace('.', '\\.')}\\s+\\w+\\s+${n.PASS}\\s+${n.FAIL}\\s+`, 'm'),
+        );
       }
       expect(text).toContain(keyAccount);
       expect(text).toContain(deniedAccount);
@@ -300,7 +327,11 @@ describe('rootwatch scan --once --fail-on', () => {
 
     // Root used today: root.recent-use (high) fails, nothing critical.
     await patchAccount(sim, mgmt, {
-      root: { password: true, mfa: 'hardware', passwordLastUsed: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+      root: {
+        password: true,
+        mfa: 'hardware',
+        passwordLastUsed: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
     });
     const critical = await scanJson('critical');
     expect(failing(critical.report)).toContain('root.recent-use:high');
@@ -309,6 +340,8 @@ describe('rootwatch scan --once --fail-on', () => {
 
     const high = await scanJson('high');
     expect(high.code, high.stderr).toBe(3);
-    expect(high.stderr).toMatch(/--fail-on high: 1 failing control\(s\) of severity high or higher in 1 account\(s\)/);
+    expect(high.stderr).toMatch(
+      /--fail-on high: 1 failing control\(s\) of severity high or higher in 1 account\(s\)/,
+    );
   });
 });

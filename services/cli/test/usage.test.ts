@@ -15,7 +15,9 @@ describe('rootwatch command line', () => {
   it.each(Object.keys(COMMANDS))('%s --help prints its usage and exits 0', async (name) => {
     const r = await runCli([name, '--help']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(name === 'sim' ? /Usage: rootwatch sim/ : new RegExp(`^usage: rootwatch ${name}`));
+    expect(r.stdout).toMatch(
+      name === 'sim' ? /Usage: rootwatch sim/ : new RegExp(`^usage: rootwatch ${name}`),
+    );
   });
 
   it.each([
@@ -32,7 +34,10 @@ describe('rootwatch command line', () => {
     [['demo', '--port'], /Option '--port <value>' argument missing/],
     [['demo', '--api-key', 'secret'], /--api-key expects a key of the form/],
     [['api-keys', 'create'], /create needs --name/],
-    [['api-keys', 'create', '--name', 'x', '--scope', 'root'], /--scope expects one of read, scans:write, admin/],
+    [
+      ['api-keys', 'create', '--name', 'x', '--scope', 'root'],
+      /--scope expects one of read, scans:write, admin/,
+    ],
     [['api-keys', 'rotate'], /unknown action 'rotate'/],
     [['nonsense'], /unknown command 'nonsense'/],
   ])('%j is a usage error: one message, the usage line, exit 2', async (args, message) => {

@@ -7,7 +7,8 @@ import { CliError, EXIT, UsageError } from '../errors';
 const SCOPES = ['read', 'scans:write', 'admin'] as const;
 
 const spec = {
-  usage: 'rootwatch api-keys create --name NAME [--scope read|scans:write|admin]... | list [--json] | revoke <id|prefix>',
+  usage:
+    'rootwatch api-keys create --name NAME [--scope read|scans:write|admin]... | list [--json] | revoke <id|prefix>',
   help: `
 Manage the API keys of the REST API (only a key's sha-256 hash is stored).
 
@@ -41,15 +42,18 @@ export const apiKeys: Command = async (ctx) => {
       spec.usage,
     );
   }
-  if (action === 'revoke' && target === undefined) throw new UsageError('revoke needs a key id or prefix', spec.usage);
-  if (action !== 'revoke' && target !== undefined) throw new UsageError(`unexpected argument '${target}'`, spec.usage);
+  if (action === 'revoke' && target === undefined)
+    throw new UsageError('revoke needs a key id or prefix', spec.usage);
+  if (action !== 'revoke' && target !== undefined)
+    throw new UsageError(`unexpected argument '${target}'`, spec.usage);
   if (action === 'create' && !values.name) throw new UsageError('create needs --name', spec.usage);
   const scopes = ((values.scope as unknown as string[] | undefined) ?? ['read']).map(
     (s) => choiceOption(s, 'scope', SCOPES, undefined, spec.usage)!,
   );
 
   const config = { ...ctx.config() };
-  config.databaseUrl = postgresUrlOption(values['database-url'], 'database-url', spec.usage) ?? config.databaseUrl;
+  config.databaseUrl =
+    postgresUrlOption(values['database-url'], 'database-url', spec.usage) ?? config.databaseUrl;
   const database = requirePostgres(config, 'api-keys');
   try {
     const usecases = createApiKeysUsecases({ db: database.db });
@@ -97,6 +101,10 @@ function asInputError(err: unknown): never {
 
 function columns(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }

@@ -28,7 +28,12 @@ export const api: Command = async (ctx) => {
     ...base,
     api: {
       host: args.values.host ?? base.api.host,
-      port: intOption(args.values.port, 'port', { min: 0, max: 65535, fallback: base.api.port, usage: spec.usage }),
+      port: intOption(args.values.port, 'port', {
+        min: 0,
+        max: 65535,
+        fallback: base.api.port,
+        usage: spec.usage,
+      }),
     },
   };
   const database = requirePostgres(config, 'api');

@@ -31,7 +31,7 @@ in-process worker when REDIS_URL is set), a first scan, the REST API, and drift:
 few simulated accounts change and the organization is scanned again. Ctrl-C stops everything.
 
   --accounts N             accounts in the simulated organization (default 500)
-  --port P                 API port (default 3000; 0 = any free port, the real one is printed)
+  --port P                 API port (default ROOTWATCH_API_PORT, 3000; 0 = any free port, the real one is printed)
   --host H                 API address (default 127.0.0.1)
   --api-key KEY            use this API key (rw_<12 hex>_<43 base64url>) instead of creating one
   --no-drift               no simulated changes and rescans
@@ -64,9 +64,10 @@ export const demo: Command = async (ctx) => {
     return EXIT.ok;
   }
   const v = args.values;
+  const base = ctx.config();
   const options = {
     accounts: intOption(v.accounts, 'accounts', { min: 1, max: 100_000, fallback: 500, usage: spec.usage }),
-    port: intOption(v.port, 'port', { min: 0, max: 65535, fallback: 3000, usage: spec.usage }),
+    port: intOption(v.port, 'port', { min: 0, max: 65535, fallback: base.api.port, usage: spec.usage }),
     host: v.host ?? '127.0.0.1',
     seed: intOption(v.seed, 'seed', { min: 0, max: 2 ** 31 - 1, fallback: 42, usage: spec.usage }),
     driftSeconds: intOption(v['drift-interval'], 'drift-interval', {
@@ -80,9 +81,11 @@ export const demo: Command = async (ctx) => {
     apiKey: v['api-key'],
   };
   if (options.apiKey !== undefined && !parseApiKey(options.apiKey)) {
-    throw new UsageError('--api-key expects a key of the form rw_<12 hex>_<43 base64url characters>', spec.usage);
+    throw new UsageError(
+      '--api-key expects a key of the form rw_<12 hex>_<43 base64url characters>',
+      spec.usage,
+    );
   }
-  const base = ctx.config();
   if (base.databaseUrl && options.dataDir) {
     throw new UsageError('--data-dir is for the embedded database; DATABASE_URL is set', spec.usage);
   }
@@ -105,11 +108,22 @@ type DemoOptions = {
   apiKey: string | undefined;
 };
 
-async function runDemo(ctx: CommandContext, base: RootwatchConfig, o: DemoOptions, stack: Stack): Promise<number> {
+async function runDemo(
+  ctx: CommandContext,
+  base: RootwatchConfig,
+  o: DemoOptions,
+  stack: Stack,
+): Promise<number> {
   const out = (line = '') => ctx.stdout.write(`${line}\n`);
-  const logger = createCliLogger({ level: base.logLevel === 'info' ? 'warn' : base.logLevel, name: 'rootwatch-demo' });
+  const logger = createCliLogger({
+    level: base.logLevel === 'info' ? 'warn' : base.logLevel,
+    name: 'rootwatch-demo',
+  });
 
-  const sim = await startSimulator({ definition: { generate: { accounts: o.accounts, seed: o.seed } }, port: 0 });
+  const sim = await startSimulator({
+    definition: { generate: { accounts: o.accounts, seed: o.seed } },
+    port: 0,
+  });
   stack.push('simulator', () => sim.stop());
   const original = structuredClone(sim.definition());
   const orgId = original.organization.id;
@@ -143,12 +157,17 @@ async function runDemo(ctx: CommandContext, base: RootwatchConfig, o: DemoOption
   stack.push('interrupted scan', () => abandonInterruptedRun(repos, orgId));
 
   const dispatcher = await startPipeline({ config, database, sim, logger, stack });
-  out(`Queue: ${config.redisUrl ? `BullMQ on ${redactUrl(config.redisUrl)} with an in-process worker` : 'inline (in-process)'}`);
+  out(
+    `Queue: ${config.redisUrl ? `BullMQ on ${redactUrl(config.redisUrl)} with an in-process worker` : 'inline (in-process)'}`,
+  );
   const producer = createScanProducer({ db: database.db, dispatcher });
 
   const key = await ensureApiKey(database, o.apiKey);
 
-  const progress = createProgress({ stream: ctx.stderr, label: `first scan (${original.accounts.length} accounts)` });
+  const progress = createProgress({
+    stream: ctx.stderr,
+    label: `first scan (${original.accounts.length} accounts)`,
+  });
   const scanStarted = performance.now();
   const first = await runScanToCompletion({
     db: database.db,
@@ -163,7 +182,10 @@ async function runDemo(ctx: CommandContext, base: RootwatchConfig, o: DemoOption
   const sinceStart = performance.now() / 1000;
   progress.finish();
   if (first.status === 'failed') {
-    throw new CliError(`first scan failed: ${first.errorMessage ?? first.errorCode}`, first.errorCode ?? 'scan_failed');
+    throw new CliError(
+      `first scan failed: ${first.errorMessage ?? first.errorCode}`,
+      first.errorCode ?? 'scan_failed',
+    );
   }
   out(
     `First scan: ${scanRunDone(first)} accounts (${first.assessed} assessed, ${first.unreachable} unreachable, ${first.errored} errors, ${first.skipped} skipped) in ${formatSeconds(scanSeconds)}; ${formatSeconds(sinceStart)} from command start to first completed scan`,
@@ -178,7 +200,11 @@ async function runDemo(ctx: CommandContext, base: RootwatchConfig, o: DemoOption
     cursorSecret: randomBytes(32),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
-      throw new CliError(`port ${o.port} is in use: choose another with --port (0 = any free port)`, 'port_in_use', EXIT.usage);
+      throw new CliError(
+        `port ${o.port} is in use: choose another with --port (0 = any free port)`,
+        'port_in_use',
+        EXIT.usage,
+      );
     }
     throw err;
   });
@@ -230,7 +256,8 @@ async function startPipeline({
   const dispatcher = createInlineDispatcher({
     handlers,
     concurrency: config.worker.concurrency,
-    onFailed: ({ job, error }) => logger.error({ job: job.name, message: error.message }, 'scan job failed for good'),
+    onFailed: ({ job, error }) =>
+      logger.error({ job: job.name, message: error.message }, 'scan job failed for good'),
   });
   stack.push('dispatcher', () => dispatcher.close());
   return dispatcher;
@@ -249,7 +276,11 @@ async function ensureApiKey(database: Database, given: string | undefined): Prom
   const existing = await repo.findByPrefix({ prefix });
   if (existing) {
     if (existing.hash !== hashApiKey(given) || existing.revokedAt) {
-      throw new CliError('--api-key: a different or revoked key with this prefix exists in the database', 'api_key_conflict', EXIT.usage);
+      throw new CliError(
+        '--api-key: a different or revoked key with this prefix exists in the database',
+        'api_key_conflict',
+        EXIT.usage,
+      );
     }
     return given;
   }
@@ -261,7 +292,11 @@ async function ensureApiKey(database: Database, given: string | undefined): Prom
 async function abandonInterruptedRun(repos: ReturnType<typeof createRepositories>, orgId: string) {
   const active = await repos.scanRuns.getActive({ orgId });
   if (active) {
-    await repos.scanRuns.fail({ id: active.id, errorCode: 'interrupted', errorMessage: 'the demo stopped during this scan' });
+    await repos.scanRuns.fail({
+      id: active.id,
+      errorCode: 'interrupted',
+      errorMessage: 'the demo stopped during this scan',
+    });
   }
 }
 
@@ -289,14 +324,23 @@ async function driftLoop({
   for (let round = 0; !ctx.signal.aborted; round++) {
     await sleep(o.driftSeconds * 1000, undefined, { signal: ctx.signal }).catch(() => {});
     if (ctx.signal.aborted) break;
-    const plan = planDrift({ original, seed: o.seed, round, count: DRIFT_ACCOUNTS_PER_ROUND, now: new Date() });
+    const plan = planDrift({
+      original,
+      seed: o.seed,
+      round,
+      count: DRIFT_ACCOUNTS_PER_ROUND,
+      now: new Date(),
+    });
     for (const change of [...plan.restores, ...plan.breaks]) {
       const res = await fetch(`${sim.endpoint}/_sim/accounts/${change.accountId}`, {
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(change.patch),
       });
-      if (!res.ok) throw new Error(`simulator refused the drift of ${change.accountId}: ${res.status} ${await res.text()}`);
+      if (!res.ok)
+        throw new Error(
+          `simulator refused the drift of ${change.accountId}: ${res.status} ${await res.text()}`,
+        );
     }
     out(
       `Drift round ${round + 1}: ${plan.breaks.map((b) => `${b.accountId} ${b.description}`).join('; ')}${
@@ -304,7 +348,13 @@ async function driftLoop({
       }. Rescanning…`,
     );
     try {
-      const run = await runScanToCompletion({ db: database.db, dispatcher, orgId, trigger: 'demo', signal: ctx.signal });
+      const run = await runScanToCompletion({
+        db: database.db,
+        dispatcher,
+        orgId,
+        trigger: 'demo',
+        signal: ctx.signal,
+      });
       const drift = await readDriftAfter(repos, cursor);
       cursor = drift.cursor;
       const kinds = Object.entries(drift.byKind)
@@ -340,7 +390,9 @@ function printBanner(
   out('Rootwatch demo is ready.');
   out(`  API:        ${url}   (OpenAPI ${url}/openapi.json, docs ${url}/docs, health ${url}/ready)`);
   out(`  API key:    ${key}   (scopes read, scans:write; shown here only)`);
-  out(`  Simulator:  ${sim.endpoint}   (org ${sim.endpoint}/_sim/org; AWS_ENDPOINT_URL for 'rootwatch scan --once')`);
+  out(
+    `  Simulator:  ${sim.endpoint}   (org ${sim.endpoint}/_sim/org; AWS_ENDPOINT_URL for 'rootwatch scan --once')`,
+  );
   out(
     drift === null
       ? '  Drift:      off (--no-drift)'
@@ -357,7 +409,9 @@ function printBanner(
 
 function describeDatabase(config: RootwatchConfig, o: DemoOptions): string {
   if (config.databaseUrl) return `Postgres ${redactUrl(config.databaseUrl)}`;
-  return o.dataDir ? `embedded PGlite in ${o.dataDir}` : 'embedded PGlite (in memory; --data-dir DIR to keep it)';
+  return o.dataDir
+    ? `embedded PGlite in ${o.dataDir}`
+    : 'embedded PGlite (in memory; --data-dir DIR to keep it)';
 }
 
 /** Everything the demo started, stopped in reverse order; one failing stop does not skip the others. */

@@ -75,7 +75,10 @@ export const scan: Command = async (ctx) => {
   }
   const v = args.values;
   if (!v.once) {
-    throw new UsageError('--once is required (scheduled scans are the worker and scheduler roles)', spec.usage);
+    throw new UsageError(
+      '--once is required (scheduled scans are the worker and scheduler roles)',
+      spec.usage,
+    );
   }
   const format = choiceOption(v.format, 'format', FORMATS, 'table', spec.usage)!;
   const failOn = choiceOption<FailOnLevel>(v['fail-on'], 'fail-on', FAIL_ON_LEVELS, undefined, spec.usage);
@@ -105,6 +108,12 @@ export const scan: Command = async (ctx) => {
   };
 
   await ensureAwsCredentials({ region: org.region, endpoint: config.aws.endpointUrl });
+  if (org.discoveryRoleArn) {
+    // Known gap: the scan source does not assume the discovery role yet; say so rather than pretend.
+    ctx.stderr.write(
+      `warning: ${org.discoveryRoleArn} is not assumed by this version: the scan runs with the ambient credentials\n`,
+    );
+  }
 
   const report = await scanOnce({ config, orgId: org.id, ctx, quiet: v.quiet === true });
 
@@ -116,7 +125,10 @@ export const scan: Command = async (ctx) => {
         : renderTable(report, CONTROL_CATALOG);
   if (v.output) {
     await writeFile(v.output, rendered).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(`--output ${v.output}: cannot write (${err.code ?? err.message})`, 'output_unwritable');
+      throw new CliError(
+        `--output ${v.output}: cannot write (${err.code ?? err.message})`,
+        'output_unwritable',
+      );
     });
     ctx.stderr.write(`report written to ${v.output}\n`);
   } else {

@@ -23,7 +23,8 @@ export const scheduler: Command = async (ctx) => {
     return 0;
   }
   const config = ctx.config();
-  if (!config.redisUrl) throw missingSetting('scheduler needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
+  if (!config.redisUrl)
+    throw missingSetting('scheduler needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
   const database = requirePostgres(config, 'scheduler');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-scheduler' });
   try {

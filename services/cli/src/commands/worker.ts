@@ -30,7 +30,8 @@ export const worker: Command = async (ctx) => {
     fallback: config.worker.concurrency,
     usage: spec.usage,
   });
-  if (!config.redisUrl) throw missingSetting('worker needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
+  if (!config.redisUrl)
+    throw missingSetting('worker needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
   const database = requirePostgres(config, 'worker');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-worker' });
   try {

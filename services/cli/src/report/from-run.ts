@@ -7,7 +7,13 @@ import {
   type Severity,
 } from '@rootwatch/core';
 import type { Account, AccountScan, ControlState, Repositories } from '@rootwatch/db';
-import { type ReportAccount, type ReportControl, type ReportOutcome, type ScanReport, summarize } from './model';
+import {
+  type ReportAccount,
+  type ReportControl,
+  type ReportOutcome,
+  type ScanReport,
+  summarize,
+} from './model';
 
 const PAGE = 1000;
 const SEVERITY = new Map(CONTROL_CATALOG.map((c) => [c.id, c.severity]));
@@ -82,8 +88,16 @@ function controlsOf(states: ControlState[], scan: AccountScan, state: string): R
   for (const id of CONTROL_IDS) {
     const state = byId.get(id);
     out[id] = state
-      ? { status: state.status as ControlStatus, severity: state.severity as Severity, reason: state.reason ?? '' }
-      : { status: 'UNKNOWN', severity: SEVERITY.get(id)!, reason: `not recorded for this run (${scan.outcome})` };
+      ? {
+          status: state.status as ControlStatus,
+          severity: state.severity as Severity,
+          reason: state.reason ?? '',
+        }
+      : {
+          status: 'UNKNOWN',
+          severity: SEVERITY.get(id)!,
+          reason: `not recorded for this run (${scan.outcome})`,
+        };
   }
   return out;
 }

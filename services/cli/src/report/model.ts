@@ -68,7 +68,10 @@ export const FAIL_ON_LEVELS = ['critical', 'high', 'medium'] as const;
 export type FailOnLevel = (typeof FAIL_ON_LEVELS)[number];
 
 /** The FAILs at or above `level`: what makes `--fail-on` exit non-zero. */
-export function failuresAtOrAbove(report: ScanReport, level: Severity): { accountId: string; controlId: string }[] {
+export function failuresAtOrAbove(
+  report: ScanReport,
+  level: Severity,
+): { accountId: string; controlId: string }[] {
   const out: { accountId: string; controlId: string }[] = [];
   for (const account of report.accounts) {
     for (const [controlId, control] of Object.entries(account.controls)) {

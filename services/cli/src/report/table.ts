@@ -18,7 +18,10 @@ export function renderTable(report: ScanReport, catalog: readonly ControlDefinit
   out.push(table(['control', 'severity', 'pass', 'fail', 'n/a', 'unknown'], controlRows, [2, 3, 4, 5]), '');
 
   const attention = report.accounts.filter(
-    (a) => a.outcome === 'unreachable' || a.outcome === 'error' || Object.values(a.controls).some((c) => c.status === 'FAIL'),
+    (a) =>
+      a.outcome === 'unreachable' ||
+      a.outcome === 'error' ||
+      Object.values(a.controls).some((c) => c.status === 'FAIL'),
   );
   if (attention.length === 0) {
     out.push('No failing controls.');
@@ -32,7 +35,10 @@ export function renderTable(report: ScanReport, catalog: readonly ControlDefinit
         .map(([id]) => id)
         .join(' '),
     ]);
-    out.push(`Accounts needing attention: ${attention.length}`, table(['account', 'name', 'outcome', 'failing'], rows, []));
+    out.push(
+      `Accounts needing attention: ${attention.length}`,
+      table(['account', 'name', 'outcome', 'failing'], rows, []),
+    );
   }
   return `${out.join('\n')}\n`;
 }
