@@ -1,6 +1,7 @@
 import { parseAccount, parseSettingsPatch } from './org-definition';
 import { OrgDefinitionError } from './org-definition.errors';
 import type { SimAccount, SimSettings } from './org-definition.types';
+import { safeDecode } from './sigv4';
 import { emptyStats, type SimState } from './sim-state';
 
 export interface ControlResponse {
@@ -60,11 +61,11 @@ function route(state: SimState, method: string, path: string, rawBody: Buffer): 
     case 'POST /_sim/accounts':
       return { status: 201, body: addAccount(state, json(rawBody)) };
     case 'GET /_sim/accounts/:id':
-      return { status: 200, body: existing(state, decodeURIComponent(accountMatch![1]!)) };
+      return { status: 200, body: existing(state, safeDecode(accountMatch![1]!)) };
     case 'PATCH /_sim/accounts/:id':
-      return { status: 200, body: patchAccount(state, decodeURIComponent(accountMatch![1]!), json(rawBody)) };
+      return { status: 200, body: patchAccount(state, safeDecode(accountMatch![1]!), json(rawBody)) };
     case 'DELETE /_sim/accounts/:id': {
-      const account = existing(state, decodeURIComponent(accountMatch![1]!));
+      const account = existing(state, safeDecode(accountMatch![1]!));
       state.definition.accounts = state.definition.accounts.filter((a) => a !== account);
       state.reports.delete(account.id);
       state.touch();

@@ -202,6 +202,20 @@ describe('wire protocol edges (raw signed HTTP)', () => {
       body: new Uint8Array([0, 255, 1, 254, 37, 37]),
     });
     expect(binary.status).toBeGreaterThanOrEqual(400);
+    const malformedQuery = await fetch(`${h.sim.endpoint}/?a=%E0%A4%A`, {
+      method: 'POST',
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIAROOTWATCHSIM0001/20260101/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
+          '0'.repeat(64),
+        'x-amz-date': '20260101T000000Z',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'Action=GetAccountSummary&Version=2010-05-08',
+    });
+    expect(malformedQuery.status).toBe(403);
+    expect(await malformedQuery.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect((await fetch(`${h.sim.endpoint}/_sim/accounts/%E0%A4%A`)).status).toBe(404);
     const get = await fetch(`${h.sim.endpoint}/whatever`);
     expect(get.status).toBe(404);
     const huge = await fetch(`${h.sim.endpoint}/`, {
