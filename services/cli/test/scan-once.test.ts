@@ -61,16 +61,17 @@ describe('rootwatch scan --once against the simulator', () => {
       .definition()
       .accounts.filter((a) => a.state === 'ACTIVE' && a.auditRole && !hasFaults(a))
       .filter((a) => a.id !== sim.definition().organization.managementAccountId);
-    [keyAccount, deniedAccount, suspendedAccount] = members.map((a) => a.id);
+    expect(members.length).toBeGreaterThanOrEqual(3);
+    [keyAccount, deniedAccount, suspendedAccount] = members.map((a) => a.id) as [string, string, string];
     // One account per outcome the report must show, whatever the generator drew.
-    await patchAccount(sim, keyAccount!, {
+    await patchAccount(sim, keyAccount, {
       root: {
         password: true,
         accessKeys: [{ active: true, lastUsed: null, lastRotated: '2024-01-01T00:00:00Z' }],
       },
     });
-    await patchAccount(sim, deniedAccount!, { auditRole: false });
-    await patchAccount(sim, suspendedAccount!, { state: 'SUSPENDED' });
+    await patchAccount(sim, deniedAccount, { auditRole: false });
+    await patchAccount(sim, suspendedAccount, { state: 'SUSPENDED' });
     def = sim.definition();
     testDb = await createTestDatabase();
     result = await runCli(
