@@ -1,0 +1,222 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { generateOrg, startSimulator } from '@rootwatch/aws-sim';
+import type { RootwatchConfig } from '@rootwatch/config';
+import { createRepositories, scanRunDone } from '@rootwatch/db';
+import { createTestDatabase } from '@rootwatch/db/testing';
+import { createQueueDispatcher, createScanProducer, redisConnection } from '@rootwatch/queue';
+
+// pnpm bench:scan [--accounts 10000] [--workers 2] [--concurrency 150] [--seed 42]
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const num = (name: string, fallback: number) => (args.has(name) ? Number(args.get(name)) : fallback);
+
+const ACCOUNTS = num('accounts', 10_000);
+const WORKERS = num('workers', 2);
+const CONCURRENCY = num('concurrency', 150);
+const SEED = num('seed', 42);
+const REDIS_URL = 'redis://127.0.0.1:6379';
+// The issue's scenario: 20–80 ms per AWS call, a 1.5 s credential report, AssumeRole throttled at 100/s.
+const LATENCY = { min: 20, max: 80 };
+const REPORT_DELAY_MS = 1500;
+const ASSUME_ROLE_PER_SECOND = 100;
+const ORG_ID = 'bench-org';
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const definition = {
+  ...generateOrg({ accounts: ACCOUNTS, seed: SEED }),
+  latencyMs: LATENCY,
+  credentialReportDelayMs: REPORT_DELAY_MS,
+  throttle: { 'sts:AssumeRole': ASSUME_ROLE_PER_SECOND, iam: 0, organizations: 0 },
+};
+const active = definition.accounts.filter((a) => a.state === 'ACTIVE');
+const expectedUnreachable = active.filter((a) => !a.auditRole).length;
+
+console.log(
+  `bench:scan — ${ACCOUNTS} accounts (${active.length} active), ${WORKERS} worker processes × ${CONCURRENCY}`,
+);
+const sim = await startSimulator({ definition, port: 0 });
+const testDb = await createTestDatabase({ max: 4 });
+const db = testDb.database.db;
+const prefix = `rwbench-${randomBytes(4).toString('hex')}`;
+
+const config: RootwatchConfig = {
+  databaseUrl: testDb.url!,
+  redisUrl: REDIS_URL,
+  api: { host: '127.0.0.1', port: 0 },
+  logLevel: 'warn',
+  usageWindowDays: 90,
+  retentionDays: 90,
+  // The budget is per process: together the workers may exceed the AssumeRole throttle; the SDK retries.
+  worker: { concurrency: CONCURRENCY, awsRequestsPerSecond: 5000 },
+  aws: { region: 'us-east-1', endpointUrl: sim.endpoint },
+  organizations: [
+    { id: ORG_ID, memberRoleName: definition.auditRole.name, schedule: '0 */6 * * *', region: 'us-east-1' },
+  ],
+};
+
+const workerScript = fileURLToPath(new URL('./lib/scan-worker.ts', import.meta.url));
+const workers: ChildProcess[] = [];
+for (let i = 0; i < WORKERS; i++) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      workerScript,
+      JSON.stringify({ config, prefix, credentials: sim.credentials, maxSockets: CONCURRENCY * 2 }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+  });
+  workers.push(child);
+}
+
+async function peakRssMb(): Promise<number> {
+  let peak = 0;
+  for (const w of workers) {
+    const status = await readFile(`/proc/${w.pid}/status`, 'utf8').catch(() => '');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    peak = Math.max(peak, kb / 1024);
+  }
+  return round(peak, 1);
+}
+
+async function query<T>(text: string, values: unknown[] = []): Promise<T> {
+  if (testDb.database.driver !== 'pg') throw new Error('the benchmark needs Postgres');
+  return (await testDb.database.pool.query(text, values)).rows[0] as T;
+}
+const walLsn = async () => (await query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).lsn;
+const walBytesSince = async (lsn: string) =>
+  Number(
+    (
+      await query<{ b: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS b', [
+        lsn,
+      ])
+    ).b,
+  );
+const databaseBytes = async () =>
+  Number((await query<{ b: string }>('SELECT pg_database_size(current_database())::bigint AS b')).b);
+
+const producer = createScanProducer({ db, connection: redisConnection(REDIS_URL), prefix });
+const repos = createRepositories({ db });
+
+async function scan(label: string) {
+  sim.resetStats();
+  const lsn = await walLsn();
+  const size = await databaseBytes();
+  const started = performance.now();
+  const run = await producer.startScan({ orgId: ORG_ID, trigger: 'cli' });
+  let finished = run;
+  let lastLog = 0;
+  for (;;) {
+    finished = (await repos.scanRuns.get({ id: run.id }))!;
+    if (finished.finishedAt) break;
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      console.log(
+        `  ${label}: ${finished.status} ${scanRunDone(finished)}/${finished.total} after ${round((performance.now() - started) / 1000, 1)} s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const wallS = (performance.now() - started) / 1000;
+  const stats = sim.stats();
+  const walBytes = await walBytesSince(lsn);
+  const grown = (await databaseBytes()) - size;
+  const failed = finished.errored + Math.max(0, finished.unreachable - expectedUnreachable);
+  return {
+    status: finished.status,
+    wallSeconds: round(wallS, 1),
+    accountsPerSecond: round(ACCOUNTS / wallS, 1),
+    awsCalls: stats.requests,
+    awsCallsPerAccount: round(stats.requests / ACCOUNTS, 2),
+    awsThrottled: stats.throttled,
+    counters: {
+      total: finished.total,
+      assessed: finished.assessed,
+      unreachable: finished.unreachable,
+      errored: finished.errored,
+      skipped: finished.skipped,
+    },
+    failedAccounts: failed,
+    // Cluster-wide WAL: includes whatever else wrote to the shared Postgres meanwhile.
+    walBytesPerAccount: round(walBytes / ACCOUNTS, 0),
+    databaseGrowthBytesPerAccount: round(grown / ACCOUNTS, 0),
+  };
+}
+
+// Lower bound: AssumeRole admits 100/s, and the last account still needs its shortest critical path
+// (AssumeRole → GenerateCredentialReport → 1.5 s report → GetCredentialReport) at minimum latency.
+const lowerBoundSeconds = active.length / ASSUME_ROLE_PER_SECOND + (3 * LATENCY.min + REPORT_DELAY_MS) / 1000;
+
+let first: Awaited<ReturnType<typeof scan>> | undefined;
+let second: Awaited<ReturnType<typeof scan>> | undefined;
+try {
+  first = await scan('first scan');
+  console.log('  first scan done', JSON.stringify(first));
+  second = await scan('unchanged re-scan');
+  console.log('  re-scan done', JSON.stringify(second));
+} finally {
+  const rss = await peakRssMb();
+  for (const w of workers) {
+    const exited = once(w, 'exit');
+    w.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    if (w.exitCode === null) w.kill('SIGKILL');
+  }
+  await producer.close();
+  const cleanup = createQueueDispatcher({ connection: redisConnection(REDIS_URL), prefix });
+  await cleanup.queue.obliterate({ force: true }).catch(() => {});
+  await cleanup.close();
+  await sim.stop();
+  await testDb.drop();
+
+  if (first && second) {
+    const result = {
+      benchmark: 'scan',
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      loadAverage: loadavg().map((l) => round(l)),
+      scenario: {
+        accounts: ACCOUNTS,
+        activeAccounts: active.length,
+        auditRoleMissing: expectedUnreachable,
+        latencyMs: LATENCY,
+        credentialReportDelayMs: REPORT_DELAY_MS,
+        assumeRolePerSecond: ASSUME_ROLE_PER_SECOND,
+        workers: WORKERS,
+        concurrencyPerWorker: CONCURRENCY,
+      },
+      targets: { ratio: 1.25, failedAccounts: 0, unchangedRescanBytesPerAccount: 1024 },
+      lowerBoundSeconds: round(lowerBoundSeconds, 1),
+      wallSeconds: first.wallSeconds,
+      ratio: round(first.wallSeconds / lowerBoundSeconds),
+      accountsPerSecond: first.accountsPerSecond,
+      awsCallsPerAccount: first.awsCallsPerAccount,
+      failedAccounts: first.failedAccounts,
+      peakWorkerRssMb: rss,
+      postgresBytesPerAccount: {
+        firstScanWal: first.walBytesPerAccount,
+        unchangedRescanWal: second.walBytesPerAccount,
+        firstScanDatabaseGrowth: first.databaseGrowthBytesPerAccount,
+        unchangedRescanDatabaseGrowth: second.databaseGrowthBytesPerAccount,
+      },
+      firstScan: first,
+      unchangedRescan: { ...second, ratio: round(second.wallSeconds / lowerBoundSeconds) },
+    };
+    await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+    await writeFile(new URL('./results/scan.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result, null, 2));
+  }
+}
