@@ -1,4 +1,4 @@
-import { DEFAULT_CALLER } from './defaults';
+import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER } from './defaults';
 import type {
   OrgDefinition,
   SimAccessKey,
@@ -249,7 +249,7 @@ export function generateOrg(opts: GenerateOrgOptions): OrgDefinition {
       scpEnabled: true,
     },
     caller: { ...DEFAULT_CALLER },
-    auditRole: { name: 'RootwatchAudit', externalId: null },
+    auditRole: { name: DEFAULT_AUDIT_ROLE, externalId: null },
     organizationalUnits: ous,
     policies,
     accounts,

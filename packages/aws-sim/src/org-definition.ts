@@ -1,4 +1,4 @@
-import { DEFAULT_CALLER, DEFAULT_ORGANIZATION } from './defaults';
+import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_ORGANIZATION } from './defaults';
 import { generateOrg } from './generate';
 import { OrgDefinitionError } from './org-definition.errors';
 import type {
