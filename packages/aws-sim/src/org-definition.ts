@@ -57,7 +57,7 @@ export function parseOrgDefinition(input: unknown): OrgDefinition {
   const auditRole = {
     name:
       roleIn?.name === undefined
-        ? 'RootwatchAudit'
+        ? DEFAULT_AUDIT_ROLE
         : str(roleIn.name, 'auditRole.name', /^[\w+=,.@-]{1,64}$/),
     externalId:
       roleIn?.externalId === undefined || roleIn.externalId === null
