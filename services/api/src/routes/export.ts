@@ -4,7 +4,7 @@ import { CONTROL_IDS } from '@rootwatch/core';
 import { Type } from 'typebox';
 import type { AppDeps } from '../app';
 import { csvRow } from '../csv';
-import { OrgId } from '../schemas/common';
+import { errorResponses, OrgId } from '../schemas/common';
 
 // Accounts per query: bounds memory to one page whatever the organization's size.
 const PAGE_SIZE = 1000;
@@ -58,6 +58,13 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['export'],
         summary: 'Current posture as CSV: one row per account, one column per control (streamed)',
         querystring: Type.Object({ org: Type.Optional(OrgId) }, { additionalProperties: false }),
+        response: {
+          200: {
+            description: 'CSV (RFC 4180), header row first',
+            content: { 'text/csv': { schema: Type.String() } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -66,7 +73,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply
         .header('Content-Type', 'text/csv; charset=utf-8')
         .header('Content-Disposition', 'attachment; filename="rootwatch-accounts.csv"')
-        .send(stream);
+        .send(stream as never); // a stream is sent as is, never serialized against the schema
     },
   );
 };
