@@ -107,6 +107,14 @@ const walBytesSince = async (lsn: string) =>
 const databaseBytes = async () =>
   Number((await query<{ b: string }>('SELECT pg_database_size(current_database())::bigint AS b')).b);
 
+async function tableBytes(): Promise<Record<string, number>> {
+  if (testDb.database.driver !== 'pg') return {};
+  const { rows } = await testDb.database.pool.query(
+    'SELECT relname, pg_total_relation_size(relid)::bigint AS b FROM pg_stat_user_tables',
+  );
+  return Object.fromEntries(rows.map((r: { relname: string; b: string }) => [r.relname, Number(r.b)]));
+}
+
 const producer = createScanProducer({ db, connection: redisConnection(REDIS_URL), prefix });
 const repos = createRepositories({ db });
 
@@ -114,6 +122,7 @@ async function scan(label: string) {
   sim.resetStats();
   const lsn = await walLsn();
   const size = await databaseBytes();
+  const tablesBefore = await tableBytes();
   const started = performance.now();
   const run = await producer.startScan({ orgId: ORG_ID, trigger: 'cli' });
   let finished = run;
@@ -133,6 +142,12 @@ async function scan(label: string) {
   const stats = sim.stats();
   const walBytes = await walBytesSince(lsn);
   const grown = (await databaseBytes()) - size;
+  const tablesAfter = await tableBytes();
+  const growthByTable = Object.fromEntries(
+    Object.entries(tablesAfter)
+      .map(([t, b]) => [t, round((b - (tablesBefore[t] ?? 0)) / ACCOUNTS, 0)] as const)
+      .filter(([, b]) => b !== 0),
+  );
   const failed = finished.errored + Math.max(0, finished.unreachable - expectedUnreachable);
   return {
     status: finished.status,
@@ -152,6 +167,8 @@ async function scan(label: string) {
     // Cluster-wide WAL: includes whatever else wrote to the shared Postgres meanwhile.
     walBytesPerAccount: round(walBytes / ACCOUNTS, 0),
     databaseGrowthBytesPerAccount: round(grown / ACCOUNTS, 0),
+    // Relation size growth (heap + indexes + TOAST) per account, by table.
+    growthBytesPerAccountByTable: growthByTable,
   };
 }
 

@@ -186,7 +186,9 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
                   }
                   break;
                 case 'keep':
-                  // UNKNOWN keeps the finding open without claiming it was seen failing again.
+                  // Still failing with a changed posture: refresh evidence and last_seen_at. An unchanged
+                  // re-scan leaves the finding alone (the version's last_observed_at already says it was
+                  // seen), which keeps an unchanged re-scan's writes small; UNKNOWN never touches it.
                   if (result.status === 'FAIL' && fresh) {
                     await repos.findings.keep({
                       id: current!.id,
@@ -195,8 +197,6 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
                       reason: result.reason,
                       evidence: result.evidence,
                     });
-                  } else if (result.status === 'FAIL') {
-                    await repos.findings.keep({ id: current!.id, seenAt: observedAt });
                   }
                   break;
                 case 'none':
