@@ -1,0 +1,233 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createApiKeysUsecases, createCursorCodec } from '@rootwatch/api';
+import type { RootwatchConfig } from '@rootwatch/config';
+import { createTestDatabase } from '@rootwatch/db/testing';
+import autocannon from 'autocannon';
+
+// pnpm bench:api [--accounts 10000] [--days 365] [--duration 8] [--connections 32] [--pool 10]
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const num = (name: string, fallback: number) => (args.has(name) ? Number(args.get(name)) : fallback);
+
+const ACCOUNTS = num('accounts', 10_000);
+const DAYS = num('days', 365);
+const SCANS_PER_DAY = 4;
+// ~0.5 % of the accounts change posture at each scan.
+const CHANGES_PER_SCAN = Math.max(1, Math.round(ACCOUNTS * 0.005));
+const DURATION_S = num('duration', 8);
+const CONNECTIONS = num('connections', 32);
+const POOL = num('pool', 10);
+const FIXED_RATE = 500;
+const ORG = 'bench-org';
+const CURSOR_SECRET = 'bench-cursor-secret';
+const CONTROLS = [
+  'audit.coverage',
+  'root.access-keys',
+  'root.mfa',
+  'root.hardware-mfa',
+  'root.recent-use',
+  'root.signing-certificates',
+  'root.credentials-removed',
+  'account.password-policy',
+  'account.security-contact',
+  'org.root-guardrail',
+];
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const testDb = await createTestDatabase({ max: 4 });
+if (testDb.database.driver !== 'pg') throw new Error('bench needs Postgres');
+const pool = testDb.database.pool;
+
+const seedStarted = performance.now();
+const scans = DAYS * SCANS_PER_DAY;
+const end = new Date(Date.UTC(2026, 0, 1));
+const start = new Date(end.getTime() - DAYS * 86_400_000);
+const controlsSql = `ARRAY[${CONTROLS.map((c) => `'${c}'`).join(',')}]`;
+// Account i's status for control c in "state" 0 or 1: state 1 is the changed posture (root.mfa FAIL, etc).
+await pool.query(`
+  INSERT INTO organizations (id, name, management_account_id, features, features_known, scp_enabled, first_seen_at, last_seen_at)
+  VALUES ('${ORG}', 'Bench', '100000000000', '["RootCredentialsManagement"]', true, true, '${start.toISOString()}', '${end.toISOString()}');
+
+  INSERT INTO accounts (id, org_id, name, email, state, ou_path, ou_path_text, tags, joined_at, first_seen_at, last_seen_at,
+                        last_assessed_at, last_outcome, last_outcome_at)
+  SELECT lpad((100000000000 + i)::text, 12, '0'), '${ORG}', 'acct-' || i, 'aws+acct-' || i || '@example.com', 'ACTIVE',
+         jsonb_build_array(jsonb_build_object('id', 'r-bnch', 'name', 'Root'), jsonb_build_object('id', 'ou-bnch-' || (i % 20), 'name', 'OU ' || (i % 20))),
+         '/r-bnch/ou-bnch-' || (i % 20) || '/', jsonb_build_object('env', CASE WHEN i % 3 = 0 THEN 'prod' ELSE 'dev' END, 'owner', 'team-' || (i % 50)),
+         '${start.toISOString()}', '${start.toISOString()}', '${end.toISOString()}', '${end.toISOString()}', 'assessed', '${end.toISOString()}'
+  FROM generate_series(0, ${ACCOUNTS - 1}) AS i;
+
+  INSERT INTO scan_runs (org_id, trigger, status, total, assessed, summary, requested_at, started_at, finished_at)
+  SELECT '${ORG}', 'schedule', 'succeeded', ${ACCOUNTS}, ${ACCOUNTS},
+         jsonb_build_object('outcomes', jsonb_build_object('assessed', ${ACCOUNTS}),
+           'controls', (SELECT jsonb_object_agg(c, jsonb_build_object('PASS', ${ACCOUNTS} - 40 - (s % 30), 'FAIL', 40 + (s % 30))) FROM unnest(${controlsSql}) c)),
+         t, t + interval '1 minute', t + interval '4 minutes'
+  FROM generate_series(0, ${scans - 1}) AS s, LATERAL (SELECT '${start.toISOString()}'::timestamptz + s * interval '6 hours' AS t) x;
+`);
+
+// Changes: at scan s, accounts ((s * CHANGES + k) * 7919) mod N flip between posture 0 and 1.
+await pool.query(`
+  CREATE TEMP TABLE changes AS
+  SELECT lpad((100000000000 + ((s::bigint * ${CHANGES_PER_SCAN} + k) * 7919) % ${ACCOUNTS})::text, 12, '0') AS account_id,
+         '${start.toISOString()}'::timestamptz + s * interval '6 hours' + interval '2 minutes' AS at, s
+  FROM generate_series(1, ${scans - 1}) AS s, generate_series(0, ${CHANGES_PER_SCAN - 1}) AS k;
+  CREATE TEMP TABLE versions AS
+  SELECT account_id, at, row_number() OVER w - 1 AS n, lead(at) OVER w AS next_at
+  FROM (SELECT id AS account_id, '${start.toISOString()}'::timestamptz + interval '2 minutes' AS at FROM accounts
+        UNION ALL SELECT account_id, at FROM changes) v
+  WINDOW w AS (PARTITION BY account_id ORDER BY at);
+
+  INSERT INTO posture_versions (account_id, facts, results, fingerprint, first_observed_at, last_observed_at, superseded_at)
+  SELECT account_id, jsonb_build_object('mfa', CASE WHEN n % 2 = 0 THEN 'hardware' ELSE 'none' END),
+         (SELECT jsonb_object_agg(c, jsonb_build_object('status', CASE WHEN n % 2 = 1 AND c IN ('root.mfa', 'root.hardware-mfa') THEN 'FAIL' ELSE 'PASS' END))
+          FROM unnest(${controlsSql}) c),
+         md5(account_id || n), at, coalesce(next_at - interval '6 hours', '${end.toISOString()}'::timestamptz), next_at
+  FROM versions ORDER BY at;
+  UPDATE posture_versions SET last_observed_at = first_observed_at WHERE last_observed_at < first_observed_at;
+  UPDATE accounts a SET current_posture_version_id = pv.id FROM posture_versions pv WHERE pv.account_id = a.id AND pv.superseded_at IS NULL;
+
+  INSERT INTO control_states (account_id, control_id, status, since, reason, evidence, severity, observed_at)
+  SELECT pv.account_id, c, pv.results -> c ->> 'status', pv.first_observed_at, 'seeded', '{}'::jsonb,
+         CASE WHEN c IN ('root.access-keys', 'root.mfa') THEN 'critical' WHEN c IN ('root.hardware-mfa', 'root.recent-use', 'audit.coverage') THEN 'high' ELSE 'medium' END,
+         '${end.toISOString()}'
+  FROM posture_versions pv, unnest(${controlsSql}) c WHERE pv.superseded_at IS NULL;
+
+  INSERT INTO drift_events (org_id, account_id, kind, to_value, severity, detected_at)
+  SELECT '${ORG}', id, 'account_added', '"ACTIVE"', 'info', '${start.toISOString()}'::timestamptz + interval '2 minutes' FROM accounts ORDER BY id;
+  INSERT INTO drift_events (org_id, account_id, kind, control_id, from_value, to_value, severity, detected_at)
+  SELECT '${ORG}', account_id, 'control_changed', c,
+         to_jsonb(CASE WHEN n % 2 = 1 THEN 'PASS' ELSE 'FAIL' END), to_jsonb(CASE WHEN n % 2 = 1 THEN 'FAIL' ELSE 'PASS' END),
+         CASE WHEN c = 'root.mfa' THEN 'critical' ELSE 'high' END, at
+  FROM versions, unnest(ARRAY['root.mfa', 'root.hardware-mfa']) c WHERE n > 0 ORDER BY at, account_id, c;
+
+  INSERT INTO findings (dedup_key, account_id, control_id, severity, status, opened_at, resolved_at, last_seen_at, reason)
+  SELECT account_id || '/root.mfa', account_id, 'root.mfa', 'critical', CASE WHEN next_at IS NULL THEN 'open' ELSE 'resolved' END,
+         at, next_at, coalesce(next_at, '${end.toISOString()}'::timestamptz), 'seeded'
+  FROM versions WHERE n % 2 = 1 ORDER BY coalesce(next_at, at);
+  ANALYZE;
+`);
+const seedSeconds = (performance.now() - seedStarted) / 1000;
+const counts = Object.fromEntries(
+  await Promise.all(
+    ['accounts', 'scan_runs', 'posture_versions', 'control_states', 'drift_events', 'findings'].map(async (t) => [
+      t,
+      Number((await pool.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n),
+    ]),
+  ),
+);
+console.log(`seeded in ${round(seedSeconds, 1)} s:`, counts);
+
+const { key } = await createApiKeysUsecases({ db: testDb.database.db }).createApiKey({ name: 'bench', scopes: ['read'] });
+const codec = createCursorCodec({ secret: CURSOR_SECRET });
+const driftMiddle = Math.floor(counts.drift_events / 2);
+const busiest = (
+  await pool.query(
+    `SELECT account_id FROM posture_versions GROUP BY account_id ORDER BY count(*) DESC, account_id LIMIT 1`,
+  )
+).rows[0].account_id as string;
+await testDb.database.close();
+
+const config = {
+  databaseUrl: testDb.url,
+  api: { host: '127.0.0.1', port: 0 },
+  logLevel: 'warn',
+  usageWindowDays: 90,
+  retentionDays: 90,
+  worker: { concurrency: 1, awsRequestsPerSecond: 1 },
+  aws: { region: 'us-east-1' },
+  organizations: [{ id: ORG, memberRoleName: 'RootwatchAudit', schedule: '0 */6 * * *', region: 'us-east-1' }],
+} satisfies RootwatchConfig;
+const serverScript = fileURLToPath(new URL('./lib/api-server.ts', import.meta.url));
+const server = spawn(
+  process.execPath,
+  ['--import', 'tsx', serverScript, JSON.stringify({ config, cursorSecret: CURSOR_SECRET, pool: POOL })],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const baseUrl = await new Promise<string>((resolve, reject) => {
+  server.stdout!.on('data', (d: Buffer) => {
+    const match = /listening (\S+)/.exec(d.toString());
+    if (match) resolve(match[1]!);
+  });
+  server.once('exit', (code) => reject(new Error(`API process exited early (${code})`)));
+});
+
+const endpoints: Record<string, string> = {
+  baseline_select1: '/bench/select1',
+  summary: '/v1/summary',
+  accounts_failing: '/v1/accounts?failing=true&limit=100',
+  drift_events_after: `/v1/drift-events?after=${codec.encode('drift-events', String(driftMiddle))}&limit=500`,
+  account_history: `/v1/accounts/${busiest}/history`,
+};
+
+type Figures = { rps: number; p50_ms: number; p99_ms: number; non2xx: number; errors: number };
+async function drive(path: string, overallRate?: number): Promise<Figures> {
+  const result = await autocannon({
+    url: `${baseUrl}${path}`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { authorization: `Bearer ${key}` },
+    ...(overallRate ? { overallRate } : {}),
+  });
+  return {
+    rps: round(result.requests.average, 1),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+const results: Record<string, { saturation: Figures; at_500_rps: Figures }> = {};
+try {
+  for (const [name, path] of Object.entries(endpoints)) {
+    // Warm the route (JIT, pool connections, Postgres caches) before measuring.
+    await autocannon({ url: `${baseUrl}${path}`, connections: 4, duration: 2, headers: { authorization: `Bearer ${key}` } });
+    const saturation = await drive(path);
+    const at500 = await drive(path, FIXED_RATE);
+    results[name] = { saturation, at_500_rps: at500 };
+    console.log(
+      `${name.padEnd(20)} saturation ${String(saturation.rps).padStart(7)} req/s p50 ${saturation.p50_ms} ms p99 ${saturation.p99_ms} ms | at 500 req/s: ${at500.rps} req/s p50 ${at500.p50_ms} ms p99 ${at500.p99_ms} ms${saturation.non2xx + at500.non2xx > 0 ? ` NON-2XX ${saturation.non2xx + at500.non2xx}` : ''}`,
+    );
+  }
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await testDb.drop();
+}
+
+const baseline = results.baseline_select1!.saturation.rps;
+const checks = Object.fromEntries(
+  Object.entries(results)
+    .filter(([name]) => name !== 'baseline_select1')
+    .map(([name, r]) => [
+      name,
+      {
+        p99_under_50ms_at_500rps: r.at_500_rps.p99_ms < 50 && r.at_500_rps.rps >= FIXED_RATE * 0.95,
+        saturation_vs_baseline: round(r.saturation.rps / baseline, 2),
+        saturation_at_least_half_baseline: r.saturation.rps >= 0.5 * baseline,
+      },
+    ]),
+);
+const report = {
+  benchmark: 'api',
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg_before: loadavg() },
+  dataset: {
+    accounts: ACCOUNTS,
+    days: DAYS,
+    scans_per_day: SCANS_PER_DAY,
+    changes_per_scan: CHANGES_PER_SCAN,
+    rows: counts,
+    seed_seconds: round(seedSeconds, 1),
+  },
+  load: { tool: 'autocannon (separate process from the API)', connections: CONNECTIONS, duration_s: DURATION_S, pool: POOL },
+  results,
+  targets: { p99_ms_at_500_rps: 50, saturation_ratio_to_baseline: 0.5 },
+  checks,
+};
+await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+await writeFile(new URL('./results/api.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+console.log(JSON.stringify(checks, null, 2));
