@@ -11,10 +11,18 @@ export function createRunRecovery({
   db,
   dispatcher,
   logger,
+  maxRunDurationMs = 12 * 3600_000,
+  now = () => Date.now(),
 }: {
   db: Db;
   dispatcher: QueueDispatcher;
   logger: Logger;
+  /**
+   * A run still active after this long has an account whose job failed for good (e.g. the
+   * database was down longer than every retry); failing it frees the org for its next scan.
+   */
+  maxRunDurationMs?: number;
+  now?: () => number;
 }) {
   const repos = createRepositories({ db });
   return {
@@ -25,6 +33,15 @@ export function createRunRecovery({
       }
       const resumed: string[] = [];
       for (const run of active) {
+        if (now() - run.requestedAt.getTime() > maxRunDurationMs) {
+          await repos.scanRuns.fail({
+            id: run.id,
+            errorCode: 'run_timeout',
+            errorMessage: `not finished after ${Math.round(maxRunDurationMs / 60_000)} minutes; some accounts were never recorded`,
+          });
+          logger.error({ runId: run.id, orgId: run.orgId }, 'scan run timed out and was marked failed');
+          continue;
+        }
         const job = await dispatcher.queue.getJob(scanJobIds.start(run.id));
         if (job) continue;
         await dispatcher.dispatch([startJob({ runId: run.id, orgId: run.orgId })]);

@@ -40,6 +40,8 @@ export interface StartWorkerOptions {
   stalledIntervalMs?: number;
   /** Extra options of the default AWS scan source (scanner credentials, discovery concurrency…). */
   awsSource?: Omit<AwsScanSourceOptions, 'config' | 'logger' | 'observer' | 'store'>;
+  /** An active run older than this is failed with `run_timeout` (default 12 h). */
+  maxRunDurationMs?: number;
   /** How often a lost run is looked for (0 = never; the first check runs at start). */
   recoveryIntervalMs?: number;
 }
@@ -144,7 +146,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     );
   });
 
-  const recovery = createRunRecovery({ db: database.db, dispatcher, logger });
+  const recovery = createRunRecovery({
+    db: database.db,
+    dispatcher,
+    logger,
+    ...(options.maxRunDurationMs ? { maxRunDurationMs: options.maxRunDurationMs } : {}),
+  });
   const recover = () =>
     recovery.check().catch((error) => logger.warn({ err: error }, 'run recovery check failed'));
   await worker.waitUntilReady();

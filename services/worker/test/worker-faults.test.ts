@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { OrgDefinition, RunningSimulator } from '@rootwatch/aws-sim';
-import { createDatabase, type Database, type Db, schema } from '@rootwatch/db';
+import {
+  createDatabase,
+  createRepositories,
+  type Database,
+  type Db,
+  scanRunDone,
+  schema,
+} from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type RetryPolicy, redisConnection } from '@rootwatch/queue';
 import { count, eq, sql } from 'drizzle-orm';
@@ -105,8 +112,7 @@ describe('the BullMQ worker under faults', () => {
     });
   }
 
-  it('when a worker process is killed with SIGKILL mid-scan, another worker completes the run and every account is recorded once', async () => {
-    const keyPrefix = prefix();
+  async function workerProcess(keyPrefix: string, extra: Record<string, unknown> = {}) {
     const script = fileURLToPath(new URL('./support/worker-process.ts', import.meta.url));
     const child: ChildProcess = spawn(
       process.execPath,
@@ -120,14 +126,50 @@ describe('the BullMQ worker under faults', () => {
           credentials: sim.credentials,
           lockDurationMs: 4_000,
           retry: RETRY,
+          ...extra,
         }),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.stdout!.on('data', () => output.includes('ready') && resolve());
       child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
     });
+    return { child, output: () => output };
+  }
+
+  it('when a worker process gets SIGTERM mid-scan, it stops taking jobs, finishes in-flight ones and exits; the run completes elsewhere', async () => {
+    const keyPrefix = prefix();
+    const { child, output } = await workerProcess(keyPrefix, { shutdownGraceMs: 20_000 });
+    const producer = createScanProducer({ db, connection: redisConnection(SHARED_REDIS), prefix: keyPrefix });
+    const run = await producer.startScan({ orgId: ORG_ID, trigger: 'api' });
+    await waitForRecorded(db, run.id, 8);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    // Closed by finishing its in-flight jobs, not by the grace period running out.
+    const closedAfterMs = Number(/closed (\d+)/.exec(output())?.[1]);
+    expect(closedAfterMs).toBeLessThan(20_000);
+    const atExit = await createRepositories({ db }).scanRuns.get({ id: run.id });
+    expect(scanRunDone(atExit!)).toBeLessThan(definition.accounts.length);
+
+    const successor = await inProcessWorker(SHARED_REDIS, keyPrefix);
+    try {
+      await expectRecordedOnce(db, run.id, definition);
+    } finally {
+      await successor.close();
+      await producer.close();
+    }
+  });
+
+  it('when a worker process is killed with SIGKILL mid-scan, another worker completes the run and every account is recorded once', async () => {
+    const keyPrefix = prefix();
+    const { child } = await workerProcess(keyPrefix);
     const producer = createScanProducer({ db, connection: redisConnection(SHARED_REDIS), prefix: keyPrefix });
     const run = await producer.startScan({ orgId: ORG_ID, trigger: 'api' });
     await waitForRecorded(db, run.id, 12);

@@ -74,7 +74,7 @@ export async function waitForRun(db: Db, runId: string, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await repos.scanRuns.get({ id: runId }).catch(() => null);
-    if (run && run.finishedAt) return run;
+    if (run?.finishedAt) return run;
     if (Date.now() > deadline) {
       throw new Error(
         `run ${runId} did not finish: ${run ? `${run.status} ${scanRunDone(run)}/${run.total}` : 'unreadable'}`,

@@ -9,6 +9,7 @@ const input = JSON.parse(process.argv[2] ?? '{}') as {
   prefix: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   lockDurationMs: number;
+  shutdownGraceMs?: number;
   retry: Parameters<typeof startWorker>[0]['retry'];
 };
 
@@ -21,9 +22,14 @@ const running = await startWorker({
   lockDurationMs: input.lockDurationMs,
   stalledIntervalMs: 1_000,
   recoveryIntervalMs: 0,
+  ...(input.shutdownGraceMs ? { shutdownGraceMs: input.shutdownGraceMs } : {}),
   awsSource: { credentials: input.credentials },
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
-  void running.close().then(() => process.exit(0));
+  const started = Date.now();
+  void running.close().then(() => {
+    process.stdout.write(`closed ${Date.now() - started}\n`);
+    process.exit(0);
+  });
 });
