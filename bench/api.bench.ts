@@ -112,15 +112,26 @@ await pool.query(`
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 const counts = Object.fromEntries(
   await Promise.all(
-    ['accounts', 'scan_runs', 'posture_versions', 'control_states', 'drift_events', 'findings'].map(async (t) => [
-      t,
-      Number((await pool.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n),
-    ]),
+    ['accounts', 'scan_runs', 'posture_versions', 'control_states', 'drift_events', 'findings'].map(
+      async (t) => [t, Number((await pool.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n)],
+    ),
   ),
 );
 console.log(`seeded in ${round(seedSeconds, 1)} s:`, counts);
 
-const { key } = await createApiKeysUsecases({ db: testDb.database.db }).createApiKey({ name: 'bench', scopes: ['read'] });
+if (args.has('explain')) {
+  for (const query of [
+    `SELECT * FROM drift_events WHERE id > ${Math.floor(counts.drift_events / 2)} ORDER BY id LIMIT 501`,
+    `SELECT * FROM accounts WHERE removed_at IS NULL AND EXISTS (SELECT 1 FROM control_states cs WHERE cs.account_id = accounts.id AND cs.status = 'FAIL') ORDER BY id LIMIT 101`,
+  ]) {
+    const plan = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${query}`);
+    console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
+  }
+}
+const { key } = await createApiKeysUsecases({ db: testDb.database.db }).createApiKey({
+  name: 'bench',
+  scopes: ['read'],
+});
 const codec = createCursorCodec({ secret: CURSOR_SECRET });
 const driftMiddle = Math.floor(counts.drift_events / 2);
 const busiest = (
@@ -138,7 +149,9 @@ const config = {
   retentionDays: 90,
   worker: { concurrency: 1, awsRequestsPerSecond: 1 },
   aws: { region: 'us-east-1' },
-  organizations: [{ id: ORG, memberRoleName: 'RootwatchAudit', schedule: '0 */6 * * *', region: 'us-east-1' }],
+  organizations: [
+    { id: ORG, memberRoleName: 'RootwatchAudit', schedule: '0 */6 * * *', region: 'us-east-1' },
+  ],
 } satisfies RootwatchConfig;
 const serverScript = fileURLToPath(new URL('./lib/api-server.ts', import.meta.url));
 const server = spawn(
@@ -184,7 +197,12 @@ const results: Record<string, { saturation: Figures; at_500_rps: Figures }> = {}
 try {
   for (const [name, path] of Object.entries(endpoints)) {
     // Warm the route (JIT, pool connections, Postgres caches) before measuring.
-    await autocannon({ url: `${baseUrl}${path}`, connections: 4, duration: 2, headers: { authorization: `Bearer ${key}` } });
+    await autocannon({
+      url: `${baseUrl}${path}`,
+      connections: 4,
+      duration: 2,
+      headers: { authorization: `Bearer ${key}` },
+    });
     const saturation = await drive(path);
     const at500 = await drive(path, FIXED_RATE);
     results[name] = { saturation, at_500_rps: at500 };
@@ -223,7 +241,12 @@ const report = {
     rows: counts,
     seed_seconds: round(seedSeconds, 1),
   },
-  load: { tool: 'autocannon (separate process from the API)', connections: CONNECTIONS, duration_s: DURATION_S, pool: POOL },
+  load: {
+    tool: 'autocannon (separate process from the API)',
+    connections: CONNECTIONS,
+    duration_s: DURATION_S,
+    pool: POOL,
+  },
   results,
   targets: { p99_ms_at_500_rps: 50, saturation_ratio_to_baseline: 0.5 },
   checks,

@@ -28,7 +28,7 @@ import {
 const AccountParams = Type.Object({ accountId: AccountId });
 
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors } = app.deps;
+  const { repos, queries, cursors } = app.deps;
 
   const requireAccount = async (accountId: string) => {
     const account = await repos.accounts.get({ id: accountId });
@@ -96,7 +96,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limit: query.limit ?? 100,
         cursor: innerCursor(cursors, list, query.cursor),
       });
-      const states = await repos.controlStates.listForAccounts({ accountIds: page.items.map((a) => a.id) });
+      const states = await queries.controlStatesOf({ accountIds: page.items.map((a) => a.id) });
       const byAccount = new Map<string, ControlState[]>();
       for (const state of states)
         byAccount.set(state.accountId, [...(byAccount.get(state.accountId) ?? []), state]);

@@ -26,7 +26,7 @@ async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGene
   let cursor: string | undefined;
   do {
     const page = await deps.repos.accounts.list({ orgId, sort: 'id', limit: PAGE_SIZE, cursor });
-    const states = await deps.repos.controlStates.listForAccounts({
+    const states = await deps.queries.controlStatesOf({
       accountIds: page.items.map((a) => a.id),
     });
     const status = new Map(states.map((s) => [`${s.accountId}/${s.controlId}`, s.status]));

@@ -55,6 +55,9 @@ const OUTCOME_FIELD: Record<string, 'assessed' | 'unreachable' | 'error' | 'skip
   skipped: 'skipped',
 };
 
+// A dashboard polls the summary; computing it at most every few seconds bounds its cost whatever the poll rate.
+const SUMMARY_TTL_MS = 5_000;
+
 export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { repos, queries } = app.deps;
 
@@ -74,65 +77,77 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const orgFilter = request.query.org;
-      const [orgs, accountCounts] = await Promise.all([repos.organizations.list(), queries.accountCounts()]);
-      const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
-      const organizations = await Promise.all(
-        selected.map(async (org) => {
-          const [controlCounts, openFindings, lastRun] = await Promise.all([
-            repos.controlStates.countByControl({ orgId: org.id }),
-            repos.findings.countOpenBySeverity({ orgId: org.id }),
-            repos.scanRuns.latestFinished({ orgId: org.id }),
-          ]);
-          const accounts = {
-            total: 0,
-            by_state: {} as Record<string, number>,
-            assessed: 0,
-            unreachable: 0,
-            error: 0,
-            skipped: 0,
-            never_scanned: 0,
-          };
-          for (const row of accountCounts.filter((r) => r.orgId === org.id)) {
-            accounts.total += row.count;
-            accounts.by_state[row.state] = (accounts.by_state[row.state] ?? 0) + row.count;
-            const field = row.lastOutcome === null ? 'never_scanned' : OUTCOME_FIELD[row.lastOutcome];
-            if (field) accounts[field] += row.count;
-          }
-          const perControl = new Map<string, StatusCounts>();
-          const totals = emptyCounts();
-          for (const row of controlCounts) {
-            const counts = perControl.get(row.controlId) ?? emptyCounts();
-            addStatus(counts, row.status, row.count);
-            addStatus(totals, row.status, row.count);
-            perControl.set(row.controlId, counts);
-          }
-          const findings = { critical: 0, high: 0, medium: 0, low: 0, info: 0, total: 0 };
-          for (const row of openFindings) {
-            findings[row.severity] += row.count;
-            findings.total += row.count;
-          }
-          return {
-            org_id: org.id,
-            name: org.name,
-            accounts,
-            controls: CONTROL_CATALOG.map((control) => {
-              const counts = perControl.get(control.id) ?? emptyCounts();
-              return {
-                control_id: control.id,
-                title: control.title,
-                severity: control.severity,
-                ...counts,
-                compliance_pct: compliancePct(counts),
-              };
-            }),
-            totals,
-            compliance_pct: compliancePct(totals),
-            last_completed_scan: lastRun ? toScanRun(lastRun) : null,
-            open_findings: findings,
-          };
-        }),
-      );
-      return { generated_at: new Date().toISOString(), organizations };
+      const key = orgFilter ?? '';
+      const cached = cache.get(key);
+      if (cached && cached.until > Date.now()) return cached.value;
+      const value = compute(orgFilter);
+      cache.set(key, { until: Date.now() + SUMMARY_TTL_MS, value });
+      value.catch(() => cache.delete(key));
+      return value;
     },
   );
+
+  // Aggregates over every control state of every account; scans change them a few times a day at most.
+  const cache = new Map<string, { until: number; value: ReturnType<typeof compute> }>();
+  async function compute(orgFilter: string | undefined) {
+    const [orgs, accountCounts] = await Promise.all([repos.organizations.list(), queries.accountCounts()]);
+    const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
+    const organizations = await Promise.all(
+      selected.map(async (org) => {
+        const [controlCounts, openFindings, lastRun] = await Promise.all([
+          repos.controlStates.countByControl({ orgId: org.id }),
+          repos.findings.countOpenBySeverity({ orgId: org.id }),
+          repos.scanRuns.latestFinished({ orgId: org.id }),
+        ]);
+        const accounts = {
+          total: 0,
+          by_state: {} as Record<string, number>,
+          assessed: 0,
+          unreachable: 0,
+          error: 0,
+          skipped: 0,
+          never_scanned: 0,
+        };
+        for (const row of accountCounts.filter((r) => r.orgId === org.id)) {
+          accounts.total += row.count;
+          accounts.by_state[row.state] = (accounts.by_state[row.state] ?? 0) + row.count;
+          const field = row.lastOutcome === null ? 'never_scanned' : OUTCOME_FIELD[row.lastOutcome];
+          if (field) accounts[field] += row.count;
+        }
+        const perControl = new Map<string, StatusCounts>();
+        const totals = emptyCounts();
+        for (const row of controlCounts) {
+          const counts = perControl.get(row.controlId) ?? emptyCounts();
+          addStatus(counts, row.status, row.count);
+          addStatus(totals, row.status, row.count);
+          perControl.set(row.controlId, counts);
+        }
+        const findings = { critical: 0, high: 0, medium: 0, low: 0, info: 0, total: 0 };
+        for (const row of openFindings) {
+          findings[row.severity] += row.count;
+          findings.total += row.count;
+        }
+        return {
+          org_id: org.id,
+          name: org.name,
+          accounts,
+          controls: CONTROL_CATALOG.map((control) => {
+            const counts = perControl.get(control.id) ?? emptyCounts();
+            return {
+              control_id: control.id,
+              title: control.title,
+              severity: control.severity,
+              ...counts,
+              compliance_pct: compliancePct(counts),
+            };
+          }),
+          totals,
+          compliance_pct: compliancePct(totals),
+          last_completed_scan: lastRun ? toScanRun(lastRun) : null,
+          open_findings: findings,
+        };
+      }),
+    );
+    return { generated_at: new Date().toISOString(), organizations };
+  }
 };

@@ -1,4 +1,4 @@
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 
 export const ErrorResponse = Type.Object(
   {
@@ -11,7 +11,16 @@ export const ErrorResponse = Type.Object(
   { title: 'Error' },
 );
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null`. Scalars use `type: [t, 'null']`: fast-json-stringify serializes that directly, whereas an anyOf makes
+ * it validate every value against each branch (10x slower on 500-item feed pages).
+ */
+export const Nullable = <T extends TSchema>(schema: T) => {
+  const type = (schema as { type?: unknown }).type;
+  return typeof type === 'string' && type !== 'object' && type !== 'array'
+    ? Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] })
+    : Type.Union([schema, Type.Null()]);
+};
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
 export const NullableTimestamp = Nullable(Timestamp);

@@ -148,7 +148,7 @@ export const PostureVersionSchema = Type.Object({
   account_id: AccountId,
   fingerprint: Type.String(),
   valid_from: Timestamp,
-  valid_to: Type.Union([Timestamp, Type.Null()], { description: 'Exclusive; null for the current version' }),
+  valid_to: NullableTimestamp,
   observation_window: Type.Object({
     first_observed_at: Timestamp,
     last_observed_at: Timestamp,
