@@ -4,7 +4,11 @@ import { buildApp, createLogger } from '@rootwatch/api';
 import type { RootwatchConfig } from '@rootwatch/config';
 import { createApiQueriesRepository, createDatabase } from '@rootwatch/db';
 
-const input = JSON.parse(process.argv[2] ?? '{}') as { config: RootwatchConfig; cursorSecret: string; pool: number };
+const input = JSON.parse(process.argv[2] ?? '{}') as {
+  config: RootwatchConfig;
+  cursorSecret: string;
+  pool: number;
+};
 const database = createDatabase({ url: input.config.databaseUrl, max: input.pool });
 const app = await buildApp({
   database,
