@@ -1,0 +1,90 @@
+import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli, startCli } from './cli-process';
+
+describe('admin commands and container roles on a real Postgres', () => {
+  let testDb: TestDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    env = cliEnv({ DATABASE_URL: testDb.url! });
+  });
+  afterAll(async () => {
+    await testDb?.drop();
+  });
+
+  it('migrate on an up-to-date database applies nothing and succeeds', async () => {
+    const r = await runCli(['migrate'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^migrations: 0 applied, \d+ in total \(postgres:\/\/postgres@127\.0\.0\.1:5432\/rootwatch_test_/,
+    );
+  });
+
+  it('api-keys create prints the key once; list shows it without the secret; revoke ends it', async () => {
+    const created = await runCli(
+      ['api-keys', 'create', '--name', 'dashboard', '--scope', 'read', '--scope', 'scans:write'],
+      {
+        env,
+      },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^rw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const prefix = key.slice(3, 15);
+    expect(created.stderr).toContain(`prefix ${prefix}, scopes read,scans:write`);
+    expect(created.stderr).not.toContain(key);
+
+    const listed = await runCli(['api-keys', 'list', '--json'], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toContain(key.slice(16));
+    const keys = JSON.parse(listed.stdout);
+    expect(keys).toMatchObject([
+      { name: 'dashboard', prefix, scopes: ['read', 'scans:write'], revokedAt: null },
+    ]);
+
+    const revoked = await runCli(['api-keys', 'revoke', prefix], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const table = await runCli(['api-keys', 'list'], { env });
+    expect(table.stdout).toMatch(
+      new RegExp(`^${keys[0].id}\\s+${prefix}\\s+dashboard\\s+read,scans:write\\s+.*revoked `, 'm'),
+    );
+
+    const again = await runCli(['api-keys', 'revoke', prefix], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`rootwatch api-keys: no active API key with id or prefix '${prefix}'\n`);
+  });
+
+  it('api serves on the port it is given and stops on SIGTERM with exit 0', async () => {
+    const api = startCli(['api', '--host', '127.0.0.1', '--port', '0'], {
+      env: { ...env, ROOTWATCH_LOG_LEVEL: 'info' },
+    });
+    try {
+      const url = (await api.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 60_000))[1]!;
+      const res = await fetch(`${url}/ready`);
+      expect(res.status).toBe(200);
+    } finally {
+      api.child.kill('SIGTERM');
+    }
+    expect(await api.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('worker connects to Redis and Postgres, then stops on SIGTERM with exit 0', async () => {
+    const worker = startCli(['worker', '--concurrency', '2'], {
+      env: {
+        ...env,
+        // A Redis database of its own: the worker must not take jobs queued by other tests on the shared server.
+        REDIS_URL: 'redis://127.0.0.1:6379/13',
+        ROOTWATCH_LOG_LEVEL: 'info',
+      },
+    });
+    try {
+      await worker.waitFor(/scan worker started/, 60_000);
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    expect(worker.output().stderr).toMatch(/scan worker stopped/);
+  });
+});
