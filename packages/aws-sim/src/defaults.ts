@@ -7,4 +7,5 @@ export const DEFAULT_ORGANIZATION = {
   scpEnabled: true,
 };
 export const DEFAULT_AUDIT_ROLE = 'RootwatchAudit';
+export const DEFAULT_SCANNER_ROLE = 'RootwatchScanner';
 export const REGION = 'us-east-1';

@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER } from './defaults';
+import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_SCANNER_ROLE } from './defaults';
 import type {
   OrgDefinition,
   SimAccessKey,
@@ -250,6 +250,7 @@ export function generateOrg(opts: GenerateOrgOptions): OrgDefinition {
     },
     caller: { ...DEFAULT_CALLER },
     auditRole: { name: DEFAULT_AUDIT_ROLE, externalId: null },
+    scannerRole: { name: DEFAULT_SCANNER_ROLE, externalId: null },
     organizationalUnits: ous,
     policies,
     accounts,

@@ -65,7 +65,12 @@ export function handleIam(call: QueryCall): string {
 }
 
 function actingAccount(state: SimState, identity: Identity): SimAccount | undefined {
-  if (identity.kind === 'caller') return state.accounts.get(identity.accountId) ?? state.managementFallback;
+  const management = state.definition.organization.managementAccountId;
+  if (identity.kind === 'caller' || identity.session.kind === 'scanner')
+    return (
+      state.accounts.get(identity.accountId) ??
+      (identity.accountId === management ? state.managementFallback : undefined)
+    );
   return state.accounts.get(identity.accountId);
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_ORGANIZATION } from './defaults';
+import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_ORGANIZATION, DEFAULT_SCANNER_ROLE } from './defaults';
 import { generateOrg } from './generate';
 import { OrgDefinitionError } from './org-definition.errors';
 import type {
@@ -65,6 +65,18 @@ export function parseOrgDefinition(input: unknown): OrgDefinition {
         : str(roleIn.externalId, 'auditRole.externalId'),
   };
 
+  const scannerIn = optionalObject(root.scannerRole, 'scannerRole');
+  const scannerRole = {
+    name:
+      scannerIn?.name === undefined
+        ? DEFAULT_SCANNER_ROLE
+        : str(scannerIn.name, 'scannerRole.name', /^[\w+=,.@-]{1,64}$/),
+    externalId:
+      scannerIn?.externalId === undefined || scannerIn.externalId === null
+        ? null
+        : str(scannerIn.externalId, 'scannerRole.externalId'),
+  };
+
   const organizationalUnits = array(root.organizationalUnits ?? [], 'organizationalUnits').map((ou, i) =>
     parseOu(ou, `organizationalUnits[${i}]`),
   );
@@ -78,6 +90,7 @@ export function parseOrgDefinition(input: unknown): OrgDefinition {
     organization,
     caller,
     auditRole,
+    scannerRole,
     organizationalUnits,
     policies,
     accounts,

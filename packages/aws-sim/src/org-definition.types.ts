@@ -120,6 +120,8 @@ export interface OrgDefinition {
   };
   caller: { accessKeyId: string; secretAccessKey: string };
   auditRole: { name: string; externalId: string | null };
+  /** Optional extra: the role Rootwatch may assume in the management account before discovery (ROOTWATCH_ORG_ROLE_ARN). */
+  scannerRole: { name: string; externalId: string | null };
   organizationalUnits: SimOrganizationalUnit[];
   policies: SimPolicy[];
   accounts: SimAccount[];

@@ -16,7 +16,8 @@ export interface Session {
   sessionToken: string;
   accountId: string;
   expiresAt: number;
-  kind: 'role' | 'root';
+  /** `scanner`: the management account's scanner role, which may assume the audit roles (one hop of chaining). */
+  kind: 'role' | 'scanner' | 'root';
   roleName: string;
   sessionName: string;
   taskPolicy?: string;

@@ -79,8 +79,17 @@ function assumeRole(call: QueryCall): string {
   const [, partition, accountId, roleName] = m as unknown as [string, string, string, string];
   const seconds = duration(params.get('DurationSeconds'), 900, 43_200, 3600);
   call.actOn(accountId);
-  // Role chaining is not modelled: only the configured caller may assume the audit role.
-  if (identity.kind !== 'caller') throw denied(identity, 'AssumeRole', roleArn);
+  const { auditRole, scannerRole, organization } = state.definition;
+  if (accountId === organization.managementAccountId && roleName === scannerRole.name) {
+    // The scanner role trusts the caller only; it is not itself chained from another role.
+    if (identity.kind !== 'caller') throw denied(identity, 'AssumeRole', roleArn);
+    if (scannerRole.externalId !== null && params.get('ExternalId') !== scannerRole.externalId)
+      throw denied(identity, 'AssumeRole', roleArn);
+    return issueRoleSession(call, { partition, accountId, roleName, sessionName, seconds, kind: 'scanner' });
+  }
+  // The audit role trusts the caller or the scanner role; other chains are not modelled.
+  const mayAssumeAudit = identity.kind === 'caller' || identity.session.kind === 'scanner';
+  if (!mayAssumeAudit) throw denied(identity, 'AssumeRole', roleArn);
   const account = state.accounts.get(accountId);
   if (!account) throw denied(identity, 'AssumeRole', roleArn);
   switch (account.faults?.assumeRole) {
@@ -95,15 +104,29 @@ function assumeRole(call: QueryCall): string {
     case 'Throttling':
       throw throttling();
   }
-  const { auditRole } = state.definition;
   if (account.state !== 'ACTIVE' || !account.auditRole || roleName !== auditRole.name)
     throw denied(identity, 'AssumeRole', roleArn);
   if (auditRole.externalId !== null && params.get('ExternalId') !== auditRole.externalId)
     throw denied(identity, 'AssumeRole', roleArn);
+  return issueRoleSession(call, { partition, accountId, roleName, sessionName, seconds, kind: 'role' });
+}
+
+function issueRoleSession(
+  { state }: QueryCall,
+  o: {
+    partition: string;
+    accountId: string;
+    roleName: string;
+    sessionName: string;
+    seconds: number;
+    kind: 'role' | 'scanner';
+  },
+): string {
+  const { partition, accountId, roleName, sessionName } = o;
   const session = state.issueSession({
     accountId,
-    expiresAt: state.now() + seconds * 1000,
-    kind: 'role',
+    expiresAt: state.now() + o.seconds * 1000,
+    kind: o.kind,
     roleName,
     sessionName,
   });

@@ -141,6 +141,10 @@ function advice(kind: SourceErrorKind, ctx: AwsErrorContext): string {
 
 /** Classifies any AWS SDK (or network) error into the small taxonomy the rest of Rootwatch uses. */
 export function classifyAwsError(err: unknown, context: AwsErrorContext = {}): ClassifiedAwsError {
+  // Already classified where it happened (e.g. the scanner role, thrown through the SDK's credential provider).
+  if (err instanceof AwsAccessError) {
+    return { kind: err.kind, code: err.code, retryable: err.retryable, message: err.message };
+  }
   const code = awsErrorCode(err);
   const e = (err ?? {}) as ErrorLike;
   const status = e.$metadata?.httpStatusCode;

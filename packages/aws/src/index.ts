@@ -48,3 +48,4 @@ export {
   collectRootPosture,
   DEFAULT_REPORT_POLLING,
 } from './posture.collector';
+export { createScannerRoleCredentials, type ScannerRoleInput } from './scanner-role';
