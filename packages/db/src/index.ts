@@ -8,6 +8,7 @@ export * from './database';
 export * from './drift-events.repository';
 export * from './errors';
 export * from './findings.repository';
+export * from './install-secrets.repository';
 export * from './migrate';
 export * from './organizations.repository';
 export * from './posture.repository';

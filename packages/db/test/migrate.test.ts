@@ -46,6 +46,7 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
       'control_states',
       'drift_events',
       'findings',
+      'install_secrets',
       'organizations',
       'posture_versions',
       'scan_runs',

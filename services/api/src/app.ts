@@ -8,7 +8,12 @@ import {
 } from '@fastify/type-provider-typebox';
 import type { RootwatchConfig } from '@rootwatch/config';
 import type { ScanTrigger } from '@rootwatch/db';
-import { createApiQueriesRepository, createRepositories, type Database } from '@rootwatch/db';
+import {
+  createApiQueriesRepository,
+  createInstallSecretsRepository,
+  createRepositories,
+  type Database,
+} from '@rootwatch/db';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -19,7 +24,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type ApiKeyScope, hasScope } from './api-keys/api-keys';
 import { type Authenticator, createAuthenticator, type Principal } from './authenticator';
-import { type CursorCodec, createCursorCodec, ephemeralCursorSecret } from './cursor-codec';
+import { type CursorCodec, createCursorCodec } from './cursor-codec';
 import { ApiError, forbidden, rateLimited } from './errors';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics, type ScanCounterSource } from './metrics';
@@ -117,11 +122,10 @@ export async function buildApp(options: BuildAppOptions) {
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   const queries = createApiQueriesRepository({ db: database.db });
-  let cursorSecret = options.cursorSecret;
-  if (cursorSecret === undefined) {
-    logger.warn('no cursor secret configured: cursors issued by this process stop working when it restarts');
-    cursorSecret = ephemeralCursorSecret();
-  }
+  // Shared by every replica through the database, so a stored cursor survives restarts and load balancing.
+  const cursorSecret =
+    options.cursorSecret ??
+    (await createInstallSecretsRepository({ db: database.db }).getOrCreate({ name: 'api-cursor-hmac' }));
   const metrics = createMetrics({
     queries,
     queueDepth: options.queueDepth,

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { invalidCursor } from './errors';
 
 // 128 bits of MAC is plenty to make a forged cursor improbable; it keeps cursors short in URLs.
@@ -32,8 +32,3 @@ export function createCursorCodec({ secret }: { secret: string | Buffer }) {
 }
 
 export type CursorCodec = ReturnType<typeof createCursorCodec>;
-
-/** For installs without a configured secret: valid for this process only. */
-export function ephemeralCursorSecret(): Buffer {
-  return randomBytes(32);
-}

@@ -4,6 +4,7 @@ export * from './api-keys';
 export * from './control-states';
 export * from './drift-events';
 export * from './findings';
+export * from './install-secrets';
 export * from './organizations';
 export * from './posture-versions';
 export * from './scan-runs';
