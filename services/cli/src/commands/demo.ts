@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKeysUsecases, hashApiKey, parseApiKey, type RunningApi, startApi } from '@rootwatch/api';
 import { type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
@@ -197,7 +196,6 @@ async function runDemo(
     database,
     queue: producer,
     handleSignals: false,
-    cursorSecret: randomBytes(32),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
       throw new CliError(
