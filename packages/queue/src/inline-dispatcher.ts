@@ -14,7 +14,7 @@ export interface InlineDispatcher extends ScanDispatcher {
   readonly kind: 'inline';
   /** Resolves when no job is queued, running or waiting for a retry. */
   idle(): Promise<void>;
-  /** Jobs that failed for good (after their last attempt). */
+  /** Jobs that failed for good (after their last attempt); the latest 1,000. */
   failures(): readonly InlineJobFailure[];
 }
 
@@ -37,7 +37,19 @@ export function createInlineDispatcher({
   onFailed,
 }: InlineDispatcherOptions): InlineDispatcher {
   const limit = Math.max(1, concurrency);
+  // Ids of queued, running and recently finished jobs: a long-lived demo process must not grow forever,
+  // so only the newest finished ids are remembered (BullMQ likewise forgets completed jobs after a while).
   const seen = new Set<string>();
+  const finished = new Set<string>();
+  const forgetAfter = 100_000;
+  const markFinished = (id: string) => {
+    finished.add(id);
+    if (finished.size > forgetAfter) {
+      const oldest = finished.values().next().value!;
+      finished.delete(oldest);
+      seen.delete(oldest);
+    }
+  };
   const waiting: { id: string; job: ScanJob; attempt: number }[] = [];
   const failed: InlineJobFailure[] = [];
   let running = 0;
@@ -106,8 +118,12 @@ export function createInlineDispatcher({
       }
       const failure = { jobId: id, job, attempts: attempt, error };
       failed.push(failure);
+      if (failed.length > 1000) failed.shift();
       onFailed?.(failure);
+      markFinished(id);
+      return;
     }
+    markFinished(id);
   };
 
   const dispatcher: InlineDispatcher = {
