@@ -271,7 +271,26 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     await page.locator('div[data-loaded="true"] h1', { hasText: 'Overview' }).waitFor();
     const before = await api<{ items: { id: string }[] }>('/v1/scans?limit=1');
     await page.getByRole('button', { name: 'Scan now' }).click();
-    await page.getByTestId('scan-progress-pct').filter({ hasText: '100 %' }).waitFor({ timeout: 120_000 });
+    // The default AWS request budget (100/s) makes this scan last seconds: the bar must move, not just jump.
+    const seen = new Set<string>();
+    const pct = page.getByTestId('scan-progress-pct');
+    await expect
+      .poll(
+        async () => {
+          const text = (await pct.count()) ? ((await pct.textContent()) ?? '') : '';
+          if (text) seen.add(text);
+          return text;
+        },
+        { timeout: 120_000, interval: 200 },
+      )
+      .toBe('100 %');
+    const values = [...seen].map((t) => Number.parseInt(t, 10));
+    expect(
+      values.some((v) => v > 0 && v < 100),
+      `progress values seen: ${[...seen].join(', ')}`,
+    ).toBe(true);
+    expect(values, 'progress never goes back').toEqual([...values].sort((a, b) => a - b));
+    figures.scanProgressValuesSeen = [...seen];
     await expect
       .poll(() => page.getByTestId('scan-message').textContent(), { timeout: 30_000 })
       .toMatch(/Scan (succeeded|partial)/);

@@ -32,11 +32,14 @@ export async function startDemoInstance({
   seed,
   distDir,
   concurrency = 8,
+  env = {},
 }: {
   accounts: number;
   seed: number;
   distDir: string;
   concurrency?: number;
+  /** Extra configuration variables, e.g. ROOTWATCH_AWS_REQUESTS_PER_SECOND for a benchmark. */
+  env?: Record<string, string>;
 }): Promise<DemoInstance> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
@@ -58,8 +61,9 @@ export async function startDemoInstance({
       AWS_ENDPOINT_URL: sim.endpoint,
       AWS_REGION: sim.region,
       ROOTWATCH_LOG_LEVEL: 'silent',
+      ...env,
     });
-    const logger = createLogger({ level: 'silent' });
+    const logger = createLogger({ level: config.logLevel });
     const source = createAwsScanSource({ config, logger, credentials: sim.credentials });
     cleanups.push(() => source.destroy());
     const handlers = createScanHandlers({ db, source, config, logger });

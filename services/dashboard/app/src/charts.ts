@@ -68,6 +68,15 @@ export interface Series {
   id: string;
   label: string;
   points: { t: number; v: number | null }[];
+  /** The aggregate line: drawn thicker, in the text colour. */
+  emphasis?: boolean;
+}
+
+/** Colour class of a series: the aggregate has its own, the others cycle through ten. */
+export function seriesClass(series: Series[], index: number): string {
+  if (series[index]?.emphasis) return 'series-overall';
+  const plain = series.slice(0, index).filter((s) => !s.emphasis).length;
+  return `series-${plain % 10}`;
 }
 
 function tickTimes(from: number, to: number, n: number): number[] {
@@ -81,7 +90,12 @@ function shortDate(t: number, spanMs: number): string {
 }
 
 /** Compliance over time, 0–100 %, one line per series; a lone point is drawn as a dot. */
-export function lineChart(series: Series[], from: number, to: number, caption: string): SVGSVGElement {
+export function lineChart(
+  series: (Series & { colorClass: string })[],
+  from: number,
+  to: number,
+  caption: string,
+): SVGSVGElement {
   const width = 760;
   const height = 300;
   const m = { top: 12, right: 16, bottom: 28, left: 44 };
@@ -137,6 +151,6 @@ export function lineChart(series: Series[], from: number, to: number, caption: s
 }
 
 /** A colour swatch matching a series, for legends. */
-export function swatch(index: number): HTMLElement {
-  return h('span', { class: `swatch series-${index % 10}`, 'aria-hidden': 'true' });
+export function swatch(colorClass: string): HTMLElement {
+  return h('span', { class: `swatch ${colorClass}`, 'aria-hidden': 'true' });
 }

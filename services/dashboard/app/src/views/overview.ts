@@ -77,7 +77,12 @@ export function overviewView(ctx: AppContext): View {
   const chartTable = h('div');
   const severityBox = h('div', null, skeleton(5));
   const lastScanBox = h('div', { class: 'scan-line', 'data-testid': 'last-scan' }, skeleton(1));
-  const progress = h('progress', { max: '100', 'aria-labelledby': 'scan-progress-label', hidden: true });
+  // Kept in the layout while idle (invisible), so a starting scan does not push the page down.
+  const progress = h('progress', {
+    max: '100',
+    'aria-labelledby': 'scan-progress-label',
+    class: 'invisible',
+  });
   const progressLabel = h(
     'div',
     { id: 'scan-progress-label', class: 'scan-line', 'data-testid': 'scan-progress-text' },
@@ -279,7 +284,7 @@ export function overviewView(ctx: AppContext): View {
   function showRun(run: ScanRun) {
     const { total, done } = run.progress;
     const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : active(run) ? null : 100;
-    progress.hidden = false;
+    progress.classList.remove('invisible');
     if (pct === null) {
       progress.removeAttribute('value');
     } else {

@@ -1,5 +1,5 @@
 import { describeError } from '../api';
-import { lineChart, type Series, swatch } from '../charts';
+import { lineChart, type Series, seriesClass, swatch } from '../charts';
 import type { AppContext, View } from '../context';
 import { h, replace, skeleton } from '../dom';
 import { fmtPct } from '../format';
@@ -110,7 +110,9 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
   );
 
   function draw() {
-    const visible = lastSeries.filter((s) => !hidden.has(s.id));
+    const visible = lastSeries
+      .map((s, i) => ({ ...s, colorClass: seriesClass(lastSeries, i) }))
+      .filter((s) => !hidden.has(s.id));
     replace(
       chartBox,
       lineChart(visible, lastRange[0], lastRange[1], 'Compliance percent over time, one line per control'),
@@ -128,7 +130,7 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
           else hidden.add(s.id);
           draw();
         });
-        return h('label', { class: 'toggle' }, box, swatch(i), s.label);
+        return h('label', { class: 'toggle' }, box, swatch(seriesClass(lastSeries, i)), s.label);
       }),
     );
   }
@@ -219,6 +221,7 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
         {
           id: OVERALL,
           label: 'All controls',
+          emphasis: true,
           points: buckets.map((t) => ({ t, v: pct(byBucket.get(t)!.totals) })),
         },
         ...controls.map((c) => ({
