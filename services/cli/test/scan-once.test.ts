@@ -344,5 +344,6 @@ describe('rootwatch scan --once --fail-on', () => {
     expect(high.stderr).toMatch(
       /--fail-on high: 1 failing control\(s\) of severity high or higher in 1 account\(s\)/,
     );
-  });
+    // Three CLI processes in a row: each starts from TypeScript source, slow on a busy machine.
+  }, 180_000);
 });
