@@ -119,7 +119,11 @@ export function accountsView(ctx: AppContext, params: URLSearchParams): View {
   const count = h('span', { class: 'muted', role: 'status', 'data-testid': 'accounts-count' }, '\u00a0');
   const prev = h('button', { type: 'button', disabled: true }, 'Previous page');
   const next = h('button', { type: 'button', disabled: true, 'data-testid': 'next-page' }, 'Next page');
-  const exportButton = h('button', { type: 'button', 'data-testid': 'export-csv' }, 'Export CSV');
+  const exportButton = h(
+    'button',
+    { type: 'button', 'data-testid': 'export-csv' },
+    'Export all accounts (CSV)',
+  );
   const exportStatus = h('span', { class: 'muted', role: 'status' });
 
   const form = h(
@@ -297,7 +301,8 @@ export function accountsView(ctx: AppContext, params: URLSearchParams): View {
     replace(exportStatus, 'Preparing CSV…');
     try {
       // A plain link cannot carry the Authorization header: fetch the file, then hand it to the browser.
-      const blob = await ctx.api.getBlob('/v1/export/accounts.csv', toQuery(filters));
+      // The export is the whole current posture (the API filters it by org only), not the filtered list.
+      const blob = await ctx.api.getBlob('/v1/export/accounts.csv');
       const url = URL.createObjectURL(blob);
       const a = h('a', { href: url, download: 'rootwatch-accounts.csv', hidden: true });
       document.body.append(a);
