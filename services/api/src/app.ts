@@ -14,12 +14,7 @@ import {
   createRepositories,
   type Database,
 } from '@rootwatch/db';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { type ApiKeyScope, hasScope } from './api-keys/api-keys';

@@ -66,8 +66,9 @@ export function createMetrics({
     async () => (await queries.accountOutcomeCounts()).map((row) => [{ outcome: row.key }, row.count]),
   );
   if (queueDepth) {
+    // Without Redis the series is absent rather than the whole scrape failing.
     gauge('rootwatch_queue_depth', 'Jobs waiting, delayed or active per queue.', ['queue'], async () =>
-      Object.entries(await queueDepth()).map(([queue, depth]) => [{ queue }, depth]),
+      Object.entries(await queueDepth().catch(() => ({}))).map(([queue, depth]) => [{ queue }, depth]),
     );
   }
 

@@ -4,17 +4,23 @@ import { createScanProducer, redisConnection } from '@rootwatch/queue';
 import { Redis } from 'ioredis';
 import { type BuildAppOptions, buildApp, type RootwatchApp, type ScanStarter } from './app';
 import { createLogger, type Logger } from './logger';
+import { createQueueDepth } from './queue-depth';
 
 export type StartApiOptions = {
   config: RootwatchConfig;
   logger?: Logger;
   /** Defaults to a pool on config.databaseUrl (embedded PGlite when unset). */
   database?: Database;
-  /** Defaults to a BullMQ producer when config.redisUrl is set; none otherwise (POST /v1/scans → 503). */
+  /**
+   * Defaults to a BullMQ producer when config.redisUrl is set; none otherwise (POST /v1/scans → 503). With Redis,
+   * /metrics also reports the BullMQ queue depth unless `queueDepth` is given.
+   */
   queue?: ScanStarter;
   cursorSecret?: string | Buffer;
   /** Close gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
+  /** BullMQ key prefix of the queues (the producer's and /metrics' queue depth); BullMQ's default when absent. */
+  queuePrefix?: string;
 } & Pick<BuildAppOptions, 'rateLimit' | 'queueDepth' | 'metricsRegistries' | 'scanCounters'>;
 
 export type RunningApi = {
@@ -36,7 +42,15 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const producer =
     options.queue === undefined && config.redisUrl
-      ? createScanProducer({ db: database.db, connection: redisConnection(config.redisUrl) })
+      ? createScanProducer({
+          db: database.db,
+          connection: redisConnection(config.redisUrl),
+          prefix: options.queuePrefix,
+        })
+      : undefined;
+  const queueDepth =
+    options.queueDepth === undefined && config.redisUrl
+      ? createQueueDepth({ connection: redisConnection(config.redisUrl), prefix: options.queuePrefix })
       : undefined;
 
   const app = await buildApp({
@@ -47,7 +61,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     redis,
     cursorSecret: options.cursorSecret,
     rateLimit: options.rateLimit,
-    queueDepth: options.queueDepth,
+    queueDepth: options.queueDepth ?? queueDepth?.read,
     metricsRegistries: options.metricsRegistries,
     scanCounters: options.scanCounters,
   });
@@ -58,6 +72,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       // Stops accepting connections and waits for in-flight requests before releasing what they use.
       await app.close();
       await producer?.close();
+      await queueDepth?.close();
       redis?.disconnect();
       if (ownsDatabase) await database.close();
     })();

@@ -239,7 +239,7 @@ describe('hostile input in every parameter', () => {
       '/v1/accounts?limit=0',
       '/v1/drift-events?after=bm90IGEgY3Vyc29y.AAAA',
       '/v1/findings?updated_after=MTA.AAAAAAAAAAAAAAAAAAAAAA',
-      '/v1/accounts?cursor=' + 'A'.repeat(2000) + '.' + 'B'.repeat(22),
+      `/v1/accounts?cursor=${'A'.repeat(2000)}.${'B'.repeat(22)}`,
     ]) {
       const response = await request('GET', url, keys.read);
       expect({ url: url.slice(0, 60), status: response.statusCode }).toEqual({

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { type AnyPgColumn, bigint, check, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, check, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { jsonb } from './jsonb';
 import { organizations } from './organizations';
 import { postureVersions } from './posture-versions';
 import { accountIdPattern, accountStates, scanOutcomes, sqlList } from './values';

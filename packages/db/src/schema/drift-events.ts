@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { accounts } from './accounts';
+import { jsonb } from './jsonb';
 import { organizations } from './organizations';
 import { scanRuns } from './scan-runs';
 import { driftKinds, severities, sqlList } from './values';

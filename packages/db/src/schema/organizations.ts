@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, check, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { jsonb } from './jsonb';
 import { accountIdPattern } from './values';
 
 export const organizations = pgTable(

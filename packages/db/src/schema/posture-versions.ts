@@ -4,7 +4,6 @@ import {
   bigint,
   check,
   index,
-  jsonb,
   pgTable,
   text,
   timestamp,
@@ -12,6 +11,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { accounts } from './accounts';
+import { jsonb } from './jsonb';
 import { scanRuns } from './scan-runs';
 
 export const postureVersions = pgTable(

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ControlState, ControlStatus } from '@rootwatch/db';
+import type { ControlStatus } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { notFound } from '../errors';
 import { innerCursor, setNextLink } from '../pagination';
@@ -96,14 +96,11 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limit: query.limit ?? 100,
         cursor: innerCursor(cursors, list, query.cursor),
       });
-      const states = await queries.controlStatesOf({ accountIds: page.items.map((a) => a.id) });
-      const byAccount = new Map<string, ControlState[]>();
-      for (const state of states)
-        byAccount.set(state.accountId, [...(byAccount.get(state.accountId) ?? []), state]);
+      const statuses = await queries.controlStatusesOf({ accountIds: page.items.map((a) => a.id) });
       const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
       setNextLink(request, reply, 'cursor', next);
       return {
-        items: page.items.map((account) => toAccountSummary(account, byAccount.get(account.id) ?? [])),
+        items: page.items.map((account) => toAccountSummary(account, statuses.get(account.id) ?? {})),
         next_cursor: next,
       };
     },

@@ -26,10 +26,7 @@ async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGene
   let cursor: string | undefined;
   do {
     const page = await deps.repos.accounts.list({ orgId, sort: 'id', limit: PAGE_SIZE, cursor });
-    const states = await deps.queries.controlStatesOf({
-      accountIds: page.items.map((a) => a.id),
-    });
-    const status = new Map(states.map((s) => [`${s.accountId}/${s.controlId}`, s.status]));
+    const statuses = await deps.queries.controlStatusesOf({ accountIds: page.items.map((a) => a.id) });
     let chunk = '';
     for (const account of page.items) {
       chunk += csvRow([
@@ -41,7 +38,7 @@ async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGene
         account.ouPath.map((entry) => entry.name).join('/'),
         account.lastAssessedAt?.toISOString() ?? '',
         account.lastOutcome ?? '',
-        ...CONTROL_IDS.map((controlId) => status.get(`${account.id}/${controlId}`) ?? ''),
+        ...CONTROL_IDS.map((controlId) => statuses.get(account.id)?.[controlId] ?? ''),
       ]);
     }
     yield chunk;

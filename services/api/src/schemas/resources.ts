@@ -1,4 +1,12 @@
-import type { Account, ControlState, DriftEvent, Finding, PostureVersion, ScanRun } from '@rootwatch/db';
+import type {
+  Account,
+  ControlState,
+  ControlStatus,
+  DriftEvent,
+  Finding,
+  PostureVersion,
+  ScanRun,
+} from '@rootwatch/db';
 import { Type } from 'typebox';
 import {
   AccountId,
@@ -93,10 +101,11 @@ export const AccountSummarySchema = Type.Object({
   failing: Type.Array(Type.String(), { description: 'Ids of the controls currently FAIL' }),
 });
 
-export const toAccountSummary = (account: Account, states: ControlState[]) => ({
+/** `statuses`: control id → current status, in control id order (controlStatusesOf). */
+export const toAccountSummary = (account: Account, statuses: Record<string, ControlStatus>) => ({
   ...accountBase(account),
-  controls: Object.fromEntries(states.map((s) => [s.controlId, s.status as 'PASS'])),
-  failing: states.filter((s) => s.status === 'FAIL').map((s) => s.controlId),
+  controls: statuses,
+  failing: Object.keys(statuses).filter((controlId) => statuses[controlId] === 'FAIL'),
 });
 
 export const FindingSchema = Type.Object({

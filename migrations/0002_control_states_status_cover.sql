@@ -1,0 +1,1 @@
+CREATE INDEX "control_states_account_control_status_idx" ON "control_states" USING btree ("account_id","control_id","status");

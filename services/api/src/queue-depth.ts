@@ -1,0 +1,62 @@
+import { SCAN_QUEUE, SCHEDULE_QUEUE } from '@rootwatch/queue';
+import { type ConnectionOptions, Queue } from 'bullmq';
+
+export type QueueDepthSource = {
+  /** Jobs waiting (prioritized included), delayed or active, per queue name. */
+  read(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+};
+
+// The states a job passes through before it is done; completed and failed jobs are history, not depth.
+const PENDING_STATES = ['waiting', 'prioritized', 'delayed', 'active'] as const;
+// BullMQ connections wait through a Redis outage (maxRetriesPerRequest: null); a scrape must not.
+const READ_TIMEOUT_MS = 2_000;
+
+/** Reads the depth of the scan and schedule queues from BullMQ at scrape time (one MULTI per queue). */
+export function createQueueDepth({
+  connection,
+  prefix,
+}: {
+  connection: ConnectionOptions;
+  /** The BullMQ key prefix the worker and scheduler use (BullMQ's default when absent). */
+  prefix?: string;
+}): QueueDepthSource {
+  const queues = [SCAN_QUEUE, SCHEDULE_QUEUE].map((name) => {
+    const queue = new Queue(name, { connection, ...(prefix ? { prefix } : {}) });
+    // A Redis outage surfaces as a failed scrape of this gauge; without a listener it would crash the process.
+    queue.on('error', () => {});
+    return queue;
+  });
+  return {
+    async read() {
+      const depths: Record<string, number> = {};
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              Object.assign(new Error('queue depth: Redis did not answer'), { code: 'queue_unavailable' }),
+            ),
+          READ_TIMEOUT_MS,
+        );
+      });
+      const counts = Promise.all(
+        queues.map(async (queue) => {
+          const byState = await queue.getJobCounts(...PENDING_STATES);
+          depths[queue.name] = PENDING_STATES.reduce((sum, state) => sum + (byState[state] ?? 0), 0);
+        }),
+      );
+      // Settles after a timeout too: without this its rejection would be unhandled.
+      counts.catch(() => {});
+      try {
+        await Promise.race([counts, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return depths;
+    },
+    async close() {
+      await Promise.all(queues.map((queue) => queue.close()));
+    },
+  };
+}
