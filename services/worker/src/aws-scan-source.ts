@@ -1,12 +1,14 @@
 import {
   AwsAccessError,
   type AwsClientFactory,
+  type AwsClientOptions,
   assessMemberAccount,
   classifyAwsError,
   createAwsClientFactory,
+  createScannerRoleCredentials,
   discoverOrganization,
 } from '@rootwatch/aws';
-import type { RootwatchConfig } from '@rootwatch/config';
+import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
 import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
 import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
@@ -75,18 +77,42 @@ export type AwsScanSource = ScanSource & { destroy(): void };
 export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSource {
   const { config, logger, observer } = options;
   const bucket = createTokenBucket({ ratePerSecond: config.worker.awsRequestsPerSecond });
-  const clients = budgetedClients(
-    createAwsClientFactory({
-      region: config.aws.region,
-      ...(config.aws.endpointUrl ? { endpoint: config.aws.endpointUrl } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
-      observer: {
-        onCall: (operation, outcome) => observer?.awsCall?.({ operation, outcome }),
-      },
-    }),
-    bucket,
-  );
+  const factory = (region: string, credentials?: AwsClientOptions['credentials']) =>
+    budgetedClients(
+      createAwsClientFactory({
+        region,
+        ...(config.aws.endpointUrl ? { endpoint: config.aws.endpointUrl } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
+        observer: {
+          onCall: (operation, outcome) => observer?.awsCall?.({ operation, outcome }),
+        },
+      }),
+      bucket,
+    );
+  // The process's own identity (explicit, or the SDK default chain).
+  const ambient = factory(config.aws.region, options.credentials);
+  const perOrg = new Map<string, AwsClientFactory>();
+  /**
+   * An org with a discovery role is read, and its members' audit roles assumed, as that role
+   * (the identity the member roles trust); its session is renewed in memory before it expires.
+   */
+  const clientsFor = (org: OrgConfig): AwsClientFactory => {
+    if (!org.discoveryRoleArn && org.region === config.aws.region) return ambient;
+    let clients = perOrg.get(org.id);
+    if (!clients) {
+      const credentials = org.discoveryRoleArn
+        ? createScannerRoleCredentials({
+            sts: ambient.sts(org.region),
+            roleArn: org.discoveryRoleArn,
+            sessionName: `rootwatch-scanner-${org.id}`,
+          })
+        : options.credentials;
+      clients = factory(org.region, credentials);
+      perOrg.set(org.id, clients);
+    }
+    return clients;
+  };
   const store = options.store ?? createMemoryDiscoveryStore();
 
   return {
@@ -94,7 +120,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
       let found: Awaited<ReturnType<typeof discoverOrganization>>;
       try {
         found = await discoverOrganization({
-          clients,
+          clients: clientsFor(org),
           ...(options.discoveryConcurrency ? { concurrency: options.discoveryConcurrency } : {}),
         });
       } catch (error) {
@@ -150,7 +176,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         },
       };
       const posture = await assessMemberAccount({
-        clients,
+        clients: clientsFor(org),
         accountId: account.id,
         partition: orgContext.partition,
         roleName: org.memberRoleName,
@@ -162,6 +188,9 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
       return { account: { ...account, ...orgSide }, posture };
     },
 
-    destroy: () => clients.destroy(),
+    destroy: () => {
+      ambient.destroy();
+      for (const clients of perOrg.values()) clients.destroy();
+    },
   };
 }

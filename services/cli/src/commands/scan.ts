@@ -108,13 +108,6 @@ export const scan: Command = async (ctx) => {
   };
 
   await ensureAwsCredentials({ region: org.region, endpoint: config.aws.endpointUrl });
-  if (org.discoveryRoleArn) {
-    // Known gap: the scan source does not assume the discovery role yet; say so rather than pretend.
-    ctx.stderr.write(
-      `warning: ${org.discoveryRoleArn} is not assumed by this version: the scan runs with the ambient credentials\n`,
-    );
-  }
-
   const report = await scanOnce({ config, orgId: org.id, ctx, quiet: v.quiet === true });
 
   const rendered =
