@@ -1,36 +1,23 @@
 // Time to first render of the dashboard's overview against a scanned organization (default 10,000 accounts):
 // navigation start → the overview's numbers are in the page, in headless Chromium. Prints figures; asserts nothing.
 //   pnpm --filter @rootwatch/dashboard bench [accounts]
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { artifactsDir, buildDashboard, launchChromium } from '../test/browser';
 import { startDemoInstance } from '../test/demo-instance';
 
 const accounts = Number(process.argv[2] ?? 10_000);
 const RELOADS = 7;
-const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
-const artifacts = fileURLToPath(new URL('../../../test-artifacts/dashboard/', import.meta.url));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
-  mkdirSync(artifacts, { recursive: true });
+  mkdirSync(artifactsDir, { recursive: true });
   const distDir = mkdtempSync(join(tmpdir(), 'rootwatch-dashboard-dist-'));
   const profileDir = mkdtempSync(join(tmpdir(), 'rootwatch-chromium-'));
-  execFileSync(
-    join(dashboardDir, 'node_modules/.bin/vite'),
-    ['build', 'app', '--outDir', distDir, '--emptyOutDir'],
-    {
-      cwd: dashboardDir,
-      stdio: 'pipe',
-    },
-  );
-  const js = readdirSync(join(distDir, 'assets')).filter((f) => f.endsWith('.js'));
-  const jsGzipBytes = js.reduce((n, f) => n + gzipSync(readFileSync(join(distDir, 'assets', f))).length, 0);
+  const { jsGzipBytes } = buildDashboard(distDir);
 
   const demo = await startDemoInstance({
     accounts,
@@ -46,21 +33,7 @@ async function main() {
     const run = await demo.scan();
     const scanSeconds = (performance.now() - scanStart) / 1000;
     console.error(`scan of ${accounts} accounts: ${run.status} in ${scanSeconds.toFixed(1)} s`);
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium(profileDir);
 
     const summaryMs: number[] = [];
     for (let i = 0; i < RELOADS; i++) {
@@ -96,7 +69,7 @@ async function main() {
     }
     await page.goto(`${demo.url}/#/overview`);
     await page.locator('[data-loaded="true"] h1', { hasText: 'Overview' }).waitFor();
-    await page.screenshot({ path: join(artifacts, `bench-overview-${accounts}.png`), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, `bench-overview-${accounts}.png`), fullPage: true });
 
     const figures = {
       accounts,
@@ -112,7 +85,7 @@ async function main() {
       failingAccountsViewMs: { median: Math.round(median(accountsView)) },
     };
     writeFileSync(
-      join(artifacts, `bench-first-render-${accounts}.json`),
+      join(artifactsDir, `bench-first-render-${accounts}.json`),
       `${JSON.stringify(figures, null, 2)}\n`,
     );
     console.log(JSON.stringify(figures, null, 2));

@@ -1,42 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactsDir, buildDashboard, CHROMIUM, launchChromium } from './browser';
 import { type DemoInstance, startDemoInstance } from './demo-instance';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(
     `dashboard browser tests skipped: ${CHROMIUM} is absent (install it with: apt-get install -y chromium)`,
   );
 }
-
-const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
-const artifacts = fileURLToPath(new URL('../../../test-artifacts/dashboard/', import.meta.url));
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Summary {
   organizations: {
@@ -80,23 +55,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
   };
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
+    mkdirSync(artifactsDir, { recursive: true });
     // Build the current source, so the test never runs against a stale dist/.
     distDir = mkdtempSync(join(tmpdir(), 'rootwatch-dashboard-dist-'));
-    execFileSync(
-      join(dashboardDir, 'node_modules/.bin/vite'),
-      ['build', 'app', '--outDir', distDir, '--emptyOutDir'],
-      {
-        cwd: dashboardDir,
-        stdio: 'pipe',
-      },
-    );
-    const js = readdirSync(join(distDir, 'assets')).filter((f) => f.endsWith('.js'));
-    figures.jsBytes = js.reduce((n, f) => n + readFileSync(join(distDir, 'assets', f)).length, 0);
-    figures.jsGzipBytes = js.reduce(
-      (n, f) => n + gzipSync(readFileSync(join(distDir, 'assets', f))).length,
-      0,
-    );
+    Object.assign(figures, buildDashboard(distDir));
 
     demo = await startDemoInstance({ accounts: 150, seed: 20261128, distDir });
     const first = await demo.scan();
@@ -121,12 +83,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     expect(second.status).toMatch(/succeeded|partial/);
 
     profileDir = mkdtempSync(join(tmpdir(), 'rootwatch-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium(profileDir);
     page = await context.newPage();
     watchConsole(page, consoleErrors);
   }, 300_000);
@@ -136,7 +93,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     await demo?.stop();
     for (const dir of [distDir, profileDir]) if (dir) rmSync(dir, { recursive: true, force: true });
     if (Object.keys(figures).length) {
-      writeFileSync(join(artifacts, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+      writeFileSync(join(artifactsDir, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
       console.log('dashboard figures', figures);
     }
   });
@@ -177,9 +134,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
       expect(await cell.textContent(), control.control_id).toBe(fmtPct(control.compliance_pct));
     }
     await page.getByText('Show as table').first().click();
-    await page.screenshot({ path: join(artifacts, 'overview.png'), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, 'overview.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: join(artifacts, 'overview-dark.png'), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, 'overview-dark.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
 
     // Time to first render: navigation start → the overview's numbers are in the page (the key is in session storage).
@@ -221,7 +178,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
       trs.map((tr) => Number(tr.getAttribute('data-failing'))),
     );
     expect(failingCounts.every((n) => n > 0)).toBe(true);
-    await page.screenshot({ path: join(artifacts, 'accounts-failing.png'), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, 'accounts-failing.png'), fullPage: true });
 
     // The tag filter goes to the API as tag=key:value.
     const tagged = expected.items
@@ -280,7 +237,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     await page.locator('[data-testid="account-drift"] li[data-event]').first().waitFor();
     expect(await page.getByTestId('account-drift').textContent()).toContain('root.mfa: PASS → FAIL');
     await page.getByText('Evidence').first().click();
-    await page.screenshot({ path: join(artifacts, 'account.png'), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, 'account.png'), fullPage: true });
   });
 
   it('draws the compliance trend', async () => {
@@ -290,7 +247,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     await page.getByLabel('Range', { exact: true }).selectOption('7d');
     await page.locator('div[data-loaded="true"] h1', { hasText: 'Trend' }).waitFor();
     expect(await page.locator('svg.line-chart g.series').count()).toBe(11);
-    await page.screenshot({ path: join(artifacts, 'trend.png'), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, 'trend.png'), fullPage: true });
   });
 
   it('shows the drift feed newest first and polls it with If-None-Match (304 when idle)', async () => {
@@ -308,7 +265,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     );
     expect(notModified.request().headers()['if-none-match']).toBeTruthy();
     await expect.poll(() => page.getByTestId('feed-status').textContent()).toContain('304');
-    await page.screenshot({ path: join(artifacts, 'drift.png'), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, 'drift.png'), fullPage: true });
   });
 
   it('starts a scan and follows its progress to 100 %', async () => {
@@ -346,7 +303,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     expect(run.id).not.toBe(before.items[0]!.id);
     expect(run.progress.done).toBe(run.progress.total);
     expect(await page.locator('progress').getAttribute('data-run')).toBe(run.id);
-    await page.screenshot({ path: join(artifacts, 'scan-finished.png'), fullPage: true });
+    await page.screenshot({ path: join(artifactsDir, 'scan-finished.png'), fullPage: true });
   }, 180_000);
 
   it('made no console error in the whole session', () => {

@@ -65,3 +65,37 @@ export function skeleton(lines = 1, cls = ''): HTMLElement {
   for (let i = 0; i < lines; i++) el.appendChild(h('span', { class: 'skeleton-line' }));
   return el;
 }
+
+/** Placeholder table rows, so the table keeps its size while its rows load. */
+export function skeletonRows(rows: number, cols: number): HTMLElement[] {
+  return Array.from({ length: rows }, () =>
+    h(
+      'tr',
+      { class: 'skeleton-row', 'aria-hidden': 'true' },
+      Array.from({ length: cols }, () => h('td', null, h('span'))),
+    ),
+  );
+}
+
+/** A `<thead>` of column headers; `num` columns are right-aligned. */
+export function tableHead(...columns: (string | { label: string; num: true })[]): HTMLElement {
+  return h(
+    'thead',
+    null,
+    h(
+      'tr',
+      null,
+      columns.map((c) =>
+        typeof c === 'string'
+          ? h('th', { scope: 'col' }, c)
+          : h('th', { scope: 'col', class: 'num' }, c.label),
+      ),
+    ),
+  );
+}
+
+/** Shows a message in an alert region, or clears it (null). */
+export function setAlert(el: HTMLElement, message: string | null): void {
+  replace(el, message ?? '');
+  el.className = message === null ? '' : 'alert';
+}

@@ -1,6 +1,6 @@
 import { describeError } from '../api';
 import type { AppContext, View } from '../context';
-import { h, replace, skeleton } from '../dom';
+import { h, replace, setAlert, skeleton, skeletonRows, tableHead } from '../dom';
 import { fmtTime, severityBadge, statusBadge } from '../format';
 import type {
   AccountDetail,
@@ -40,11 +40,7 @@ export function accountView(ctx: AppContext, accountId: string): View {
   const alert = h('div', { role: 'alert' });
   const title = h('h1', null, `Account ${accountId}`);
   const meta = h('div', { class: 'panel' }, skeleton(4));
-  const controlsBody = h(
-    'tbody',
-    null,
-    Array.from({ length: 10 }, () => skeletonRow(5)),
-  );
+  const controlsBody = h('tbody', null, skeletonRows(10, 5));
   const findingsBox = h('div', null, skeleton(2));
   const historyBox = h('div', { 'data-testid': 'history' }, skeleton(3));
   const driftBox = h('div', { 'data-testid': 'account-drift' }, skeleton(3));
@@ -66,19 +62,7 @@ export function accountView(ctx: AppContext, accountId: string): View {
         h(
           'table',
           { 'data-testid': 'control-results' },
-          h(
-            'thead',
-            null,
-            h(
-              'tr',
-              null,
-              h('th', { scope: 'col' }, 'Control'),
-              h('th', { scope: 'col' }, 'Severity'),
-              h('th', { scope: 'col' }, 'Status'),
-              h('th', { scope: 'col' }, 'Reason and evidence'),
-              h('th', { scope: 'col' }, 'Since'),
-            ),
-          ),
+          tableHead('Control', 'Severity', 'Status', 'Reason and evidence', 'Since'),
           controlsBody,
         ),
       ),
@@ -189,20 +173,7 @@ export function accountView(ctx: AppContext, accountId: string): View {
         ? h(
             'table',
             { 'data-testid': 'findings' },
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                h('th', { scope: 'col' }, 'Control'),
-                h('th', { scope: 'col' }, 'Severity'),
-                h('th', { scope: 'col' }, 'Status'),
-                h('th', { scope: 'col' }, 'Opened'),
-                h('th', { scope: 'col' }, 'Resolved'),
-                h('th', { scope: 'col' }, 'Reason'),
-              ),
-            ),
+            tableHead('Control', 'Severity', 'Status', 'Opened', 'Resolved', 'Reason'),
             h(
               'tbody',
               null,
@@ -323,8 +294,7 @@ export function accountView(ctx: AppContext, accountId: string): View {
     })
     .catch((err) => {
       if (disposed) return;
-      replace(alert, describeError(err));
-      alert.className = 'alert';
+      setAlert(alert, describeError(err));
       replace(controlsBody);
     });
   void loadHistory().catch((err) => fail(historyBox, err));
@@ -336,12 +306,4 @@ export function accountView(ctx: AppContext, accountId: string): View {
       disposed = true;
     },
   };
-}
-
-function skeletonRow(cols: number): HTMLElement {
-  return h(
-    'tr',
-    { class: 'skeleton-row', 'aria-hidden': 'true' },
-    Array.from({ length: cols }, () => h('td', null, h('span'))),
-  );
 }

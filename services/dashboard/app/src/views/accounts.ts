@@ -1,6 +1,6 @@
 import { buildPath, describeError, type Query } from '../api';
 import type { AppContext, View } from '../context';
-import { h, replace } from '../dom';
+import { h, replace, setAlert, skeletonRows, tableHead } from '../dom';
 import { fmtTime, statusBadge, statusOrder } from '../format';
 import type { AccountSummary, ListResponse } from '../types';
 
@@ -28,16 +28,6 @@ function toQuery(f: Filters): Query {
     q: f.q,
     sort: f.sort,
   };
-}
-
-function skeletonRows(n: number, cols: number): HTMLElement[] {
-  return Array.from({ length: n }, () =>
-    h(
-      'tr',
-      { class: 'skeleton-row', 'aria-hidden': 'true' },
-      Array.from({ length: cols }, () => h('td', null, h('span'))),
-    ),
-  );
 }
 
 function select(id: string, label: string, options: [string, string][], value: string | undefined) {
@@ -149,19 +139,7 @@ export function accountsView(ctx: AppContext, params: URLSearchParams): View {
     'table',
     { 'data-testid': 'accounts-table' },
     h('caption', { class: 'visually-hidden' }, 'Accounts and their current root posture'),
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        h('th', { scope: 'col' }, 'Account'),
-        h('th', { scope: 'col' }, 'OU'),
-        h('th', { scope: 'col' }, 'State'),
-        h('th', { scope: 'col' }, 'Failing controls'),
-        h('th', { scope: 'col' }, 'Last assessed'),
-      ),
-    ),
+    tableHead('Account', 'OU', 'State', 'Failing controls', 'Last assessed'),
     tbody,
   );
 
@@ -230,8 +208,7 @@ export function accountsView(ctx: AppContext, params: URLSearchParams): View {
         cursor: cursors[page],
       });
       if (disposed || id !== request) return;
-      replace(alert);
-      alert.className = '';
+      setAlert(alert, null);
       replace(
         tbody,
         res.items.length
@@ -248,8 +225,7 @@ export function accountsView(ctx: AppContext, params: URLSearchParams): View {
     } catch (err) {
       if (disposed || id !== request) return;
       replace(tbody);
-      replace(alert, describeError(err));
-      alert.className = 'alert';
+      setAlert(alert, describeError(err));
     }
   }
 

@@ -1,6 +1,6 @@
 import { buildPath, describeError, type Query } from '../api';
 import type { AppContext, View } from '../context';
-import { h, replace } from '../dom';
+import { h, replace, setAlert, skeletonRows, tableHead } from '../dom';
 import { fmtTime, severityBadge, severityOrder } from '../format';
 import type { DriftEvent, FeedResponse } from '../types';
 import { describeDrift } from './account';
@@ -61,7 +61,7 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
     '\u00a0',
   );
   const alert = h('div', { role: 'alert' });
-  const tbody = h('tbody', null, skeletonRows(10));
+  const tbody = h('tbody', null, skeletonRows(10, 5));
 
   const el = h(
     'div',
@@ -91,19 +91,7 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
         h(
           'table',
           { 'data-testid': 'drift-table' },
-          h(
-            'thead',
-            null,
-            h(
-              'tr',
-              null,
-              h('th', { scope: 'col' }, 'Detected'),
-              h('th', { scope: 'col' }, 'Kind'),
-              h('th', { scope: 'col' }, 'Severity'),
-              h('th', { scope: 'col' }, 'Account'),
-              h('th', { scope: 'col' }, 'Change'),
-            ),
-          ),
+          tableHead('Detected', 'Kind', 'Severity', 'Account', 'Change'),
           tbody,
         ),
       ),
@@ -193,12 +181,10 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
         );
         status.setAttribute('data-not-modified', String(stats.notModified));
       }
-      replace(alert);
-      alert.className = '';
+      setAlert(alert, null);
     } catch (err) {
       if (gen !== generation || disposed) return;
-      replace(alert, describeError(err));
-      alert.className = 'alert';
+      setAlert(alert, describeError(err));
     }
     schedule(gen);
   }
@@ -215,7 +201,7 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
     cursor = null;
     conditional = { url: '', etag: null };
     stats = { notModified: 0, changed: 0 };
-    replace(tbody, skeletonRows(10));
+    replace(tbody, skeletonRows(10, 5));
     el.removeAttribute('data-loaded');
     try {
       const base: Query = { ...filterQuery(), limit: 1000, ...sinceQuery() };
@@ -235,13 +221,11 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
         `Auto-refresh every ${REFRESH_MS / 1000} s · ${events.length} event${events.length === 1 ? '' : 's'} shown`,
       );
       el.setAttribute('data-loaded', 'true');
-      replace(alert);
-      alert.className = '';
+      setAlert(alert, null);
     } catch (err) {
       if (gen !== generation || disposed) return;
       replace(tbody);
-      replace(alert, describeError(err));
-      alert.className = 'alert';
+      setAlert(alert, describeError(err));
     }
     schedule(gen);
   }
@@ -277,14 +261,4 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
       document.removeEventListener('visibilitychange', onVisibility);
     },
   };
-}
-
-function skeletonRows(n: number): HTMLElement[] {
-  return Array.from({ length: n }, () =>
-    h(
-      'tr',
-      { class: 'skeleton-row', 'aria-hidden': 'true' },
-      Array.from({ length: 5 }, () => h('td', null, h('span'))),
-    ),
-  );
 }

@@ -1,7 +1,7 @@
 import { ApiError, describeError } from '../api';
 import { barChart } from '../charts';
 import type { AppContext, View } from '../context';
-import { h, replace, skeleton } from '../dom';
+import { h, replace, setAlert, skeleton, tableHead } from '../dom';
 import { fmtDuration, fmtNumber, fmtPct, fmtTime, severityOrder } from '../format';
 import { session } from '../session';
 import type { ControlSummary, ListResponse, OrgSummary, ScanRun, StatusCounts, Summary } from '../types';
@@ -175,19 +175,13 @@ export function overviewView(ctx: AppContext): View {
             'table',
             { 'data-testid': 'compliance-table' },
             h('caption', { class: 'visually-hidden' }, 'Compliance per control'),
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                h('th', { scope: 'col' }, 'Control'),
-                h('th', { scope: 'col', class: 'num' }, 'Pass'),
-                h('th', { scope: 'col', class: 'num' }, 'Fail'),
-                h('th', { scope: 'col', class: 'num' }, 'Unknown'),
-                h('th', { scope: 'col', class: 'num' }, 'N/A'),
-                h('th', { scope: 'col', class: 'num' }, 'Compliance'),
-              ),
+            tableHead(
+              'Control',
+              { label: 'Pass', num: true },
+              { label: 'Fail', num: true },
+              { label: 'Unknown', num: true },
+              { label: 'N/A', num: true },
+              { label: 'Compliance', num: true },
             ),
             h(
               'tbody',
@@ -266,8 +260,7 @@ export function overviewView(ctx: AppContext): View {
     try {
       const summary = await ctx.api.get<Summary>('/v1/summary');
       if (disposed) return;
-      replace(alert);
-      alert.className = '';
+      setAlert(alert, null);
       renderSummary(summary);
       el.setAttribute('data-loaded', 'true');
       // Time to first render of the overview's numbers, read by the browser test and the benchmark.
@@ -276,8 +269,7 @@ export function overviewView(ctx: AppContext): View {
       }
     } catch (err) {
       if (disposed) return;
-      replace(alert, describeError(err));
-      alert.className = 'alert';
+      setAlert(alert, describeError(err));
     }
   }
 

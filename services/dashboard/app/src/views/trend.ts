@@ -1,7 +1,7 @@
 import { describeError } from '../api';
 import { lineChart, type Series, seriesClass, swatch } from '../charts';
 import type { AppContext, View } from '../context';
-import { h, replace, skeleton } from '../dom';
+import { h, replace, setAlert, skeleton } from '../dom';
 import { fmtPct } from '../format';
 import type { StatusCounts } from '../types';
 
@@ -183,8 +183,7 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
     const toT = Date.parse(`${to.value}T00:00:00Z`) + DAY;
     const range: [number, number] = [fromT, Math.min(toT, Date.now())];
     if (!(range[0] < range[1])) {
-      replace(alert, 'The start date must be before the end date.');
-      alert.className = 'alert';
+      setAlert(alert, 'The start date must be before the end date.');
       return;
     }
     el.removeAttribute('data-loaded');
@@ -196,8 +195,7 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
       });
       const controls = await ctx.controls();
       if (disposed || id !== request) return;
-      replace(alert);
-      alert.className = '';
+      setAlert(alert, null);
       // Organizations are added up per bucket: one line per control for the whole estate.
       const byBucket = new Map<number, { totals: StatusCounts; controls: Map<string, StatusCounts> }>();
       for (const p of res.items) {
@@ -247,8 +245,7 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
       el.setAttribute('data-loaded', 'true');
     } catch (err) {
       if (disposed || id !== request) return;
-      replace(alert, describeError(err));
-      alert.className = 'alert';
+      setAlert(alert, describeError(err));
     }
   }
 
