@@ -322,4 +322,22 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
       await other.close();
     }
   });
+
+  it("a filter the API rejects shows the API's validation message and keeps the form", async () => {
+    const other = await context.newPage();
+    try {
+      await signIn(other, demo.keys.read);
+      await other.locator('[data-loaded="true"] h1', { hasText: 'Overview' }).waitFor();
+      await other.getByRole('link', { name: 'Accounts' }).click();
+      await other.locator('div[data-loaded="true"] h1', { hasText: 'Accounts' }).waitFor();
+      await other.getByLabel('OU (id or path prefix)').fill('not an OU');
+      await other.getByRole('button', { name: 'Apply' }).click();
+      await expect
+        .poll(() => other.getByRole('alert').first().textContent())
+        .toMatch(/ou.*\(400 invalid_request\)/);
+      expect(await other.getByLabel('OU (id or path prefix)').inputValue()).toBe('not an OU');
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -6,6 +6,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -35,14 +36,16 @@ export function buildPath(path: string, query?: Query): string {
 async function toError(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`;
   let message = res.statusText || `HTTP ${res.status}`;
+  let details: unknown;
   try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    const body = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
     if (body.error?.code) code = body.error.code;
     if (body.error?.message) message = body.error.message;
+    details = body.error?.details;
   } catch {
     // Not JSON (a proxy's error page): keep the status line.
   }
-  return new ApiError(res.status, code, message);
+  return new ApiError(res.status, code, message, details);
 }
 
 export function createApiClient(deps: {
@@ -106,7 +109,12 @@ export function describeError(error: unknown): string {
     if (error.status === 403) return `This API key is not allowed to do that (403): ${error.message}`;
     if (error.status === 429)
       return 'Too many requests (429): the API rate limit was reached; retrying shortly.';
-    return `${error.message} (${error.status} ${error.code})`;
+    // Validation errors say which parameter was wrong: show the first, e.g. "querystring/ou must match pattern".
+    const first = Array.isArray(error.details)
+      ? (error.details[0] as { path?: string; message?: string })
+      : undefined;
+    const detail = first?.message ? `: ${first.path ? `${first.path} ` : ''}${first.message}` : '';
+    return `${error.message}${detail} (${error.status} ${error.code})`;
   }
   if (error instanceof Error) return `The API could not be reached: ${error.message}`;
   return 'Something went wrong.';
