@@ -1,6 +1,6 @@
-import { and, asc, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './database';
-import { accounts, type ControlStatus, controlStates, type ScanSummary, scanRuns } from './schema';
+import { accounts, type ScanSummary, scanRuns } from './schema';
 
 export type TrendBucket = 'hour' | 'day' | 'week';
 
@@ -33,33 +33,6 @@ export function createApiQueriesRepository({ db }: { db: Db }) {
         ok: number;
       }[];
       return Number(rows[0]?.ok) === 1;
-    },
-
-    /**
-     * The current status per control of each account of a page (at most 1,000 ids), control ids in order; an
-     * account without states is absent. One aggregated row per account: the list routes need only the status,
-     * and 10 full state rows per account (evidence, three timestamps) cost more to decode than the query itself.
-     * An IN list of parameters lets the planner probe control_states_account_control_status_idx (index-only, in
-     * control order); the jsonb-set form of listForAccounts was planned as a scan of every state (17 ms at 100k).
-     */
-    async controlStatusesOf({
-      accountIds,
-    }: {
-      accountIds: string[];
-    }): Promise<Map<string, Record<string, ControlStatus>>> {
-      if (accountIds.length === 0) return new Map();
-      const rows = await db
-        .select({
-          accountId: controlStates.accountId,
-          // json, not jsonb: keeps the ORDER BY order of the keys.
-          statuses: sql<
-            Record<string, ControlStatus>
-          >`json_object_agg(${controlStates.controlId}, ${controlStates.status} ORDER BY ${controlStates.controlId})`,
-        })
-        .from(controlStates)
-        .where(inArray(controlStates.accountId, accountIds))
-        .groupBy(controlStates.accountId);
-      return new Map(rows.map((row) => [row.accountId, row.statuses]));
     },
 
     /** Accounts not removed, per org × state × last scan outcome (the summary's account counters). */

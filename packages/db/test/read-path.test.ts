@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiQueriesRepository,
-  createApiQueriesRepository,
-  createRepositories,
-  type DiscoveredAccount,
-  type Repositories,
-} from '../src/index';
+import { createRepositories, type DiscoveredAccount, type Repositories } from '../src/index';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 const account = (id: string): DiscoveredAccount => ({
@@ -40,12 +34,10 @@ const values: unknown[] = [
 describe.each(['pg', 'pglite'] as const)('read path on %s', (driver) => {
   let test: TestDatabase;
   let repos: Repositories;
-  let queries: ApiQueriesRepository;
 
   beforeAll(async () => {
     test = await createTestDatabase({ driver });
     repos = createRepositories({ db: test.database.db });
-    queries = createApiQueriesRepository({ db: test.database.db });
     await repos.organizations.upsert({ id: 'o-read' });
     await repos.accounts.upsertFromDiscovery({
       orgId: 'o-read',
@@ -90,13 +82,14 @@ describe.each(['pg', 'pglite'] as const)('read path on %s', (driver) => {
     expect(state?.evidence).toBe('{"looks":"like json"}');
   });
 
-  it('gives the status per control of each account asked for, in control id order, without the others', async () => {
+  it('lists accounts with their status per control, in control id order, and {} for an account without states', async () => {
     const observedAt = new Date('2026-03-02T00:00:00Z');
     await repos.controlStates.upsertMany({
       states: [
         ['100000000001', 'root.mfa', 'PASS'],
         ['100000000001', 'account.security-contact', 'FAIL'],
         ['100000000001', 'root.access-keys', 'UNKNOWN'],
+        ['100000000002', 'root.mfa', 'FAIL'],
         ['100000000003', 'root.mfa', 'NOT_APPLICABLE'],
       ].map(([accountId, controlId, status]) => ({
         accountId: accountId!,
@@ -106,17 +99,38 @@ describe.each(['pg', 'pglite'] as const)('read path on %s', (driver) => {
         observedAt,
       })),
     });
-    const statuses = await queries.controlStatusesOf({ accountIds: ['100000000001', '100000000003'] });
-    expect([...statuses.keys()].sort()).toEqual(['100000000001', '100000000003']);
-    const first = statuses.get('100000000001')!;
-    expect(Object.keys(first)).toEqual(['account.security-contact', 'root.access-keys', 'root.mfa']);
-    expect(first).toEqual({
+    const page = await repos.accounts.listWithControlStatuses({ orgId: 'o-read' });
+    expect(page.items.map((a) => a.id)).toEqual(['100000000001', '100000000002', '100000000003']);
+    const [first, second, third] = page.items;
+    expect(Object.keys(first!.controlStatuses)).toEqual([
+      'account.security-contact',
+      'root.access-keys',
+      'root.mfa',
+    ]);
+    expect(first!.controlStatuses).toEqual({
       'account.security-contact': 'FAIL',
       'root.access-keys': 'UNKNOWN',
       'root.mfa': 'PASS',
     });
-    expect(statuses.get('100000000003')).toEqual({ 'root.mfa': 'NOT_APPLICABLE' });
-    expect((await queries.controlStatusesOf({ accountIds: ['100000000099'] })).size).toBe(0);
-    expect((await queries.controlStatusesOf({ accountIds: [] })).size).toBe(0);
+    expect(second!.controlStatuses).toEqual({ 'root.mfa': 'FAIL' });
+    expect(third!.controlStatuses).toEqual({ 'root.mfa': 'NOT_APPLICABLE' });
+    // Same rows, filters and cursors as list().
+    const plain = await repos.accounts.list({ orgId: 'o-read', failing: true, limit: 1 });
+    const withStatuses = await repos.accounts.listWithControlStatuses({
+      orgId: 'o-read',
+      failing: true,
+      limit: 1,
+    });
+    expect(withStatuses.items.map((a) => a.id)).toEqual(plain.items.map((a) => a.id));
+    expect(withStatuses.nextCursor).toBe(plain.nextCursor);
+    const next = await repos.accounts.listWithControlStatuses({
+      orgId: 'o-read',
+      failing: true,
+      cursor: withStatuses.nextCursor!,
+    });
+    expect(next.items.map((a) => [a.id, a.controlStatuses])).toEqual([
+      ['100000000002', { 'root.mfa': 'FAIL' }],
+    ]);
+    expect((await repos.accounts.listWithControlStatuses({ orgId: 'o-none' })).items).toEqual([]);
   });
 });

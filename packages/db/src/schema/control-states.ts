@@ -31,8 +31,8 @@ export const controlStates = pgTable(
     index('control_states_control_status_idx').on(t.controlId, t.status, t.accountId),
     // GET /v1/accounts?failing=true: accounts with any FAIL, without scanning passing rows.
     index('control_states_failing_idx').on(t.accountId).where(sql.raw(`status = 'FAIL'`)),
-    // The status map of a page of accounts (GET /v1/accounts, CSV export) as an index-only scan in control order:
-    // through the primary key every account's states cost a visit to as many scattered heap pages.
+    // The status map of each account of a page (GET /v1/accounts, CSV export) as an index-only scan in control
+    // order: through the primary key every account's states cost visits to scattered heap pages.
     index('control_states_account_control_status_idx').on(t.accountId, t.controlId, t.status),
   ],
 );

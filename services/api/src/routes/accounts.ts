@@ -28,7 +28,7 @@ import {
 const AccountParams = Type.Object({ accountId: AccountId });
 
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, queries, cursors } = app.deps;
+  const { repos, cursors } = app.deps;
 
   const requireAccount = async (accountId: string) => {
     const account = await repos.accounts.get({ id: accountId });
@@ -81,7 +81,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const sort = query.sort ?? 'id';
       const list = `accounts:${sort}`;
       const separator = query.tag?.indexOf(':') ?? -1;
-      const page = await repos.accounts.list({
+      const page = await repos.accounts.listWithControlStatuses({
         orgId: query.org,
         ou: query.ou,
         tag: query.tag
@@ -96,11 +96,10 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limit: query.limit ?? 100,
         cursor: innerCursor(cursors, list, query.cursor),
       });
-      const statuses = await queries.controlStatusesOf({ accountIds: page.items.map((a) => a.id) });
       const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
       setNextLink(request, reply, 'cursor', next);
       return {
-        items: page.items.map((account) => toAccountSummary(account, statuses.get(account.id) ?? {})),
+        items: page.items.map(toAccountSummary),
         next_cursor: next,
       };
     },

@@ -25,8 +25,12 @@ async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGene
   yield csvRow(COLUMNS);
   let cursor: string | undefined;
   do {
-    const page = await deps.repos.accounts.list({ orgId, sort: 'id', limit: PAGE_SIZE, cursor });
-    const statuses = await deps.queries.controlStatusesOf({ accountIds: page.items.map((a) => a.id) });
+    const page = await deps.repos.accounts.listWithControlStatuses({
+      orgId,
+      sort: 'id',
+      limit: PAGE_SIZE,
+      cursor,
+    });
     let chunk = '';
     for (const account of page.items) {
       chunk += csvRow([
@@ -38,7 +42,7 @@ async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGene
         account.ouPath.map((entry) => entry.name).join('/'),
         account.lastAssessedAt?.toISOString() ?? '',
         account.lastOutcome ?? '',
-        ...CONTROL_IDS.map((controlId) => statuses.get(account.id)?.[controlId] ?? ''),
+        ...CONTROL_IDS.map((controlId) => account.controlStatuses[controlId] ?? ''),
       ]);
     }
     yield chunk;

@@ -1,7 +1,7 @@
 import type {
   Account,
+  AccountWithControlStatuses,
   ControlState,
-  ControlStatus,
   DriftEvent,
   Finding,
   PostureVersion,
@@ -101,11 +101,10 @@ export const AccountSummarySchema = Type.Object({
   failing: Type.Array(Type.String(), { description: 'Ids of the controls currently FAIL' }),
 });
 
-/** `statuses`: control id → current status, in control id order (controlStatusesOf). */
-export const toAccountSummary = (account: Account, statuses: Record<string, ControlStatus>) => ({
+export const toAccountSummary = (account: AccountWithControlStatuses) => ({
   ...accountBase(account),
-  controls: statuses,
-  failing: Object.keys(statuses).filter((controlId) => statuses[controlId] === 'FAIL'),
+  controls: account.controlStatuses,
+  failing: Object.keys(account.controlStatuses).filter((id) => account.controlStatuses[id] === 'FAIL'),
 });
 
 export const FindingSchema = Type.Object({
