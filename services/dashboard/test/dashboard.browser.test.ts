@@ -247,6 +247,15 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     await page.getByLabel('Range', { exact: true }).selectOption('7d');
     await page.locator('div[data-loaded="true"] h1', { hasText: 'Trend' }).waitFor();
     expect(await page.locator('svg.line-chart g.series').count()).toBe(11);
+    // Each legend swatch has the colour of its line.
+    const colours =
+      (await page.evaluate(`[...document.querySelectorAll('.legend input[data-series]')].map((input) => [
+      input.nextElementSibling.getAttribute('class').replace('swatch ', ''),
+      document.querySelector('svg.line-chart g[data-series="' + input.dataset.series + '"]').getAttribute('class').replace('series ', ''),
+    ])`)) as [string, string][];
+    expect(colours).toHaveLength(11);
+    for (const [legend, line] of colours) expect(legend).toBe(line);
+    expect(new Set(colours.map(([c]) => c)).size, 'every series has its own colour').toBe(11);
     await page.screenshot({ path: join(artifactsDir, 'trend.png'), fullPage: true });
   });
 

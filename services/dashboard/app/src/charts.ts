@@ -117,13 +117,16 @@ export function lineChart(
       s('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, `${v}%`),
     );
   }
-  for (const t of tickTimes(from, to, 5)) {
+  const ticks = tickTimes(from, to, 5);
+  ticks.forEach((t, i) => {
+    // The outer labels are anchored inwards so they stay inside the drawing.
+    const anchor = i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle';
     svg.append(
-      s('text', { x: x(t), y: height - 8, 'text-anchor': 'middle', class: 'axis' }, shortDate(t, span)),
+      s('text', { x: x(t), y: height - 8, 'text-anchor': anchor, class: 'axis' }, shortDate(t, span)),
     );
-  }
-  series.forEach((serie, i) => {
-    const g = s('g', { class: `series series-${i % 10}`, 'data-series': serie.id });
+  });
+  for (const serie of series) {
+    const g = s('g', { class: `series ${serie.colorClass}`, 'data-series': serie.id });
     let d = '';
     let pen = false;
     for (const p of serie.points) {
@@ -146,7 +149,7 @@ export function lineChart(
       );
     }
     svg.append(g);
-  });
+  }
   return svg;
 }
 
