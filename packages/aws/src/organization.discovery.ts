@@ -13,7 +13,6 @@ import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
   GetAlternateContactCommand,
-  ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
   ListOrganizationsFeaturesCommand,
@@ -24,8 +23,12 @@ import {
 import { AwsAccessError, type AwsErrorContext, awsErrorCode, classifyAwsError } from './errors';
 import { collectPages, mapWithConcurrency } from './pagination';
 
-// Organizations allows a few requests per second per account; more parallelism only buys throttling.
-export const DEFAULT_DISCOVERY_CONCURRENCY = 8;
+// Requests in flight during discovery (OU walk, then per account: tags, SCPs, security contact).
+// Organizations throttles per account at a modest request rate (TooManyRequestsException); the SDK's
+// retry with backoff absorbs bursts, so a moderate fan-out still finishes sooner than a narrow one
+// without hammering: 16 × ~3 calls per account at ~100 ms latency. Higher values only help where
+// Organizations is not the limit (the simulator, a delegated admin with raised quotas).
+export const DEFAULT_DISCOVERY_CONCURRENCY = 16;
 
 export interface DiscoveredOu {
   id: string;
@@ -121,17 +124,12 @@ export async function discoverOrganization(
   const scpEnabled =
     root.PolicyTypes?.some((p) => p.Type === 'SERVICE_CONTROL_POLICY' && p.Status === 'ENABLED') ?? false;
 
-  const accounts = await required({ operation: 'organizations:ListAccounts' }, () =>
-    collectPages<OrgAccount>(async (token) => {
-      const out = await orgs.send(new ListAccountsCommand({ NextToken: token }));
-      return { items: out.Accounts, next: out.NextToken };
-    }),
-  );
-
-  // Walk the OU tree once: two list calls per parent instead of ListParents per account.
+  // Walk the OU tree once: two list calls per parent instead of ListParents per account. The walk lists
+  // every account (an account always has exactly one parent), so ListAccounts would only repeat it.
   const rootRef: OuRef = { id: rootId, name: root.Name ?? 'Root' };
   const ous: DiscoveredOu[] = [];
   const accountPath = new Map<string, OuRef[]>();
+  const accounts: OrgAccount[] = [];
   let level: { id: string; path: OuRef[] }[] = [{ id: rootId, path: [rootRef] }];
   while (level.length > 0) {
     const children = await mapWithConcurrency(level, limit, async (parent) => {
@@ -153,17 +151,28 @@ export async function discoverOrganization(
           }),
         ),
       ]);
-      for (const a of childAccounts) if (a.Id) accountPath.set(a.Id, parent.path);
-      return childOus
-        .filter((ou) => ou.Id)
-        .map((ou) => {
-          const ref = { id: ou.Id!, name: ou.Name ?? ou.Id! };
-          const path = [...parent.path, ref];
-          ous.push({ id: ref.id, name: ref.name, parentId: parent.id, path });
-          return { id: ref.id, path };
-        });
+      return { parent, childOus, childAccounts };
     });
-    level = children.flat();
+    // Collected after each level, in input order: the account list is deterministic whatever the timing.
+    const next: { id: string; path: OuRef[] }[] = [];
+    for (const { parent, childOus, childAccounts } of children) {
+      for (const a of childAccounts) {
+        if (!a.Id || accountPath.has(a.Id)) continue;
+        accountPath.set(a.Id, parent.path);
+        accounts.push(a);
+      }
+      next.push(
+        ...childOus
+          .filter((ou) => ou.Id)
+          .map((ou) => {
+            const ref = { id: ou.Id!, name: ou.Name ?? ou.Id! };
+            const path = [...parent.path, ref];
+            ous.push({ id: ref.id, name: ref.name, parentId: parent.id, path });
+            return { id: ref.id, path };
+          }),
+      );
+    }
+    level = next;
   }
 
   // Each policy is described once per scan, however many targets it is attached to.

@@ -25,14 +25,21 @@ import { collectPages } from './pagination';
 export interface CredentialReportPolling {
   /** Give up (ReportTimeout → the report's controls UNKNOWN) after this long. */
   deadlineMs: number;
+  /** First wait after GenerateCredentialReport: about the time IAM usually takes. */
   initialDelayMs: number;
+  /** Later waits start here and double up to maxDelayMs. */
+  stepMs: number;
   maxDelayMs: number;
 }
 
-// IAM usually completes a report in a few seconds; a minute covers slow accounts without stalling a scan.
+// IAM usually completes a small account's report in about 1.5 s: polling earlier only costs calls, and
+// a doubling backoff from a short first wait overshoots it (250 + 500 + 1000 ms → 1.75 s). So the first
+// poll comes at the typical time, then short steps catch a slightly slower report, backing off for slow
+// ones. A minute covers slow accounts without stalling a scan.
 export const DEFAULT_REPORT_POLLING: CredentialReportPolling = {
   deadlineMs: 60_000,
-  initialDelayMs: 250,
+  initialDelayMs: 1_500,
+  stepMs: 250,
   maxDelayMs: 4_000,
 };
 
@@ -133,10 +140,12 @@ async function readCredentialReport(
   let waited = 0;
   let delay = polling.initialDelayMs;
   let generate = true;
+  let nextDelay = Math.min(polling.stepMs, polling.maxDelayMs);
   const wait = async () => {
     await sleep(delay);
     waited += delay;
-    delay = Math.min(delay * 2, polling.maxDelayMs);
+    delay = nextDelay;
+    nextDelay = Math.min(nextDelay * 2, polling.maxDelayMs);
   };
   for (;;) {
     if (generate) {

@@ -224,7 +224,7 @@ describe('organization discovery against the simulator', () => {
         [...expected.values()].flatMap((e) => e.scps.map((s) => s.split('@')[0])),
       );
       expect(stats.byOperation['organizations:DescribePolicy']).toBe(distinctPolicies.size);
-      expect(stats.byOperation['organizations:ListAccounts']).toBe(Math.ceil(def.accounts.length / 20));
+      expect(stats.byOperation['organizations:ListAccounts'] ?? 0).toBe(0);
       expect(stats.byOperation['organizations:ListTagsForResource']).toBe(def.accounts.length);
     });
   });

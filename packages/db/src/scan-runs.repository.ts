@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
 import { isUniqueViolation, ScanAlreadyActiveError } from './errors';
@@ -9,6 +9,7 @@ import {
   type ScanOutcome,
   type ScanStatus,
   type ScanTrigger,
+  scanRunProgress,
   scanRuns,
 } from './schema';
 import { isUuid } from './sql-helpers';
@@ -28,21 +29,58 @@ export function scanRunDone(run: Pick<ScanRun, 'assessed' | 'unreachable' | 'err
   return run.assessed + run.unreachable + run.errored + run.skipped;
 }
 
-export function createScanRunsRepository({ db }: { db: Db }) {
-  const done = sql`(${scanRuns.assessed} + ${scanRuns.unreachable} + ${scanRuns.errored} + ${scanRuns.skipped})`;
+// Enough rows that concurrent account transactions rarely pick the same one (each waits only for
+// the one holder of its row), few enough that summing a run's progress stays a tiny index scan.
+export const SCAN_PROGRESS_SHARDS = 64;
 
-  /** Atomic increments (no read-modify-write), safe under many concurrent workers. */
-  async function increment({ id, ...counters }: { id: string } & ScanCounters): Promise<ScanRun | null> {
-    const [row] = await db
-      .update(scanRuns)
-      .set({
-        assessed: sql`${scanRuns.assessed} + ${counters.assessed ?? 0}`,
-        unreachable: sql`${scanRuns.unreachable} + ${counters.unreachable ?? 0}`,
-        errored: sql`${scanRuns.errored} + ${counters.errored ?? 0}`,
-        skipped: sql`${scanRuns.skipped} + ${counters.skipped ?? 0}`,
-      })
-      .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'running')))
-      .returning();
+const counterColumns = ['assessed', 'unreachable', 'errored', 'skipped'] as const;
+
+export function createScanRunsRepository({ db }: { db: Db }) {
+  // Live counters: what finalization (or failure) folded into scan_runs plus the run's progress rows.
+  const progressSum = (column: (typeof counterColumns)[number]) =>
+    sql<number>`(${scanRuns[column]} + coalesce((SELECT sum(p.${sql.identifier(column)}) FROM ${scanRunProgress} p WHERE p.scan_run_id = ${scanRuns.id}), 0))::int`;
+  const liveRun = {
+    ...getTableColumns(scanRuns),
+    assessed: progressSum('assessed'),
+    unreachable: progressSum('unreachable'),
+    errored: progressSum('errored'),
+    skipped: progressSum('skipped'),
+  };
+  const done = sql`(${progressSum('assessed')} + ${progressSum('unreachable')} + ${progressSum('errored')} + ${progressSum('skipped')})`;
+
+  /** Folds the run's progress rows into its scan_runs counters (same transaction as the status change). */
+  const folded = Object.fromEntries(counterColumns.map((c) => [c, progressSum(c)])) as Record<
+    (typeof counterColumns)[number],
+    SQL
+  >;
+  const dropProgress = (tx: Db, id: string) =>
+    tx.delete(scanRunProgress).where(eq(scanRunProgress.scanRunId, id));
+
+  /**
+   * Atomic increments of a running run's counters (no read-modify-write), on one of a few rows per run
+   * picked at random, so concurrent account transactions seldom wait for each other. False when the run
+   * is not running. Counted in the caller's transaction: an account's row and its count commit together.
+   */
+  async function increment({ id, ...counters }: { id: string } & ScanCounters): Promise<boolean> {
+    const shard = Math.floor(Math.random() * SCAN_PROGRESS_SHARDS);
+    const [a, u, e, k] = counterColumns.map((c) => counters[c] ?? 0);
+    const result = await db.execute(sql`
+      INSERT INTO ${scanRunProgress} (scan_run_id, shard, assessed, unreachable, errored, skipped)
+      SELECT ${scanRuns.id}, ${shard}, ${a}, ${u}, ${e}, ${k} FROM ${scanRuns}
+      WHERE ${scanRuns.id} = ${id} AND ${scanRuns.status} = 'running'
+      ON CONFLICT (scan_run_id, shard) DO UPDATE SET
+        assessed = ${scanRunProgress}.assessed + excluded.assessed,
+        unreachable = ${scanRunProgress}.unreachable + excluded.unreachable,
+        errored = ${scanRunProgress}.errored + excluded.errored,
+        skipped = ${scanRunProgress}.skipped + excluded.skipped
+      RETURNING 1 AS counted`);
+    const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
+    return rows.length > 0;
+  }
+
+  async function get({ id }: { id: string }): Promise<ScanRun | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await db.select(liveRun).from(scanRuns).where(eq(scanRuns.id, id));
     return row ?? null;
   }
 
@@ -83,7 +121,12 @@ export function createScanRunsRepository({ db }: { db: Db }) {
     },
 
     /** Counts one account outcome: the caller does this only when accountScans.insert returned true. */
-    async countOutcome({ id, outcome }: { id: string; outcome: ScanOutcome }) {
+    async countOutcome({ id, outcome }: { id: string; outcome: ScanOutcome }): Promise<ScanRun | null> {
+      return (await increment({ id, [outcomeCounter[outcome]]: 1 })) ? get({ id }) : null;
+    },
+
+    /** countOutcome without reading the run back: false when the run is not running. */
+    async count({ id, outcome }: { id: string; outcome: ScanOutcome }): Promise<boolean> {
       return increment({ id, [outcomeCounter[outcome]]: 1 });
     },
 
@@ -98,13 +141,15 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       id: string;
       finishedAt?: Date;
     }): Promise<ScanRun | null> {
-      const [row] = await db
-        .update(scanRuns)
-        .set({
-          status: sql`CASE WHEN ${scanRuns.unreachable} + ${scanRuns.errored} = 0 THEN 'succeeded' ELSE 'partial' END`,
-          finishedAt,
-          summary: sql`jsonb_build_object(
-            'outcomes', jsonb_build_object('assessed', ${scanRuns.assessed}, 'unreachable', ${scanRuns.unreachable}, 'error', ${scanRuns.errored}, 'skipped', ${scanRuns.skipped}),
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(scanRuns)
+          .set({
+            ...folded,
+            status: sql`CASE WHEN ${folded.unreachable} + ${folded.errored} = 0 THEN 'succeeded' ELSE 'partial' END`,
+            finishedAt,
+            summary: sql`jsonb_build_object(
+            'outcomes', jsonb_build_object('assessed', ${folded.assessed}, 'unreachable', ${folded.unreachable}, 'error', ${folded.errored}, 'skipped', ${folded.skipped}),
             'controls', (SELECT coalesce(jsonb_object_agg(control_id, statuses), '{}'::jsonb) FROM (
               SELECT cs.control_id, jsonb_object_agg(cs.status, cs.n) AS statuses FROM (
                 SELECT ${controlStates.controlId} AS control_id, ${controlStates.status} AS status, count(*) AS n
@@ -112,10 +157,12 @@ export function createScanRunsRepository({ db }: { db: Db }) {
                 WHERE ${accountScans.scanRunId} = ${id}
                 GROUP BY 1, 2) cs
               GROUP BY cs.control_id) per_control))`,
-        })
-        .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'running'), sql`${done} = ${scanRuns.total}`))
-        .returning();
-      return row ?? null;
+          })
+          .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'running'), sql`${done} = ${scanRuns.total}`))
+          .returning();
+        if (row) await dropProgress(tx, id);
+        return row ?? null;
+      });
     },
 
     /** Ends a queued or running run as failed (discovery failed, run abandoned); null if already finished. */
@@ -130,23 +177,22 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       errorMessage?: string | null;
       finishedAt?: Date;
     }): Promise<ScanRun | null> {
-      const [row] = await db
-        .update(scanRuns)
-        .set({ status: 'failed', errorCode, errorMessage: errorMessage ?? null, finishedAt })
-        .where(and(eq(scanRuns.id, id), inArray(scanRuns.status, [...activeScanStatuses])))
-        .returning();
-      return row ?? null;
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(scanRuns)
+          .set({ ...folded, status: 'failed', errorCode, errorMessage: errorMessage ?? null, finishedAt })
+          .where(and(eq(scanRuns.id, id), inArray(scanRuns.status, [...activeScanStatuses])))
+          .returning();
+        if (row) await dropProgress(tx, id);
+        return row ?? null;
+      });
     },
 
-    async get({ id }: { id: string }): Promise<ScanRun | null> {
-      if (!isUuid(id)) return null;
-      const [row] = await db.select().from(scanRuns).where(eq(scanRuns.id, id));
-      return row ?? null;
-    },
+    get,
 
     async getActive({ orgId }: { orgId: string }): Promise<ScanRun | null> {
       const [row] = await db
-        .select()
+        .select(liveRun)
         .from(scanRuns)
         .where(and(eq(scanRuns.orgId, orgId), inArray(scanRuns.status, [...activeScanStatuses])));
       return row ?? null;
@@ -155,7 +201,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
     /** The newest finished run (any terminal status) of an org. */
     async latestFinished({ orgId }: { orgId: string }): Promise<ScanRun | null> {
       const [row] = await db
-        .select()
+        .select(liveRun)
         .from(scanRuns)
         .where(and(eq(scanRuns.orgId, orgId), sql`${scanRuns.finishedAt} IS NOT NULL`))
         .orderBy(desc(scanRuns.requestedAt), desc(scanRuns.id))
@@ -186,7 +232,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         );
       }
       const rows = await db
-        .select()
+        .select(liveRun)
         .from(scanRuns)
         .where(and(...conditions))
         .orderBy(desc(scanRuns.requestedAt), desc(scanRuns.id))

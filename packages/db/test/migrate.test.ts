@@ -49,6 +49,7 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
       'install_secrets',
       'organizations',
       'posture_versions',
+      'scan_run_progress',
       'scan_runs',
     ]);
   });

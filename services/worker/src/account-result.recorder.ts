@@ -95,7 +95,7 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
         return { written: false, reason: 'duplicate', runComplete: (await runState(input.runId)).complete };
       }
       try {
-        return await withTransaction(db, async (tx) => {
+        const written = await withTransaction(db, async (tx) => {
           const repos = createRepositories({ db: tx });
           const run = await repos.scanRuns.get({ id: input.runId });
           if (run?.status !== 'running') {
@@ -222,17 +222,20 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
               ),
             });
           }
-          // Last statement: the run row is the hottest row of a scan, so its lock is held the shortest.
-          const counted = await repos.scanRuns.countOutcome({ id: input.runId, outcome: input.outcome });
+          // Counted with the account's row (exactly once), on one of the run's progress rows: never
+          // the run row itself, which every account transaction of the scan would queue on.
+          await repos.scanRuns.count({ id: input.runId, outcome: input.outcome });
           return {
             written: true,
             version: recorded.outcome,
             driftEvents: drift.length,
             findingsOpened: opened,
             findingsResolved: resolved,
-            runComplete: isComplete(counted),
           } as const;
         });
+        if (!written.written) return written;
+        // Read after COMMIT: of the accounts committing last, at least the very last sees every count.
+        return { ...written, runComplete: (await runState(input.runId)).complete };
       } catch (error) {
         if (error instanceof DuplicateAccountScan) {
           return { written: false, reason: 'duplicate', runComplete: (await runState(input.runId)).complete };

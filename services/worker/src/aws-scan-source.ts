@@ -28,7 +28,7 @@ export interface AwsScanSourceOptions {
   discoveryConcurrency?: number;
   /** Sockets per AWS endpoint for this process. */
   maxSockets?: number;
-  reportPolling?: { deadlineMs?: number; initialDelayMs?: number; maxDelayMs?: number };
+  reportPolling?: { deadlineMs?: number; initialDelayMs?: number; stepMs?: number; maxDelayMs?: number };
 }
 
 interface StackOwner {

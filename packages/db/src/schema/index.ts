@@ -7,5 +7,6 @@ export * from './findings';
 export * from './install-secrets';
 export * from './organizations';
 export * from './posture-versions';
+export * from './scan-run-progress';
 export * from './scan-runs';
 export * from './values';
