@@ -233,6 +233,15 @@ describe('history and posture at a time', () => {
     expect(v3.observation_window.first_observed_at).toBe(v3.valid_from);
   });
 
+  test('history answers 404 for an unknown account, and an empty page for a known one outside its range', async () => {
+    const unknown = await get(env.app, '/v1/accounts/000000000000/history', readKey);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.code).toBe('not_found');
+    const empty = await get(env.app, `/v1/accounts/${subject}/history?to=${hoursAfter(T1, -1)}`, readKey);
+    expect(empty.status).toBe(200);
+    expect(empty.json).toEqual({ items: [], next_cursor: null });
+  });
+
   test('history from/to keep the versions whose validity overlaps the range', async () => {
     const late = await all(`/v1/accounts/${subject}/history?from=${hoursAfter(T3, 1)}`);
     expect(late).toHaveLength(1);

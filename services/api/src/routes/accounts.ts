@@ -147,16 +147,18 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const account = await requireAccount(request.params.accountId);
-      const list = `history:${account.id}`;
+      const { accountId } = request.params;
+      const list = `history:${accountId}`;
       const { from, to, limit, cursor } = request.query;
       const page = await repos.posture.history({
-        accountId: account.id,
+        accountId,
         from: from === undefined ? undefined : new Date(from),
         to: to === undefined ? undefined : new Date(to),
         limit: limit ?? 100,
         cursor: innerCursor(cursors, list, cursor),
       });
+      // A version references its account (foreign key), so only an empty page needs the existence check for 404.
+      if (page.items.length === 0) await requireAccount(accountId);
       const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
       setNextLink(request, reply, 'cursor', next);
       return { items: page.items.map(toPostureVersion), next_cursor: next };
