@@ -10,7 +10,8 @@ import { createRepositories, scanRunDone } from '@rootwatch/db';
 import { createTestDatabase } from '@rootwatch/db/testing';
 import { createQueueDispatcher, createScanProducer, redisConnection } from '@rootwatch/queue';
 
-// pnpm bench:scan [--accounts 10000] [--workers 2] [--concurrency 150] [--seed 42]
+// pnpm bench:scan [--accounts 10000] [--workers 2] [--concurrency 150] [--seed 42] [--cpu-prof DIR]
+// --cpu-prof writes each worker process' V8 CPU profile into DIR (open in Chrome DevTools).
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
   args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -67,6 +68,7 @@ for (let i = 0; i < WORKERS; i++) {
   const child = spawn(
     process.execPath,
     [
+      ...(args.get('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', args.get('cpu-prof')!] : []),
       '--import',
       'tsx',
       workerScript,

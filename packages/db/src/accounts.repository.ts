@@ -196,8 +196,12 @@ export function createAccountsRepository({ db }: { db: Db }) {
                 lastSeenAt: sql`greatest(${accounts.lastSeenAt}, excluded.last_seen_at)`,
                 removedAt: sql`NULL`,
               },
+              // An unchanged account is not rewritten (a re-scan of 10,000 unchanged accounts would write
+              // 10,000 row versions): its last_seen_at moves with its scan outcome (recordOutcome).
+              setWhere: sql`(${accounts.orgId}, ${accounts.name}, ${accounts.email}, ${accounts.state}, ${accounts.ouPath}, ${accounts.tags}, ${accounts.joinedAt}) IS DISTINCT FROM (excluded.org_id, excluded.name, excluded.email, excluded.state, excluded.ou_path, excluded.tags, excluded.joined_at) OR ${accounts.removedAt} IS NOT NULL`,
             })
             .returning();
+          result.unchanged += part.length - rows.length;
           for (const after of rows) {
             const previous = before.get(after.id);
             if (!previous || previous.removedAt !== null) {
@@ -246,10 +250,13 @@ export function createAccountsRepository({ db }: { db: Db }) {
       accountId,
       outcome,
       observedAt,
+      seenAt,
     }: {
       accountId: string;
       outcome: ScanOutcome;
       observedAt: Date;
+      /** When discovery listed the account for this scan (the run's start): moves last_seen_at. */
+      seenAt?: Date | null;
     }): Promise<boolean> {
       const rows = await db
         .update(accounts)
@@ -257,6 +264,9 @@ export function createAccountsRepository({ db }: { db: Db }) {
           lastOutcome: outcome,
           lastOutcomeAt: observedAt,
           ...(outcome === 'assessed' ? { lastAssessedAt: observedAt } : {}),
+          ...(seenAt
+            ? { lastSeenAt: sql`greatest(${accounts.lastSeenAt}, ${seenAt.toISOString()}::timestamptz)` }
+            : {}),
         })
         .where(
           and(

@@ -150,6 +150,7 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
             accountId: input.accountId,
             outcome: input.outcome,
             observedAt,
+            seenAt: run.startedAt,
           });
 
           if (recorded.outcome !== 'stale') {

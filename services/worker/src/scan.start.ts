@@ -127,6 +127,7 @@ export function createScanStartHandler({
                 accountId: account.id,
                 outcome: 'skipped',
                 observedAt: seenAt,
+                seenAt,
               });
           }
           if (skipped.length > 0) await r.scanRuns.increment({ id: runId, skipped: skipped.length });
