@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRepositories,
@@ -206,6 +207,48 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       });
     });
 
+    it('when discovery lists an account unchanged, it writes no new row version; its scan outcome moves last_seen_at', async () => {
+      const id = '100000000009';
+      await repos.accounts.upsertFromDiscovery({
+        orgId: 'o-one',
+        accounts: [account(id)],
+        seenAt: t('01T00:00:00'),
+      });
+      const rowVersion = async () => {
+        const result = (await db.execute(
+          sql`SELECT xmin::text AS x FROM accounts WHERE id = ${id}`,
+        )) as unknown as {
+          rows: { x: string }[];
+        };
+        return result.rows[0]?.x;
+      };
+      const before = await rowVersion();
+      expect(before).toBeTruthy();
+      const again = await repos.accounts.upsertFromDiscovery({
+        orgId: 'o-one',
+        accounts: [account(id)],
+        seenAt: t('02T00:00:00'),
+      });
+      expect(again).toMatchObject({ added: [], changed: [], unchanged: 1 });
+      expect(await rowVersion()).toBe(before);
+
+      await repos.accounts.recordOutcome({
+        accountId: id,
+        outcome: 'assessed',
+        observedAt: t('02T00:01:00'),
+        seenAt: t('02T00:00:00'),
+      });
+      expect((await repos.accounts.get({ id }))?.lastSeenAt).toEqual(t('02T00:00:00'));
+      // An older run's outcome never moves it back.
+      await repos.accounts.recordOutcome({
+        accountId: id,
+        outcome: 'assessed',
+        observedAt: t('03T00:00:00'),
+        seenAt: t('01T12:00:00'),
+      });
+      expect((await repos.accounts.get({ id }))?.lastSeenAt).toEqual(t('02T00:00:00'));
+    });
+
     it('when an older outcome arrives after a newer one, it keeps the newer', async () => {
       expect(
         await repos.accounts.recordOutcome({
@@ -286,6 +329,12 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
         outcomes: { assessed: 2, unreachable: 1, error: 0, skipped: 0 },
         controls: { 'root.mfa': { FAIL: 1, PASS: 1, UNKNOWN: 1 }, 'root.access-keys': { FAIL: 1 } },
       });
+      // The progress rows are folded into the run row: the counters read the same, from one place.
+      const progressRows = (await db.execute(
+        sql`SELECT count(*)::int AS n FROM scan_run_progress WHERE scan_run_id = ${run.id}`,
+      )) as unknown as { rows: { n: number }[] };
+      expect(progressRows.rows[0]?.n).toBe(0);
+      expect(await repos.scanRuns.get({ id: run.id })).toMatchObject({ assessed: 2, unreachable: 1 });
       expect(await repos.scanRuns.finalize({ id: run.id })).toBeNull();
       expect(await repos.scanRuns.countOutcome({ id: run.id, outcome: 'assessed' })).toBeNull();
       expect((await repos.scanRuns.latestFinished({ orgId: 'o-two' }))?.id).toBe(run.id);
