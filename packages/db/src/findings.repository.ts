@@ -69,6 +69,47 @@ export function createFindingsRepository({ db }: { db: Db }) {
     },
 
     /**
+     * Opens several findings of one observation in one statement (one feed-lock acquisition): the feed
+     * lock serializes every feed writer until its COMMIT, so a writer holding it for one statement per
+     * finding made each account's first scan queue behind the others. Returns how many were created.
+     */
+    async openMany({
+      findings: items,
+    }: {
+      findings: {
+        accountId: string;
+        controlId: string;
+        severity: Severity;
+        reason?: string | null;
+        evidence?: unknown;
+        openedAt: Date;
+      }[];
+    }): Promise<number> {
+      if (items.length === 0) return 0;
+      return db.transaction(async (tx) => {
+        await lockFeeds(tx);
+        const created = await tx
+          .insert(findings)
+          .values(
+            items.map((f) => ({
+              dedupKey: findingDedupKey(f.accountId, f.controlId),
+              accountId: f.accountId,
+              controlId: f.controlId,
+              severity: f.severity,
+              status: 'open',
+              openedAt: f.openedAt,
+              lastSeenAt: f.openedAt,
+              reason: f.reason ?? null,
+              evidence: f.evidence ?? null,
+            })),
+          )
+          .onConflictDoNothing({ target: findings.dedupKey, where: sql`status = 'open'` })
+          .returning({ id: findings.id });
+        return created.length;
+      });
+    },
+
+    /**
      * A later observation still fails: moves last_seen_at and evidence. Only a change of severity or reason
      * bumps update_seq — re-announcing every still-failing finding on every scan would flood ticket pollers.
      */

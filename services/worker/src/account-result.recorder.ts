@@ -153,7 +153,13 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
             seenAt: run.startedAt,
           });
 
+          // Counted with the account's row (exactly once), on one of the run's progress rows: never
+          // the run row itself, which every account transaction of the scan would queue on.
+          await repos.scanRuns.count({ id: input.runId, outcome: input.outcome });
+
+          // Feed writes (findings, drift) come last: they hold the global feed lock until COMMIT.
           if (recorded.outcome !== 'stale') {
+            const toOpen: Parameters<typeof repos.findings.openMany>[0]['findings'] = [];
             const open = new Map(
               (await repos.findings.listOpenForAccount({ accountId: input.accountId })).map((f) => [
                 f.controlId,
@@ -163,8 +169,8 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
             for (const result of results) {
               const current = open.get(result.controlId) ?? null;
               switch (decideFinding(current, result)) {
-                case 'open': {
-                  const { created } = await repos.findings.open({
+                case 'open':
+                  toOpen.push({
                     accountId: input.accountId,
                     controlId: result.controlId,
                     severity: result.severity,
@@ -172,9 +178,7 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
                     evidence: result.evidence,
                     openedAt: observedAt,
                   });
-                  if (created) opened++;
                   break;
-                }
                 case 'resolve':
                   if (
                     await repos.findings.resolve({
@@ -204,6 +208,7 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
                   break;
               }
             }
+            opened += await repos.findings.openMany({ findings: toOpen });
           }
 
           if (drift.length > 0) {
@@ -223,9 +228,6 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
               ),
             });
           }
-          // Counted with the account's row (exactly once), on one of the run's progress rows: never
-          // the run row itself, which every account transaction of the scan would queue on.
-          await repos.scanRuns.count({ id: input.runId, outcome: input.outcome });
           return {
             written: true,
             version: recorded.outcome,
