@@ -8,6 +8,8 @@ import type { Db } from './database';
  * in commit order, and `key > cursor` never skips. The lock is held until commit, so callers write feed
  * rows last in their transaction.
  */
+export const feedLockCall = sql`pg_advisory_xact_lock(${0x52747763}::int, ${2}::int)`;
+
 export async function lockFeeds(tx: Db): Promise<void> {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${0x52747763}::int, ${2}::int)`);
+  await tx.execute(sql`SELECT ${feedLockCall}`);
 }

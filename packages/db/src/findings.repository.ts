@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { clampLimit, decodeFeedCursor, type FeedPage } from './cursor';
 import type { Db } from './database';
-import { lockFeeds } from './feed-lock';
+import { feedLockCall, lockFeeds } from './feed-lock';
 import { accounts, type FindingStatus, findings, type Severity } from './schema';
 
 export type Finding = typeof findings.$inferSelect;
@@ -86,27 +86,22 @@ export function createFindingsRepository({ db }: { db: Db }) {
       }[];
     }): Promise<number> {
       if (items.length === 0) return 0;
-      return db.transaction(async (tx) => {
-        await lockFeeds(tx);
-        const created = await tx
-          .insert(findings)
-          .values(
-            items.map((f) => ({
-              dedupKey: findingDedupKey(f.accountId, f.controlId),
-              accountId: f.accountId,
-              controlId: f.controlId,
-              severity: f.severity,
-              status: 'open',
-              openedAt: f.openedAt,
-              lastSeenAt: f.openedAt,
-              reason: f.reason ?? null,
-              evidence: f.evidence ?? null,
-            })),
-          )
-          .onConflictDoNothing({ target: findings.dedupKey, where: sql`status = 'open'` })
-          .returning({ id: findings.id });
-        return created.length;
-      });
+      // Lock and insert in ONE statement: every row (and its id / update_seq) comes out of the join with
+      // the materialized lock, so values are drawn under the lock, and the lock is taken server-side right
+      // before the insert — no client round trip while holding it. Inside a transaction it is held until
+      // COMMIT as lockFeeds requires; alone, the statement's own commit releases it after the insert.
+      const rows = items.map(
+        (f) =>
+          sql`(${findingDedupKey(f.accountId, f.controlId)}, ${f.accountId}, ${f.controlId}, ${f.severity}, ${f.openedAt.toISOString()}::timestamptz, ${f.reason ?? null}::text, ${f.evidence === undefined || f.evidence === null ? null : JSON.stringify(f.evidence)}::jsonb)`,
+      );
+      const result = (await db.execute(sql`
+        WITH feed_lock AS MATERIALIZED (SELECT ${feedLockCall} AS locked)
+        INSERT INTO ${findings} (dedup_key, account_id, control_id, severity, status, opened_at, last_seen_at, reason, evidence)
+        SELECT v.dedup_key, v.account_id, v.control_id, v.severity, 'open', v.opened_at, v.opened_at, v.reason, v.evidence
+        FROM feed_lock, (VALUES ${sql.join(rows, sql`, `)}) AS v(dedup_key, account_id, control_id, severity, opened_at, reason, evidence)
+        ON CONFLICT (dedup_key) WHERE status = 'open' DO NOTHING
+        RETURNING id`)) as unknown as { rows: unknown[] };
+      return result.rows.length;
     },
 
     /**

@@ -587,6 +587,32 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       expect(await repos.findings.get({ id: reopened.finding.id })).toMatchObject({ status: 'open' });
       await expect(repos.findings.feed({ after: 'abc' })).rejects.toBeInstanceOf(InvalidCursorError);
     });
+
+    it('opens several findings in one statement, each once, with increasing update_seq', async () => {
+      await repos.accounts.upsertFromDiscovery({ orgId: 'o-two', accounts: [account('400000000001')] });
+      const finding = (controlId: string) => ({
+        accountId: '400000000001',
+        controlId,
+        severity: 'high' as const,
+        reason: `${controlId} fails`,
+        evidence: { seen: controlId },
+        openedAt: t('06T00:00:00'),
+      });
+      expect(await repos.findings.openMany({ findings: [finding('c.one'), finding('c.two')] })).toBe(2);
+      expect(
+        await repos.findings.openMany({ findings: [finding('c.one'), finding('c.two'), finding('c.three')] }),
+      ).toBe(1);
+      expect(await repos.findings.openMany({ findings: [] })).toBe(0);
+      const open = await repos.findings.listOpenForAccount({ accountId: '400000000001' });
+      expect(open.map((f) => f.controlId).sort()).toEqual(['c.one', 'c.three', 'c.two']);
+      expect(open.find((f) => f.controlId === 'c.two')).toMatchObject({
+        status: 'open',
+        reason: 'c.two fails',
+        evidence: { seen: 'c.two' },
+        lastSeenAt: t('06T00:00:00'),
+      });
+      expect(new Set(open.map((f) => f.updateSeq)).size).toBe(3);
+    });
   });
 
   describe('drift events', () => {
