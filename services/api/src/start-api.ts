@@ -21,6 +21,8 @@ export type StartApiOptions = {
   handleSignals?: boolean;
   /** BullMQ key prefix of the queues (the producer's and /metrics' queue depth); BullMQ's default when absent. */
   queuePrefix?: string;
+  /** Registers more routes (e.g. the dashboard) before the server listens. */
+  extend?: (app: RootwatchApp) => Promise<void>;
 } & Pick<BuildAppOptions, 'rateLimit' | 'queueDepth' | 'metricsRegistries' | 'scanCounters'>;
 
 export type RunningApi = {
@@ -88,6 +90,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   }
 
   try {
+    await options.extend?.(app);
     const url = await app.listen({ host: config.api.host, port: config.api.port });
     return {
       app,

@@ -1,3 +1,4 @@
+import { isDashboardBuilt } from '@rootwatch/dashboard';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, runCli, startCli } from './cli-process';
@@ -64,6 +65,15 @@ describe('admin commands and container roles on a real Postgres', () => {
       const url = (await api.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 60_000))[1]!;
       const res = await fetch(`${url}/ready`);
       expect(res.status).toBe(200);
+      // The dashboard is served at / once built (`pnpm build`); until then / says how to build it.
+      const page = await fetch(`${url}/`);
+      if (isDashboardBuilt()) {
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      } else {
+        expect(page.status).toBe(503);
+        expect(await page.json()).toMatchObject({ error: { code: 'dashboard_not_built' } });
+      }
     } finally {
       api.child.kill('SIGTERM');
     }

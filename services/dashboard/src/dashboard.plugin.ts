@@ -99,3 +99,8 @@ export async function registerDashboard<
     }
   });
 }
+
+/** Whether `pnpm build` has produced the dashboard's assets. */
+export function isDashboardBuilt(distDir: string = defaultDistDir): boolean {
+  return existsSync(join(distDir, 'index.html'));
+}

@@ -2,5 +2,6 @@ export {
   type DashboardHost,
   type DashboardOptions,
   defaultDistDir,
+  isDashboardBuilt,
   registerDashboard,
 } from './dashboard.plugin';

@@ -1,5 +1,6 @@
 import { startApi } from '@rootwatch/api';
 import { redactUrl } from '@rootwatch/config';
+import { registerDashboard } from '@rootwatch/dashboard';
 import { type CommandSpec, helpText, intOption, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -39,7 +40,13 @@ export const api: Command = async (ctx) => {
   const database = requirePostgres(config, 'api');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-api' });
   try {
-    const running = await startApi({ config, logger, database, handleSignals: false });
+    const running = await startApi({
+      config,
+      logger,
+      database,
+      handleSignals: false,
+      extend: (app) => registerDashboard(app),
+    });
     logger.info({ url: running.url, database: redactUrl(config.databaseUrl!) }, 'api listening');
     await untilAborted(ctx.signal);
     logger.info({ signal: String(ctx.signal.reason) }, 'shutting down');

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKeysUsecases, hashApiKey, parseApiKey, type RunningApi, startApi } from '@rootwatch/api';
 import { type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
 import { DEFAULT_SCHEDULE, type RootwatchConfig, redactUrl } from '@rootwatch/config';
+import { isDashboardBuilt, registerDashboard } from '@rootwatch/dashboard';
 import { createRepositories, type Database, scanRunDone } from '@rootwatch/db';
 import {
   createInlineDispatcher,
@@ -196,6 +197,7 @@ async function runDemo(
     database,
     queue: producer,
     handleSignals: false,
+    extend: (app) => registerDashboard(app),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
       throw new CliError(
@@ -388,6 +390,11 @@ function printBanner(
   out('Rootwatch demo is ready.');
   out(`  API:        ${url}   (OpenAPI ${url}/openapi.json, docs ${url}/docs, health ${url}/ready)`);
   out(`  API key:    ${key}   (scopes read, scans:write; shown here only)`);
+  out(
+    isDashboardBuilt()
+      ? `  Dashboard:  ${url}/   (sign in with the API key)`
+      : "  Dashboard:  not built — run 'pnpm build' once, then start the demo again",
+  );
   out(
     `  Simulator:  ${sim.endpoint}   (org ${sim.endpoint}/_sim/org; AWS_ENDPOINT_URL for 'rootwatch scan --once')`,
   );
