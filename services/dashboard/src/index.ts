@@ -1,3 +1,4 @@
+export { buildDashboardIfMissing } from './build';
 export {
   type DashboardHost,
   type DashboardOptions,

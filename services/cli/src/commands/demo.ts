@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKeysUsecases, hashApiKey, parseApiKey, type RunningApi, startApi } from '@rootwatch/api';
 import { type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
 import { DEFAULT_SCHEDULE, type RootwatchConfig, redactUrl } from '@rootwatch/config';
-import { isDashboardBuilt, registerDashboard } from '@rootwatch/dashboard';
+import { buildDashboardIfMissing, registerDashboard } from '@rootwatch/dashboard';
 import { createRepositories, type Database, scanRunDone } from '@rootwatch/db';
 import {
   createInlineDispatcher,
@@ -168,6 +168,11 @@ async function runDemo(
     stream: ctx.stderr,
     label: `first scan (${original.accounts.length} accounts)`,
   });
+  // Built alongside the first scan (a workspace checkout has Vite); a failed build only hides the dashboard.
+  const dashboardReady = buildDashboardIfMissing().catch((err: Error) => {
+    logger.warn({ err }, 'the dashboard could not be built');
+    return false;
+  });
   const scanStarted = performance.now();
   const first = await runScanToCompletion({
     db: database.db,
@@ -191,13 +196,14 @@ async function runDemo(
     `First scan: ${scanRunDone(first)} accounts (${first.assessed} assessed, ${first.unreachable} unreachable, ${first.errored} errors, ${first.skipped} skipped) in ${formatSeconds(scanSeconds)}; ${formatSeconds(sinceStart)} from command start to first completed scan`,
   );
 
+  const dashboard = await dashboardReady;
   const api = await startApi({
     config,
     logger,
     database,
     queue: producer,
     handleSignals: false,
-    extend: (app) => registerDashboard(app),
+    ...(dashboard ? { extend: (app) => registerDashboard(app) } : {}),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
       throw new CliError(
@@ -210,7 +216,7 @@ async function runDemo(
   });
   stack.push('api', () => api.close());
 
-  printBanner(out, { api, key, sim, drift: o.drift ? o.driftSeconds : null });
+  printBanner(out, { api, key, sim, dashboard, drift: o.drift ? o.driftSeconds : null });
 
   if (o.drift) {
     await driftLoop({ ctx, out, sim, original, o, database, dispatcher, orgId });
@@ -383,7 +389,13 @@ async function readDriftAfter(repos: ReturnType<typeof createRepositories>, curs
 
 function printBanner(
   out: (line?: string) => void,
-  { api, key, sim, drift }: { api: RunningApi; key: string; sim: RunningSimulator; drift: number | null },
+  {
+    api,
+    key,
+    sim,
+    dashboard,
+    drift,
+  }: { api: RunningApi; key: string; sim: RunningSimulator; dashboard: boolean; drift: number | null },
 ) {
   const url = api.url;
   out();
@@ -391,9 +403,9 @@ function printBanner(
   out(`  API:        ${url}   (OpenAPI ${url}/openapi.json, docs ${url}/docs, health ${url}/ready)`);
   out(`  API key:    ${key}   (scopes read, scans:write; shown here only)`);
   out(
-    isDashboardBuilt()
+    dashboard
       ? `  Dashboard:  ${url}/   (sign in with the API key)`
-      : "  Dashboard:  not built — run 'pnpm build' once, then start the demo again",
+      : "  Dashboard:  not available — run 'pnpm build' once, then start the demo again",
   );
   out(
     `  Simulator:  ${sim.endpoint}   (org ${sim.endpoint}/_sim/org; AWS_ENDPOINT_URL for 'rootwatch scan --once')`,
