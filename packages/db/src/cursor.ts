@@ -31,6 +31,24 @@ export type FeedPage<T> = {
   hasMore: boolean;
 };
 
+/** A feed page from `limit + 1` rows: the extra row only says whether more remain. */
+export function feedPage<T>(
+  rows: T[],
+  { limit, after, keyOf }: { limit: number; after: string | undefined; keyOf: (row: T) => number | bigint },
+): FeedPage<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: last
+      ? String(keyOf(last))
+      : after === undefined || after === ''
+        ? null
+        : String(decodeFeedCursor(after)),
+    hasMore: rows.length > limit,
+  };
+}
+
 export function clampLimit(limit: number | undefined, fallback = 100, max = 1000): number {
   if (limit === undefined || !Number.isFinite(limit)) return fallback;
   return Math.min(Math.max(Math.trunc(limit), 1), max);

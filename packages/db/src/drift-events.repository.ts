@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, lt } from 'drizzle-orm';
-import { clampLimit, decodeFeedCursor, type FeedPage } from './cursor';
+import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor';
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
 import { type DriftKind, driftEvents, type Severity } from './schema';
@@ -86,17 +86,7 @@ export function createDriftEventsRepository({ db }: { db: Db }) {
         )
         .orderBy(asc(driftEvents.id))
         .limit(limit + 1);
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: last
-          ? String(last.id)
-          : input.after === undefined || input.after === ''
-            ? null
-            : String(afterId),
-        hasMore: rows.length > limit,
-      };
+      return feedPage(rows, { limit, after: input.after, keyOf: (row) => row.id });
     },
   };
 }

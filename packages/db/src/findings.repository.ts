@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
-import { clampLimit, decodeFeedCursor, type FeedPage } from './cursor';
+import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor';
 import type { Db } from './database';
 import { feedLockCall, lockFeeds } from './feed-lock';
 import { accounts, type FindingStatus, findings, type Severity } from './schema';
@@ -224,17 +224,7 @@ export function createFindingsRepository({ db }: { db: Db }) {
         )
         .orderBy(asc(findings.updateSeq))
         .limit(limit + 1);
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: last
-          ? String(last.updateSeq)
-          : after === undefined || after === ''
-            ? null
-            : String(afterSeq),
-        hasMore: rows.length > limit,
-      };
+      return feedPage(rows, { limit, after, keyOf: (row) => row.updateSeq });
     },
 
     /** Open findings per org and severity over accounts not removed (optionally of one org). */
