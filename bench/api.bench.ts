@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createApiKeysUsecases, createCursorCodec } from '@rootwatch/api';
 import type { RootwatchConfig } from '@rootwatch/config';
+import { CONTROL_IDS } from '@rootwatch/core';
 import { createTestDatabase } from '@rootwatch/db/testing';
 import autocannon from 'autocannon';
 
@@ -24,18 +25,6 @@ const POOL = num('pool', 10);
 const FIXED_RATE = 500;
 const ORG = 'bench-org';
 const CURSOR_SECRET = 'bench-cursor-secret';
-const CONTROLS = [
-  'audit.coverage',
-  'root.access-keys',
-  'root.mfa',
-  'root.hardware-mfa',
-  'root.recent-use',
-  'root.signing-certificates',
-  'root.credentials-removed',
-  'account.password-policy',
-  'account.security-contact',
-  'org.root-guardrail',
-];
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const testDb = await createTestDatabase({ max: 4 });
@@ -46,7 +35,7 @@ const seedStarted = performance.now();
 const scans = DAYS * SCANS_PER_DAY;
 const end = new Date(Date.UTC(2026, 0, 1));
 const start = new Date(end.getTime() - DAYS * 86_400_000);
-const controlsSql = `ARRAY[${CONTROLS.map((c) => `'${c}'`).join(',')}]`;
+const controlsSql = `ARRAY[${CONTROL_IDS.map((c) => `'${c}'`).join(',')}]`;
 // Account i's status for control c in "state" 0 or 1: state 1 is the changed posture (root.mfa FAIL, etc).
 await pool.query(`
   INSERT INTO organizations (id, name, management_account_id, features, features_known, scp_enabled, first_seen_at, last_seen_at)
