@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -21,6 +20,8 @@ import { type ApiKeyScope, hasScope } from './api-keys/api-keys';
 import { type Authenticator, createAuthenticator, type Principal } from './authenticator';
 import { type CursorCodec, createCursorCodec } from './cursor-codec';
 import { ApiError, forbidden, rateLimited } from './errors';
+import { etagOf, matchesEtag } from './etag';
+import { createJsonResponses, type JsonResponses, type JsonResponsesOptions } from './json-responses';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics, type ScanCounterSource } from './metrics';
 import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit';
@@ -63,6 +64,12 @@ export type BuildAppOptions = {
   /** The worker's counters when it runs in this process (AWS calls/throttles/errors, accounts by outcome). */
   scanCounters?: ScanCounterSource;
   collectDefaultMetrics?: boolean;
+  /**
+   * Caches of serialized list responses (json-responses.ts): full drift pages until evicted (64 MiB), the
+   * accounts list, account history, findings feed and a drift page not yet full for `ttlMs` (default 1,000;
+   * 0 disables). A client sees a write at most `ttlMs` late.
+   */
+  responseCache?: JsonResponsesOptions;
 };
 
 export type AppDeps = {
@@ -75,6 +82,7 @@ export type AppDeps = {
   cursors: CursorCodec;
   metrics: Metrics;
   authenticator: Authenticator;
+  responses: JsonResponses;
   /** Every route with its auth decision, as registered (the security tests check it against their table). */
   routes: { method: string; url: string; auth: AuthDecision }[];
 };
@@ -149,6 +157,7 @@ export async function buildApp(options: BuildAppOptions) {
     cursors: createCursorCodec({ secret: cursorSecret }),
     metrics,
     authenticator,
+    responses: createJsonResponses(options.responseCache),
     routes,
   } satisfies AppDeps);
   app.decorateRequest('principal', undefined);
@@ -311,7 +320,9 @@ function errorBody(error: FastifyError | ApiError): {
 function etag(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
   if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-  const tag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+  // A cached response carries the ETag computed once when it was stored (json-responses.ts).
+  const set = reply.getHeader('ETag');
+  const tag = typeof set === 'string' ? set : etagOf(payload);
   void reply.header('ETag', tag);
   if (!reply.hasHeader('Cache-Control')) void reply.header('Cache-Control', 'private, no-cache');
   const ifNoneMatch = request.headers['if-none-match'];
@@ -321,11 +332,6 @@ function etag(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     return '';
   }
   return payload;
-}
-
-function matchesEtag(header: string, tag: string): boolean {
-  if (header.trim() === '*') return true;
-  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === tag);
 }
 
 export type { ApiError };

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ControlStatus } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { notFound } from '../errors';
-import { innerCursor, setNextLink } from '../pagination';
+import { responseKey, sendJson } from '../json-responses';
+import { innerCursor } from '../pagination';
 import {
   AccountId,
   ControlIdParam,
@@ -28,7 +29,7 @@ import {
 const AccountParams = Type.Object({ accountId: AccountId });
 
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors } = app.deps;
+  const { repos, cursors, responses } = app.deps;
 
   const requireAccount = async (accountId: string) => {
     const account = await repos.accounts.get({ id: accountId });
@@ -81,7 +82,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const sort = query.sort ?? 'id';
       const list = `accounts:${sort}`;
       const separator = query.tag?.indexOf(':') ?? -1;
-      const page = await repos.accounts.listWithControlStatuses({
+      const input = {
         orgId: query.org,
         ou: query.ou,
         tag: query.tag
@@ -95,13 +96,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         includeRemoved: query.include_removed,
         limit: query.limit ?? 100,
         cursor: innerCursor(cursors, list, query.cursor),
-      });
-      const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
-      setNextLink(request, reply, 'cursor', next);
-      return {
-        items: page.items.map(toAccountSummary),
-        next_cursor: next,
       };
+      const entry = await responses.get(reply, responseKey(list, input), async () => {
+        const page = await repos.accounts.listWithControlStatuses(input);
+        const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
+        return { payload: { items: page.items.map(toAccountSummary), next_cursor: next }, next };
+      });
+      return sendJson(request, reply, entry, 'cursor');
     },
   );
 
@@ -150,18 +151,21 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { accountId } = request.params;
       const list = `history:${accountId}`;
       const { from, to, limit, cursor } = request.query;
-      const page = await repos.posture.history({
+      const input = {
         accountId,
         from: from === undefined ? undefined : new Date(from),
         to: to === undefined ? undefined : new Date(to),
         limit: limit ?? 100,
         cursor: innerCursor(cursors, list, cursor),
+      };
+      const entry = await responses.get(reply, responseKey('history', input), async () => {
+        const page = await repos.posture.history(input);
+        // A version references its account (foreign key), so only an empty page needs the existence check for 404.
+        if (page.items.length === 0) await requireAccount(accountId);
+        const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
+        return { payload: { items: page.items.map(toPostureVersion), next_cursor: next }, next };
       });
-      // A version references its account (foreign key), so only an empty page needs the existence check for 404.
-      if (page.items.length === 0) await requireAccount(accountId);
-      const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
-      setNextLink(request, reply, 'cursor', next);
-      return { items: page.items.map(toPostureVersion), next_cursor: next };
+      return sendJson(request, reply, entry, 'cursor');
     },
   );
 

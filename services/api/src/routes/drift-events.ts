@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type DriftKind, driftKinds, type Severity } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { badRequest } from '../errors';
-import { innerCursor, setNextLink } from '../pagination';
+import { responseKey, sendJson } from '../json-responses';
+import { innerCursor } from '../pagination';
 import {
   AccountId,
   ControlIdParam,
@@ -19,7 +20,7 @@ import { DriftEventSchema, toDriftEvent } from '../schemas/resources';
 const LIST = 'drift-events';
 
 export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors } = app.deps;
+  const { repos, cursors, responses } = app.deps;
 
   app.get(
     '/drift-events',
@@ -51,8 +52,9 @@ export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (q.after !== undefined && q.cursor !== undefined && q.after !== q.cursor) {
         throw badRequest('invalid_request', 'pass either after or cursor, not both');
       }
-      const page = await repos.driftEvents.feed({
-        after: innerCursor(cursors, LIST, q.after ?? q.cursor),
+      const after = innerCursor(cursors, LIST, q.after ?? q.cursor);
+      const input = {
+        after,
         limit: q.limit ?? 100,
         since: q.since === undefined ? undefined : new Date(q.since),
         until: q.until === undefined ? undefined : new Date(q.until),
@@ -61,10 +63,27 @@ export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         controlId: q.control,
         kind: q.kind as DriftKind | undefined,
         severity: q.severity as Severity | undefined,
+      };
+      // Keyed by the decoded id, not the cursor string: `after` and `cursor` name the same position.
+      const key = responseKey(LIST, { ...input, after: after === undefined ? null : feedId(after) });
+      const entry = await responses.get(reply, key, async () => {
+        const page = await repos.driftEvents.feed(input);
+        const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
+        return {
+          payload: { items: page.items.map(toDriftEvent), next_cursor: next, has_more: page.hasMore },
+          next: page.hasMore ? next : null,
+          // Events are never updated or deleted, and writers draw ids under the feed lock (packages/db
+          // feed-lock.ts), so ids become visible in commit order: once a row past this page is visible, no
+          // event can still appear inside it. A full page is therefore final; a short one grows.
+          immutable: page.hasMore,
+        };
       });
-      const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
-      if (page.hasMore) setNextLink(request, reply, 'after', next);
-      return { items: page.items.map(toDriftEvent), next_cursor: next, has_more: page.hasMore };
+      return sendJson(request, reply, entry, 'after');
     },
   );
 };
+
+/** The event id of an inner cursor (the repository rejects anything but digits, so keep those apart). */
+function feedId(inner: string): number | string {
+  return /^[0-9]{1,15}$/.test(inner) ? Number(inner) : `raw:${inner}`;
+}

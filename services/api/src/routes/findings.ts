@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FindingStatus, Severity } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { badRequest, notFound } from '../errors';
-import { innerCursor, setNextLink } from '../pagination';
+import { responseKey, sendJson } from '../json-responses';
+import { innerCursor } from '../pagination';
 import {
   AccountId,
   ControlIdParam,
@@ -18,7 +19,7 @@ import { FindingSchema, toFinding } from '../schemas/resources';
 const LIST = 'findings';
 
 export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors } = app.deps;
+  const { repos, cursors, responses } = app.deps;
 
   app.get(
     '/findings',
@@ -47,17 +48,24 @@ export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (q.updated_after !== undefined && q.cursor !== undefined && q.updated_after !== q.cursor) {
         throw badRequest('invalid_request', 'pass either updated_after or cursor, not both');
       }
-      const page = await repos.findings.feed({
+      const input = {
         after: innerCursor(cursors, LIST, q.updated_after ?? q.cursor),
         limit: q.limit ?? 100,
         status: q.status as FindingStatus | undefined,
         severity: q.severity as Severity | undefined,
         controlId: q.control,
         accountId: q.account,
+      };
+      // Not immutable even when full: updating a finding moves it to the end of the feed.
+      const entry = await responses.get(reply, responseKey(LIST, input), async () => {
+        const page = await repos.findings.feed(input);
+        const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
+        return {
+          payload: { items: page.items.map(toFinding), next_cursor: next, has_more: page.hasMore },
+          next: page.hasMore ? next : null,
+        };
       });
-      const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
-      if (page.hasMore) setNextLink(request, reply, 'updated_after', next);
-      return { items: page.items.map(toFinding), next_cursor: next, has_more: page.hasMore };
+      return sendJson(request, reply, entry, 'updated_after');
     },
   );
 

@@ -1,0 +1,132 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { etagOf } from './etag';
+import { setNextLink } from './pagination';
+import { createResponseCache } from './response-cache';
+
+/** A 200 JSON response as sent, plus what each request still builds itself (the Link header needs its URL). */
+export type CachedJson = {
+  body: string;
+  etag: string;
+  /** Cursor of the `Link: rel="next"` header; null for none. */
+  next: string | null;
+  /** A full drift page: no later write can change it (see the route). */
+  immutable: boolean;
+};
+
+/** What a route computes on a miss: the response object before serialization. */
+export type JsonPage = { payload: unknown; next: string | null; immutable?: boolean };
+
+export type JsonResponsesOptions = {
+  /**
+   * Micro-cache of list reads: a response is served for at most this long after the read that produced it,
+   * so a client sees a write at most `ttlMs` late. 0 disables it. Default 1,000 ms.
+   */
+  ttlMs?: number;
+  /** Byte bound of the micro-cache. Default 16 MiB. */
+  maxBytes?: number;
+  /** Byte bound of the cache of immutable responses (full drift pages), kept until evicted; 0 disables it. Default 64 MiB. */
+  immutableMaxBytes?: number;
+  /** Monotonic milliseconds; tests move it to expire entries. */
+  now?: () => number;
+};
+
+const CACHE_CONTROL_IMMUTABLE = 'private, max-age=86400, immutable';
+
+/** The key of a response: the route and its normalized inputs (built by the route in a fixed property order). */
+export function responseKey(route: string, inputs: unknown): string {
+  return `${route} ${JSON.stringify(inputs)}`;
+}
+
+/**
+ * Serialized JSON responses of the read routes, in two caches: immutable responses until evicted, the others
+ * for `ttlMs`. Concurrent misses of one key share one load (single flight). Authentication, scope checks and
+ * rate limiting run in the onRequest hook, before any route handler looks here.
+ */
+export function createJsonResponses(options: JsonResponsesOptions = {}) {
+  const ttlMs = options.ttlMs ?? 1_000;
+  const immutableMaxBytes = options.immutableMaxBytes ?? 64 * 1024 * 1024;
+  const now = options.now ?? (() => performance.now());
+  const recent = createResponseCache<CachedJson>({
+    maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
+    ttlMs,
+    now,
+  });
+  const immutable = createResponseCache<CachedJson>({ maxBytes: immutableMaxBytes, now });
+  const flights = new Map<string, { startedAt: number; result: Promise<CachedJson> }>();
+  const counts = { immutableHits: 0, recentHits: 0, sharedLoads: 0, loads: 0 };
+
+  async function load(reply: FastifyReply, key: string, loader: () => Promise<JsonPage>) {
+    const startedAt = now();
+    counts.loads += 1;
+    const result = (async () => {
+      const page = await loader();
+      // The route's own response-schema serializer: the same bytes as an uncached reply.
+      const body = reply.serialize(page.payload) as string;
+      const entry: CachedJson = {
+        body,
+        etag: etagOf(body),
+        next: page.next,
+        immutable: page.immutable === true,
+      };
+      const size = Buffer.byteLength(body) + entry.etag.length + (entry.next?.length ?? 0);
+      if (entry.immutable) immutable.set(key, entry, size);
+      else recent.set(key, entry, size, startedAt);
+      return entry;
+    })();
+    const flight = { startedAt, result };
+    flights.set(key, flight);
+    try {
+      return await result;
+    } finally {
+      if (flights.get(key) === flight) flights.delete(key);
+    }
+  }
+
+  return {
+    async get(reply: FastifyReply, key: string, loader: () => Promise<JsonPage>): Promise<CachedJson> {
+      const kept = immutable.get(key);
+      if (kept) {
+        counts.immutableHits += 1;
+        return kept;
+      }
+      const cached = recent.get(key);
+      if (cached) {
+        counts.recentHits += 1;
+        return cached;
+      }
+      const arrivedAt = now();
+      const flight = flights.get(key);
+      if (flight) {
+        // A load already running answers this request only when a cache hit could have: its read started at
+        // most ttlMs before this request arrived, or its answer is immutable. Otherwise this request reads again.
+        const outcome = await flight.result.then(
+          (entry) => ({ entry }),
+          (error: unknown) => ({ error }),
+        );
+        const fresh = ttlMs > 0 && flight.startedAt >= arrivedAt - ttlMs;
+        if ('entry' in outcome && (fresh || (outcome.entry.immutable && immutableMaxBytes > 0))) {
+          counts.sharedLoads += 1;
+          return outcome.entry;
+        }
+        if ('error' in outcome && fresh) throw outcome.error;
+      }
+      return load(reply, key, loader);
+    },
+
+    stats() {
+      return { ...counts, recent: recent.stats(), immutable: immutable.stats() };
+    },
+  };
+}
+
+export type JsonResponses = ReturnType<typeof createJsonResponses>;
+
+/**
+ * Sends a serialized body as is: with a JSON content type already set, Fastify 5 passes a string payload
+ * straight to the onSend hooks, skipping the response-schema serializer. The app's ETag hook reuses `etag`.
+ */
+export function sendJson(request: FastifyRequest, reply: FastifyReply, entry: CachedJson, linkParam: string) {
+  setNextLink(request, reply, linkParam, entry.next);
+  if (entry.immutable) void reply.header('Cache-Control', CACHE_CONTROL_IMMUTABLE);
+  return reply.header('ETag', entry.etag).type('application/json; charset=utf-8').send(entry.body);
+}
