@@ -14,7 +14,7 @@ export type CachedJson = {
 };
 
 /** What a route computes on a miss: the response object before serialization. */
-export type JsonPage = { payload: unknown; next: string | null; immutable?: boolean };
+export type JsonPage = { payload: Record<string, unknown>; next: string | null; immutable?: boolean };
 
 export type JsonResponsesOptions = {
   /**
@@ -46,22 +46,23 @@ export function createJsonResponses(options: JsonResponsesOptions = {}) {
   const ttlMs = options.ttlMs ?? 1_000;
   const immutableMaxBytes = options.immutableMaxBytes ?? 64 * 1024 * 1024;
   const now = options.now ?? (() => performance.now());
-  const recent = createResponseCache<CachedJson>({
+  const recent = createResponseCache<{ entry: CachedJson; readAt: number }>({
     maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
     ttlMs,
     now,
   });
   const immutable = createResponseCache<CachedJson>({ maxBytes: immutableMaxBytes, now });
   const flights = new Map<string, { startedAt: number; result: Promise<CachedJson> }>();
-  const counts = { immutableHits: 0, recentHits: 0, sharedLoads: 0, loads: 0 };
+  const counts = { immutableHits: 0, recentHits: 0, sharedLoads: 0, loads: 0, refreshes: 0 };
 
   async function load(reply: FastifyReply, key: string, loader: () => Promise<JsonPage>) {
     const startedAt = now();
     counts.loads += 1;
     const result = (async () => {
       const page = await loader();
-      // The route's own response-schema serializer: the same bytes as an uncached reply.
-      const body = reply.serialize(page.payload) as string;
+      // The route's own 200 response-schema serializer: the same bytes as an uncached reply. Not
+      // reply.serialize(), which picks the schema by the reply's current status (a 304 once it is sent).
+      const body = reply.serializeInput(page.payload, '200') as string;
       const entry: CachedJson = {
         body,
         etag: etagOf(body),
@@ -70,7 +71,7 @@ export function createJsonResponses(options: JsonResponsesOptions = {}) {
       };
       const size = Buffer.byteLength(body) + entry.etag.length + (entry.next?.length ?? 0);
       if (entry.immutable) immutable.set(key, entry, size);
-      else recent.set(key, entry, size, startedAt);
+      else recent.set(key, { entry, readAt: startedAt }, size, startedAt);
       return entry;
     })();
     const flight = { startedAt, result };
@@ -92,7 +93,15 @@ export function createJsonResponses(options: JsonResponsesOptions = {}) {
       const cached = recent.get(key);
       if (cached) {
         counts.recentHits += 1;
-        return cached;
+        // Reload a key still in use in the background once it is half way to expiry, so a busy key does not
+        // stall the requests that arrive while it is reloaded; what is served stays within the TTL.
+        if (now() - cached.readAt >= ttlMs / 2 && !flights.has(key)) {
+          counts.refreshes += 1;
+          load(reply, key, loader).catch((error: unknown) =>
+            reply.log.warn({ err: error }, 'background reload of a cached response failed'),
+          );
+        }
+        return cached.entry;
       }
       const arrivedAt = now();
       const flight = flights.get(key);

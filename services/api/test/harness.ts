@@ -96,6 +96,8 @@ export async function createScanEnvironment({
     rateLimit: false,
     scanCounters: scanMetrics,
     collectDefaultMetrics: false,
+    // Tests read right after writes; the micro-cache (response-cache.test.ts turns it on) would make them wait.
+    responseCache: { ttlMs: 0 },
     ...appOptions,
   });
   await app.ready();
