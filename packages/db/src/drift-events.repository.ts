@@ -3,6 +3,7 @@ import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor'
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
 import { type DriftKind, driftEvents, type Severity } from './schema';
+import { inTransaction } from './transaction';
 
 export type DriftEvent = typeof driftEvents.$inferSelect;
 
@@ -38,7 +39,7 @@ export function createDriftEventsRepository({ db }: { db: Db }) {
     /** Appends events in input order; ids are the feed cursor (see feed-lock.ts for why this locks). */
     async insertMany({ events }: { events: DriftEventInput[] }): Promise<DriftEvent[]> {
       if (events.length === 0) return [];
-      return db.transaction(async (tx) => {
+      return inTransaction(db, async (tx) => {
         await lockFeeds(tx);
         return tx
           .insert(driftEvents)

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
 import { accounts, postureVersions } from './schema';
+import { inTransaction } from './transaction';
 
 export type PostureVersion = typeof postureVersions.$inferSelect;
 
@@ -37,7 +38,7 @@ export function createPostureRepository({ db }: { db: Db }) {
   return {
     /** Type-2 history write for one observation; locks the account row so concurrent writers serialize. */
     async recordObservation(input: RecordObservationInput): Promise<RecordObservationResult> {
-      return db.transaction(async (tx) => {
+      return inTransaction(db, async (tx) => {
         const [account] = await tx
           .select({ id: accounts.id })
           .from(accounts)
@@ -45,6 +46,8 @@ export function createPostureRepository({ db }: { db: Db }) {
           .for('update');
         if (!account) throw new AccountNotFoundError(input.accountId);
 
+        // A statement of its own, after the lock: in READ COMMITTED it sees what a writer that held the
+        // lock committed (a joined read in the locking statement would keep its older snapshot).
         const [current] = await tx
           .select()
           .from(postureVersions)

@@ -4,8 +4,10 @@ import type { Db } from './database';
 import { isUniqueViolation, ScanAlreadyActiveError } from './errors';
 import {
   accountScans,
+  accounts,
   activeScanStatuses,
   controlStates,
+  organizations,
   type ScanOutcome,
   type ScanStatus,
   type ScanTrigger,
@@ -15,6 +17,14 @@ import {
 import { isUuid } from './sql-helpers';
 
 export type ScanRun = typeof scanRuns.$inferSelect;
+
+export type AccountJobContext = {
+  status: ScanStatus;
+  startedAt: Date | null;
+  recorded: boolean;
+  org: typeof organizations.$inferSelect | null;
+  account: typeof accounts.$inferSelect | null;
+};
 
 export type ScanCounters = { assessed?: number; unreachable?: number; errored?: number; skipped?: number };
 
@@ -108,6 +118,35 @@ export function createScanRunsRepository({ db }: { db: Db }) {
           throw new ScanAlreadyActiveError(orgId);
         throw error;
       }
+    },
+
+    /**
+     * What an account job needs before it reads AWS, in one round trip: the run's status and start, whether
+     * this account is already recorded in it, and the org and account rows. Null when the run does not exist.
+     */
+    async accountJobContext({
+      runId,
+      orgId,
+      accountId,
+    }: {
+      runId: string;
+      orgId: string;
+      accountId: string;
+    }): Promise<AccountJobContext | null> {
+      if (!isUuid(runId)) return null;
+      const [row] = await db
+        .select({
+          status: scanRuns.status,
+          startedAt: scanRuns.startedAt,
+          recorded: sql<boolean>`EXISTS (SELECT 1 FROM ${accountScans} WHERE ${accountScans.scanRunId} = ${scanRuns.id} AND ${accountScans.accountId} = ${accountId})`,
+          org: organizations,
+          account: accounts,
+        })
+        .from(scanRuns)
+        .leftJoin(organizations, eq(organizations.id, orgId))
+        .leftJoin(accounts, eq(accounts.id, accountId))
+        .where(eq(scanRuns.id, runId));
+      return row ? { ...row, status: row.status as ScanStatus } : null;
     },
 
     /** queued → running with the number of accounts to record; null if the run is not queued any more. */

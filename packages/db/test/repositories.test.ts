@@ -303,6 +303,27 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
         ['200000000002', 'assessed'],
         ['200000000003', 'unreachable'],
       ] as const;
+      await repos.accounts.upsertFromDiscovery({
+        orgId: 'o-two',
+        accounts: [account('200000000001')],
+        seenAt: t('03T00:00:00'),
+      });
+      const context = (accountId: string, orgId = 'o-two') =>
+        repos.scanRuns.accountJobContext({ runId: run.id, orgId, accountId });
+      expect(await context('200000000001')).toMatchObject({
+        status: 'running',
+        recorded: false,
+        org: { id: 'o-two' },
+        account: { id: '200000000001', orgId: 'o-two' },
+      });
+      expect(await context('299999999999', 'o-none')).toMatchObject({ org: null, account: null });
+      expect(
+        await repos.scanRuns.accountJobContext({
+          runId: 'not-a-uuid',
+          orgId: 'o-two',
+          accountId: '200000000001',
+        }),
+      ).toBeNull();
       for (const [index, [accountId, outcome]] of outcomes.entries()) {
         expect(await repos.scanRuns.finalize({ id: run.id })).toBeNull();
         const inserted = await repos.accountScans.insert({
@@ -323,6 +344,7 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
         const counted = await repos.scanRuns.countOutcome({ id: run.id, outcome });
         expect(counted && counted.assessed + counted.unreachable).toBe(index + 1);
       }
+      expect(await context('200000000003')).toMatchObject({ recorded: true });
       const final = await repos.scanRuns.finalize({ id: run.id, finishedAt: t('03T01:00:00') });
       expect(final).toMatchObject({ status: 'partial', finishedAt: t('03T01:00:00') });
       expect(final?.summary).toEqual({
@@ -336,6 +358,7 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       expect(progressRows.rows[0]?.n).toBe(0);
       expect(await repos.scanRuns.get({ id: run.id })).toMatchObject({ assessed: 2, unreachable: 1 });
       expect(await repos.scanRuns.finalize({ id: run.id })).toBeNull();
+      expect(await context('200000000001')).toMatchObject({ status: 'partial', recorded: true });
       expect(await repos.scanRuns.countOutcome({ id: run.id, outcome: 'assessed' })).toBeNull();
       expect((await repos.scanRuns.latestFinished({ orgId: 'o-two' }))?.id).toBe(run.id);
       expect(

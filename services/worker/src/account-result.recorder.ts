@@ -29,6 +29,8 @@ export interface AccountResultInput {
   errorCode?: string | null;
   errorMessage?: string | null;
   durationMs?: number | null;
+  /** When the run started (discovery listed the account then): moves the account's last_seen_at. */
+  runStartedAt?: Date | null;
 }
 
 export type AccountResultRecord =
@@ -68,8 +70,10 @@ function isComplete(run: ScanRun | null): boolean {
   return run !== null && run.status === 'running' && scanRunDone(run) === run.total;
 }
 
-// Thrown inside the transaction to roll it back when a concurrent duplicate won the insert race.
+// Thrown inside the transaction to roll it back: a concurrent duplicate won the insert race, or the run
+// stopped running.
 class DuplicateAccountScan extends Error {}
+class RunNotRunning extends Error {}
 
 /**
  * Writes one account's result of one run in ONE transaction: the account-scan row (the
@@ -79,28 +83,14 @@ class DuplicateAccountScan extends Error {}
 export function createAccountResultRecorder({ db }: { db: Db }) {
   const readRepos = createRepositories({ db });
 
-  async function runState(runId: string): Promise<{ running: boolean; complete: boolean }> {
-    const run = await readRepos.scanRuns.get({ id: runId });
-    return { running: run?.status === 'running', complete: isComplete(run) };
-  }
+  const runComplete = async (runId: string) => isComplete(await readRepos.scanRuns.get({ id: runId }));
 
   return {
     async record(input: AccountResultInput): Promise<AccountResultRecord> {
       const observedAt = new Date(input.observation.observedAt);
-      const already = await readRepos.accountScans.get({
-        scanRunId: input.runId,
-        accountId: input.accountId,
-      });
-      if (already) {
-        return { written: false, reason: 'duplicate', runComplete: (await runState(input.runId)).complete };
-      }
       try {
         const written = await withTransaction(db, async (tx) => {
           const repos = createRepositories({ db: tx });
-          const run = await repos.scanRuns.get({ id: input.runId });
-          if (run?.status !== 'running') {
-            return { written: false, reason: 'run_not_running', runComplete: false } as const;
-          }
 
           const { facts, results } = input.observation;
           const recorded = await repos.posture.recordObservation({
@@ -150,12 +140,15 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
             accountId: input.accountId,
             outcome: input.outcome,
             observedAt,
-            seenAt: run.startedAt,
+            seenAt: input.runStartedAt ?? null,
           });
 
           // Counted with the account's row (exactly once), on one of the run's progress rows: never
-          // the run row itself, which every account transaction of the scan would queue on.
-          await repos.scanRuns.count({ id: input.runId, outcome: input.outcome });
+          // the run row itself, which every account transaction of the scan would queue on. The count
+          // is also the run-status check: a run no longer running (failed by recovery) rolls all back.
+          if (!(await repos.scanRuns.count({ id: input.runId, outcome: input.outcome }))) {
+            throw new RunNotRunning();
+          }
 
           // Feed writes (findings, drift) come last: they hold the global feed lock until COMMIT.
           if (recorded.outcome !== 'stale') {
@@ -236,12 +229,13 @@ export function createAccountResultRecorder({ db }: { db: Db }) {
             findingsResolved: resolved,
           } as const;
         });
-        if (!written.written) return written;
         // Read after COMMIT: of the accounts committing last, at least the very last sees every count.
-        return { ...written, runComplete: (await runState(input.runId)).complete };
+        return { ...written, runComplete: await runComplete(input.runId) };
       } catch (error) {
+        if (error instanceof RunNotRunning)
+          return { written: false, reason: 'run_not_running', runComplete: false };
         if (error instanceof DuplicateAccountScan) {
-          return { written: false, reason: 'duplicate', runComplete: (await runState(input.runId)).complete };
+          return { written: false, reason: 'duplicate', runComplete: await runComplete(input.runId) };
         }
         throw error;
       }

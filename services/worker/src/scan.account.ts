@@ -81,12 +81,12 @@ export function createScanAccountHandler({
   return async ({ runId, orgId, accountId }, context) => {
     const started = performance.now();
     const log = logger.child({ runId, orgId, accountId, job: 'scan.account', attempt: context.attempt });
-    const run = await repos.scanRuns.get({ id: runId });
-    if (run?.status !== 'running') {
-      log.debug({ status: run?.status ?? null }, 'scan run is not running; account skipped');
+    const job = await repos.scanRuns.accountJobContext({ runId, orgId, accountId });
+    if (job?.status !== 'running') {
+      log.debug({ status: job?.status ?? null }, 'scan run is not running; account skipped');
       return;
     }
-    if (await repos.accountScans.get({ scanRunId: runId, accountId })) {
+    if (job.recorded) {
       // Recorded by an earlier attempt whose acknowledgement was lost; finalization may still be owed.
       observer?.accountRecorded?.({ orgId, outcome: 'assessed', durationMs: 0, duplicate: true });
       const current = await repos.scanRuns.get({ id: runId });
@@ -101,10 +101,7 @@ export function createScanAccountHandler({
     }
 
     const org = orgConfig(orgId);
-    const [orgRow, accountRow] = await Promise.all([
-      repos.organizations.get({ id: orgId }),
-      repos.accounts.get({ id: accountId }),
-    ]);
+    const { org: orgRow, account: accountRow } = job;
     if (!org || !orgRow || !accountRow) {
       log.warn(
         { org: !!org, orgRow: !!orgRow, account: !!accountRow },
@@ -184,6 +181,7 @@ export function createScanAccountHandler({
       errorCode: error?.code ?? null,
       errorMessage: error?.message ?? null,
       durationMs,
+      runStartedAt: job.startedAt,
     });
     observer?.accountRecorded?.({ orgId, outcome, durationMs, duplicate: !result.written });
     if (result.written) {

@@ -219,6 +219,7 @@ describe('the BullMQ worker under faults', () => {
     }
   });
 
+  // ~25 s of this test is the scan itself at its small concurrency: room for a loaded machine.
   it('when Postgres is unreachable for ~10 s mid-scan, jobs retry and the run completes', async () => {
     const proxy = await startPgProxy();
     const keyPrefix = prefix();
@@ -239,7 +240,7 @@ describe('the BullMQ worker under faults', () => {
       await database.close();
       await proxy.stop();
     }
-  });
+  }, 120_000);
 
   it('when 30 % of IAM calls are throttled, no account fails', async () => {
     await simControl(sim, 'PUT', '/faults', {
