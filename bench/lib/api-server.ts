@@ -1,6 +1,7 @@
 // The API process of `pnpm bench:api`: the real app plus a baseline route running SELECT 1 on the same pool.
-// Input: one JSON argument; prints "listening <url>".
-import { buildApp, createLogger } from '@rootwatch/api';
+// Input: one JSON argument; prints "listening <url>". `responseCache` is passed to buildApp as is (the bench
+// starts a second process with { ttlMs: 0, immutableMaxBytes: 0 } to measure the routes without their caches).
+import { type BuildAppOptions, buildApp, createLogger } from '@rootwatch/api';
 import type { RootwatchConfig } from '@rootwatch/config';
 import { createApiQueriesRepository, createDatabase } from '@rootwatch/db';
 
@@ -8,6 +9,7 @@ const input = JSON.parse(process.argv[2] ?? '{}') as {
   config: RootwatchConfig;
   cursorSecret: string;
   pool: number;
+  responseCache?: BuildAppOptions['responseCache'];
 };
 const database = createDatabase({ url: input.config.databaseUrl, max: input.pool });
 const app = await buildApp({
@@ -18,6 +20,7 @@ const app = await buildApp({
   // Limiting stays on (its cost is part of every request) with a budget the benchmark cannot exhaust.
   rateLimit: { max: 1_000_000_000, windowMs: 60_000 },
   collectDefaultMetrics: false,
+  responseCache: input.responseCache,
 });
 const queries = createApiQueriesRepository({ db: database.db });
 app.get('/bench/select1', { config: { auth: 'read' } }, async () => ({ ok: await queries.ping() }));

@@ -40,12 +40,17 @@ describe('json responses', () => {
     const responses = createJsonResponses({ ttlMs: 1_000, now: () => clock });
     const loader = counter();
     const first = await responses.get(reply, 'k', loader.load);
-    expect(first).toEqual({ body: '{"n":1}', etag: etagOf('{"n":1}'), next: null, immutable: false });
+    expect({ ...first, body: first.body.toString() }).toEqual({
+      body: '{"n":1}',
+      etag: etagOf('{"n":1}'),
+      next: null,
+      immutable: false,
+    });
     clock = 400;
     expect(await responses.get(reply, 'k', loader.load)).toBe(first);
     expect(loader.calls).toBe(1);
     clock = 1_000;
-    expect((await responses.get(reply, 'k', loader.load)).body).toBe('{"n":2}');
+    expect((await responses.get(reply, 'k', loader.load)).body.toString()).toBe('{"n":2}');
   });
 
   test('concurrent misses of one key share one load; other keys load on their own', async () => {
@@ -56,8 +61,8 @@ describe('json responses', () => {
     const other = responses.get(reply, 'other', loader.load);
     hold.open();
     const answers = await Promise.all(waiting);
-    expect(answers.map((a) => a.body)).toEqual(['{"n":1}', '{"n":1}', '{"n":1}']);
-    expect((await other).body).toBe('{"n":2}');
+    expect(answers.map((a) => a.body.toString())).toEqual(['{"n":1}', '{"n":1}', '{"n":1}']);
+    expect((await other).body.toString()).toBe('{"n":2}');
     expect(loader.calls).toBe(2);
     expect(responses.stats()).toMatchObject({ loads: 2, sharedLoads: 2 });
   });
@@ -68,14 +73,14 @@ describe('json responses', () => {
     const mutable = counter({ hold: hold.opened });
     const pending = [responses.get(reply, 'k', mutable.load), responses.get(reply, 'k', mutable.load)];
     hold.open();
-    expect((await Promise.all(pending)).map((a) => a.body)).toEqual(['{"n":1}', '{"n":2}']);
+    expect((await Promise.all(pending)).map((a) => a.body.toString())).toEqual(['{"n":1}', '{"n":2}']);
 
     const later = gate();
     const immutable = counter({ hold: later.opened, immutable: true });
     const shared = [responses.get(reply, 'i', immutable.load), responses.get(reply, 'i', immutable.load)];
     later.open();
-    expect((await Promise.all(shared)).map((a) => a.body)).toEqual(['{"n":1}', '{"n":1}']);
-    expect((await responses.get(reply, 'i', immutable.load)).body).toBe('{"n":1}');
+    expect((await Promise.all(shared)).map((a) => a.body.toString())).toEqual(['{"n":1}', '{"n":1}']);
+    expect((await responses.get(reply, 'i', immutable.load)).body.toString()).toBe('{"n":1}');
     expect(immutable.calls).toBe(1);
   });
 
@@ -100,7 +105,7 @@ describe('json responses', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(failing.calls).toBe(1);
     const working = counter();
-    expect((await responses.get(reply, 'k', working.load)).body).toBe('{"n":1}');
+    expect((await responses.get(reply, 'k', working.load)).body.toString()).toBe('{"n":1}');
   });
 
   test('a key read past half its TTL is reloaded in the background while the cached answer is served', async () => {
@@ -109,15 +114,15 @@ describe('json responses', () => {
     const loader = counter();
     await responses.get(reply, 'k', loader.load);
     clock = 499;
-    expect((await responses.get(reply, 'k', loader.load)).body).toBe('{"n":1}');
+    expect((await responses.get(reply, 'k', loader.load)).body.toString()).toBe('{"n":1}');
     expect(loader.calls).toBe(1);
     clock = 500;
-    expect((await responses.get(reply, 'k', loader.load)).body).toBe('{"n":1}');
+    expect((await responses.get(reply, 'k', loader.load)).body.toString()).toBe('{"n":1}');
     expect(loader.calls).toBe(2);
     await new Promise((resolve) => setImmediate(resolve));
     // The reload read at 500: it is served until 1,500.
     clock = 1_400;
-    expect((await responses.get(reply, 'k', loader.load)).body).toBe('{"n":2}');
+    expect((await responses.get(reply, 'k', loader.load)).body.toString()).toBe('{"n":2}');
     expect(responses.stats().refreshes).toBe(2);
   });
 });

@@ -5,7 +5,8 @@ import { createResponseCache } from './response-cache';
 
 /** A 200 JSON response as sent, plus what each request still builds itself (the Link header needs its URL). */
 export type CachedJson = {
-  body: string;
+  /** UTF-8 bytes: a string would be encoded again on every send (~40 % of the CPU of a 120 KB cache hit). */
+  body: Buffer;
   etag: string;
   /** Cursor of the `Link: rel="next"` header; null for none. */
   next: string | null;
@@ -62,14 +63,14 @@ export function createJsonResponses(options: JsonResponsesOptions = {}) {
       const page = await loader();
       // The route's own 200 response-schema serializer: the same bytes as an uncached reply. Not
       // reply.serialize(), which picks the schema by the reply's current status (a 304 once it is sent).
-      const body = reply.serializeInput(page.payload, '200') as string;
+      const body = utf8(reply.serializeInput(page.payload, '200') as string);
       const entry: CachedJson = {
         body,
         etag: etagOf(body),
         next: page.next,
         immutable: page.immutable === true,
       };
-      const size = Buffer.byteLength(body) + entry.etag.length + (entry.next?.length ?? 0);
+      const size = body.length + entry.etag.length + (entry.next?.length ?? 0);
       if (entry.immutable) immutable.set(key, entry, size);
       else recent.set(key, { entry, readAt: startedAt }, size, startedAt);
       return entry;
@@ -131,11 +132,19 @@ export function createJsonResponses(options: JsonResponsesOptions = {}) {
 export type JsonResponses = ReturnType<typeof createJsonResponses>;
 
 /**
- * Sends a serialized body as is: with a JSON content type already set, Fastify 5 passes a string payload
- * straight to the onSend hooks, skipping the response-schema serializer. The app's ETag hook reuses `etag`.
+ * Sends a serialized body as is: Fastify 5 passes a Buffer payload straight to the onSend hooks (no
+ * preSerialization hooks, no response-schema serializer) and keeps a content type already set; without one it
+ * would say application/octet-stream. The app's ETag hook reuses `etag` instead of hashing the body again.
  */
 export function sendJson(request: FastifyRequest, reply: FastifyReply, entry: CachedJson, linkParam: string) {
   setNextLink(request, reply, linkParam, entry.next);
   if (entry.immutable) void reply.header('Cache-Control', CACHE_CONTROL_IMMUTABLE);
   return reply.header('ETag', entry.etag).type('application/json; charset=utf-8').send(entry.body);
+}
+
+/** Unpooled: a small Buffer.from() is a slice of a shared 8 KiB slab, which a cached entry would keep alive. */
+function utf8(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text, 'utf8');
+  return bytes;
 }

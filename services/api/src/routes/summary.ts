@@ -78,17 +78,36 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const orgFilter = request.query.org;
       const key = orgFilter ?? '';
+      const now = Date.now();
       const cached = cache.get(key);
-      if (cached && cached.until > Date.now()) return cached.value;
+      if (cached && cached.until > now) {
+        // Recomputed in the background once half the TTL has passed: a busy summary never makes its
+        // callers wait for the aggregates, and what they get is still at most the TTL old.
+        if (!cached.renewing && cached.until - now <= SUMMARY_TTL_MS / 2) {
+          cached.renewing = true;
+          compute(orgFilter).then(
+            (value) => cache.set(key, { until: now + SUMMARY_TTL_MS, value: Promise.resolve(value) }),
+            (error: unknown) => {
+              cached.renewing = false;
+              request.log.warn({ err: error }, 'summary recompute failed');
+            },
+          );
+        }
+        return cached.value;
+      }
+      // Any org id passes validation: drop expired entries so unknown ids cannot grow the map.
+      if (cache.size > 64) for (const [k, entry] of cache) if (entry.until <= now) cache.delete(k);
       const value = compute(orgFilter);
-      cache.set(key, { until: Date.now() + SUMMARY_TTL_MS, value });
-      value.catch(() => cache.delete(key));
+      cache.set(key, { until: now + SUMMARY_TTL_MS, value });
+      value.catch(() => {
+        if (cache.get(key)?.value === value) cache.delete(key);
+      });
       return value;
     },
   );
 
   // Aggregates over every control state of every account; scans change them a few times a day at most.
-  const cache = new Map<string, { until: number; value: ReturnType<typeof compute> }>();
+  const cache = new Map<string, { until: number; value: ReturnType<typeof compute>; renewing?: boolean }>();
   async function compute(orgFilter: string | undefined) {
     const [orgs, accountCounts] = await Promise.all([repos.organizations.list(), queries.accountCounts()]);
     const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
