@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateOrg, startSimulator } from '@rootwatch/aws-sim';
@@ -93,6 +93,30 @@ async function peakRssMb(): Promise<number> {
   return round(peak, 1);
 }
 
+// CPU seconds (user + system) by process group, from /proc: a figure the shared machine's noise moves far
+// less than wall time, to compare two versions of the pipeline. Postgres backends are those of this
+// benchmark's database (their command line names it); they live as long as the workers' pools.
+const CLOCK_TICKS = 100;
+const databaseName = new URL(testDb.url!).pathname.slice(1);
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS;
+}
+async function cpuByGroup(): Promise<{ workers: number; postgres: number; simulator: number }> {
+  let postgres = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.startsWith('postgres:') && cmdline.includes(databaseName))
+      postgres += await cpuSeconds(Number(entry));
+  }
+  let workersCpu = 0;
+  for (const w of workers) workersCpu += await cpuSeconds(w.pid!);
+  // The simulator runs in this process (with the bench's own polling, a small part).
+  return { workers: workersCpu, postgres, simulator: await cpuSeconds(process.pid) };
+}
+
 async function query<T>(text: string, values: unknown[] = []): Promise<T> {
   if (testDb.database.driver !== 'pg') throw new Error('the benchmark needs Postgres');
   return (await testDb.database.pool.query(text, values)).rows[0] as T;
@@ -125,6 +149,7 @@ async function scan(label: string) {
   const lsn = await walLsn();
   const size = await databaseBytes();
   const tablesBefore = await tableBytes();
+  const cpuBefore = await cpuByGroup();
   const started = performance.now();
   const run = await producer.startScan({ orgId: ORG_ID, trigger: 'cli' });
   let finished = run;
@@ -141,6 +166,7 @@ async function scan(label: string) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const wallS = (performance.now() - started) / 1000;
+  const cpuAfter = await cpuByGroup();
   const stats = sim.stats();
   const walBytes = await walBytesSince(lsn);
   const grown = (await databaseBytes()) - size;
@@ -166,6 +192,13 @@ async function scan(label: string) {
       skipped: finished.skipped,
     },
     failedAccounts: failed,
+    // CPU milliseconds per account, by process group (see cpuByGroup).
+    cpuMsPerAccount: Object.fromEntries(
+      (Object.keys(cpuAfter) as (keyof typeof cpuAfter)[]).map((k) => [
+        k,
+        round(((cpuAfter[k] - cpuBefore[k]) * 1000) / ACCOUNTS, 1),
+      ]),
+    ),
     // Cluster-wide WAL: includes whatever else wrote to the shared Postgres meanwhile.
     walBytesPerAccount: round(walBytes / ACCOUNTS, 0),
     databaseGrowthBytesPerAccount: round(grown / ACCOUNTS, 0),

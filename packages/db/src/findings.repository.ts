@@ -3,6 +3,7 @@ import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor'
 import type { Db } from './database';
 import { feedLockCall, lockFeeds } from './feed-lock';
 import { accounts, type FindingStatus, findings, type Severity } from './schema';
+import { inTransaction } from './transaction';
 
 export type Finding = typeof findings.$inferSelect;
 
@@ -121,7 +122,7 @@ export function createFindingsRepository({ db }: { db: Db }) {
       reason?: string | null;
       evidence?: unknown;
     }): Promise<{ finding: Finding; bumped: boolean } | null> {
-      return db.transaction(async (tx) => {
+      return inTransaction(db, async (tx) => {
         const [current] = await tx
           .select()
           .from(findings)
@@ -159,7 +160,7 @@ export function createFindingsRepository({ db }: { db: Db }) {
       reason?: string | null;
       evidence?: unknown;
     }): Promise<Finding | null> {
-      return db.transaction(async (tx) => {
+      return inTransaction(db, async (tx) => {
         await lockFeeds(tx);
         const [row] = await tx
           .update(findings)

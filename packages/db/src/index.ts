@@ -1,3 +1,4 @@
+export * from './account-results.repository';
 export * from './account-scans.repository';
 export * from './accounts.repository';
 export * from './api-keys.repository';

@@ -34,6 +34,22 @@ export class AccountNotFoundError extends Error {
   }
 }
 
+/**
+ * The type-2 rule for one observation against the account's current version: a first version, the same
+ * posture seen again (later: `touched`, moves last_observed_at; not later: `unchanged`, nothing to write),
+ * a new posture (`changed`), or a different posture no newer than the current one (`stale`, ignored).
+ */
+export function decideVersion(
+  current: Pick<PostureVersion, 'fingerprint' | 'lastObservedAt'> | null | undefined,
+  fingerprint: string,
+  observedAt: Date,
+): 'created' | 'touched' | 'unchanged' | 'changed' | 'stale' {
+  if (!current) return 'created';
+  const newer = observedAt.getTime() > current.lastObservedAt.getTime();
+  if (current.fingerprint === fingerprint) return newer ? 'touched' : 'unchanged';
+  return newer ? 'changed' : 'stale';
+}
+
 export function createPostureRepository({ db }: { db: Db }) {
   return {
     /** Type-2 history write for one observation; locks the account row so concurrent writers serialize. */
@@ -73,12 +89,14 @@ export function createPostureRepository({ db }: { db: Db }) {
           return version!;
         };
 
-        if (!current) return { outcome: 'created', version: await insertVersion(), previous: null };
-
-        const observed = input.observedAt.getTime();
-        const lastObserved = current.lastObservedAt.getTime();
-        if (current.fingerprint === input.fingerprint) {
-          if (observed <= lastObserved) return { outcome: 'unchanged', version: current, previous: null };
+        const decision = decideVersion(current, input.fingerprint, input.observedAt);
+        if (!current || decision === 'created') {
+          return { outcome: 'created', version: await insertVersion(), previous: null };
+        }
+        if (decision === 'unchanged' || decision === 'stale') {
+          return { outcome: decision, version: current, previous: null };
+        }
+        if (decision === 'touched') {
           const [version] = await tx
             .update(postureVersions)
             .set({ lastObservedAt: input.observedAt })
@@ -86,9 +104,6 @@ export function createPostureRepository({ db }: { db: Db }) {
             .returning();
           return { outcome: 'unchanged', version: version!, previous: null };
         }
-        // A different posture observed no later than the current one was: an out-of-order (older) result.
-        if (observed <= lastObserved) return { outcome: 'stale', version: current, previous: null };
-
         const [previous] = await tx
           .update(postureVersions)
           .set({ supersededAt: input.observedAt })

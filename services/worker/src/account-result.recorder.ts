@@ -1,6 +1,5 @@
 import {
   type ControlResult,
-  type DriftEvent,
   decideFinding,
   diffObservations,
   type Observation,
@@ -8,9 +7,13 @@ import {
   postureFingerprint,
 } from '@rootwatch/core';
 import {
+  AccountNotFoundError,
+  createAccountResultsRepository,
   createRepositories,
   type Db,
   type DriftEventInput,
+  decideVersion,
+  type Finding,
   type PostureVersion,
   type ScanOutcome,
   type ScanRun,
@@ -70,175 +73,342 @@ function isComplete(run: ScanRun | null): boolean {
   return run !== null && run.status === 'running' && scanRunDone(run) === run.total;
 }
 
-// Thrown inside the transaction to roll it back: a concurrent duplicate won the insert race, or the run
-// stopped running.
-class DuplicateAccountScan extends Error {}
+type Written =
+  | Omit<Extract<AccountResultRecord, { written: true }>, 'runComplete'>
+  | { written: false; reason: 'duplicate' };
+
+// Thrown inside the transaction to roll it back: the run stopped running (failed by recovery, say).
 class RunNotRunning extends Error {}
 
 /**
- * Writes one account's result of one run in ONE transaction: the account-scan row (the
- * idempotency gate), the type-2 posture version, control states, findings, drift events,
- * the account's last outcome and the run counter. A retried job writes nothing twice.
+ * Writes the results of several accounts (distinct ids) in ONE transaction: per account the account-scan
+ * row (the idempotency gate), the type-2 posture version, control states, findings, drift events, the
+ * account's last outcome and the run counters — with about a dozen statements for the whole batch.
+ * Every account's row is locked first, so the "already recorded?" check cannot race a retried job.
  */
-export function createAccountResultRecorder({ db }: { db: Db }) {
+async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Written[]> {
+  return withTransaction(db, async (tx) => {
+    const store = createAccountResultsRepository({ db: tx });
+    const repos = createRepositories({ db: tx });
+    const ids = inputs.map((i) => i.accountId);
+    const locked = new Set(await store.lockAccounts(ids));
+    const missing = ids.find((id) => !locked.has(id));
+    if (missing !== undefined) throw new AccountNotFoundError(missing);
+
+    const recorded = await store.recorded(inputs.map(({ runId, accountId }) => ({ runId, accountId })));
+    const fresh = inputs.filter((i) => !recorded.has(`${i.runId}/${i.accountId}`));
+    const current = await store.currentVersions(fresh.map((i) => i.accountId));
+    const plans = fresh.map((input) => {
+      const { facts, results } = input.observation;
+      const observedAt = new Date(input.observation.observedAt);
+      const fingerprint = postureFingerprint(facts, results);
+      const previous = current.get(input.accountId) ?? null;
+      return {
+        input,
+        observedAt,
+        fingerprint,
+        previous,
+        decision: decideVersion(previous, fingerprint, observedAt),
+      };
+    });
+    const isNew = (p: (typeof plans)[number]) => p.decision === 'created' || p.decision === 'changed';
+
+    await store.touchVersions(
+      plans
+        .filter((p) => p.decision === 'touched')
+        .map((p) => ({ id: p.previous!.id, lastObservedAt: p.observedAt })),
+    );
+    await store.supersedeVersions(
+      plans
+        .filter((p) => p.decision === 'changed')
+        .map((p) => ({ id: p.previous!.id, supersededAt: p.observedAt })),
+    );
+    const created = new Map(
+      (
+        await store.insertVersions(
+          plans.filter(isNew).map((p) => ({
+            accountId: p.input.accountId,
+            facts: p.input.observation.facts as unknown as Record<string, unknown>,
+            results: toStoredResults(p.input.observation.results),
+            fingerprint: p.fingerprint,
+            firstObservedAt: p.observedAt,
+            lastObservedAt: p.observedAt,
+            firstScanRunId: p.input.runId,
+          })),
+        )
+      ).map((v) => [v.accountId, v]),
+    );
+    await store.recordOutcomes(
+      plans.map((p) => ({
+        accountId: p.input.accountId,
+        outcome: p.input.outcome,
+        observedAt: p.observedAt,
+        seenAt: p.input.runStartedAt ?? null,
+        currentPostureVersionId: created.get(p.input.accountId)?.id ?? null,
+      })),
+    );
+    const inserted = await store.insertAccountScans(
+      plans.map((p) => ({
+        scanRunId: p.input.runId,
+        accountId: p.input.accountId,
+        outcome: p.input.outcome,
+        errorCode: p.input.errorCode ?? null,
+        errorMessage: p.input.errorMessage ?? null,
+        observedAt: p.observedAt,
+        durationMs: p.input.durationMs ?? null,
+        postureVersionId: (created.get(p.input.accountId) ?? p.previous)!.id,
+      })),
+    );
+    // Checked under the account locks above; a mismatch means a writer that skipped them.
+    if (inserted !== plans.length) throw new Error('account-scan rows appeared during the batch');
+
+    // An unchanged re-scan leaves control states as they are: same statuses, fewer bytes written.
+    await repos.controlStates.upsertMany({
+      states: plans.filter(isNew).flatMap((p) =>
+        p.input.observation.results.map((r) => ({
+          accountId: p.input.accountId,
+          controlId: r.controlId,
+          status: r.status,
+          severity: r.severity,
+          reason: r.reason,
+          evidence: r.evidence,
+          observedAt: p.observedAt,
+          scanRunId: p.input.runId,
+        })),
+      ),
+    });
+
+    // Counted with the accounts' rows (exactly once), on one of the run's progress rows: never the run
+    // row itself, which every account transaction of the scan would queue on. The count is also the
+    // run-status check: a run no longer running rolls the whole batch back.
+    const perRun = new Map<string, Record<RecordedOutcome, number>>();
+    for (const { input } of plans) {
+      const counts = perRun.get(input.runId) ?? { assessed: 0, unreachable: 0, error: 0 };
+      counts[input.outcome] += 1;
+      perRun.set(input.runId, counts);
+    }
+    for (const [runId, counts] of perRun) {
+      const counted = await repos.scanRuns.increment({
+        id: runId,
+        assessed: counts.assessed,
+        unreachable: counts.unreachable,
+        errored: counts.error,
+      });
+      if (!counted) throw new RunNotRunning(runId);
+    }
+
+    // Feed writes (findings, drift) come last: they hold the global feed lock until COMMIT.
+    const live = plans.filter((p) => p.decision !== 'stale');
+    const openByAccount = new Map<string, Map<string, Finding>>();
+    for (const f of await store.openFindings(live.map((p) => p.input.accountId))) {
+      const open = openByAccount.get(f.accountId) ?? new Map<string, Finding>();
+      open.set(f.controlId, f);
+      openByAccount.set(f.accountId, open);
+    }
+    const toOpen: Parameters<typeof repos.findings.openMany>[0]['findings'] = [];
+    const tally = new Map<string, { opened: number; resolved: number; drift: number }>();
+    const drift: DriftEventInput[] = [];
+    for (const p of live) {
+      const { accountId } = p.input;
+      const counts = { opened: 0, resolved: 0, drift: 0 };
+      tally.set(accountId, counts);
+      for (const result of p.input.observation.results) {
+        const open = openByAccount.get(accountId)?.get(result.controlId) ?? null;
+        switch (decideFinding(open, result)) {
+          case 'open':
+            toOpen.push({
+              accountId,
+              controlId: result.controlId,
+              severity: result.severity,
+              reason: result.reason,
+              evidence: result.evidence,
+              openedAt: p.observedAt,
+            });
+            counts.opened++;
+            break;
+          case 'resolve':
+            if (
+              await repos.findings.resolve({ id: open!.id, resolvedAt: p.observedAt, reason: result.reason })
+            ) {
+              counts.resolved++;
+            }
+            break;
+          case 'keep':
+            // Still failing with a changed posture: refresh evidence and last_seen_at. An unchanged
+            // re-scan leaves the finding alone (the version's last_observed_at already says it was
+            // seen), which keeps an unchanged re-scan's writes small; UNKNOWN never touches it.
+            if (result.status === 'FAIL' && isNew(p)) {
+              await repos.findings.keep({
+                id: open!.id,
+                seenAt: p.observedAt,
+                severity: result.severity,
+                reason: result.reason,
+                evidence: result.evidence,
+              });
+            }
+            break;
+          case 'none':
+            break;
+        }
+      }
+      if (p.decision === 'changed') {
+        const events = diffObservations(observationOfVersion(p.previous!), p.input.observation);
+        counts.drift = events.length;
+        for (const e of events) {
+          drift.push({
+            orgId: p.input.orgId,
+            accountId: e.accountId,
+            kind: e.kind,
+            controlId: e.controlId,
+            field: e.field,
+            from: e.from,
+            to: e.to,
+            severity: e.severity,
+            scanRunId: p.input.runId,
+          });
+        }
+      }
+    }
+    await repos.findings.openMany({ findings: toOpen });
+    for (let i = 0; i < drift.length; i += 1000) {
+      await repos.driftEvents.insertMany({ events: drift.slice(i, i + 1000) });
+    }
+
+    const byAccount = new Map(plans.map((p) => [p.input.accountId, p]));
+    return inputs.map((input): Written => {
+      const p = byAccount.get(input.accountId);
+      if (!p) return { written: false, reason: 'duplicate' };
+      const counts = tally.get(input.accountId) ?? { opened: 0, resolved: 0, drift: 0 };
+      return {
+        written: true,
+        version: p.decision === 'touched' ? 'unchanged' : p.decision,
+        driftEvents: counts.drift,
+        findingsOpened: counts.opened,
+        findingsResolved: counts.resolved,
+      };
+    });
+  });
+}
+
+export interface AccountResultRecorderOptions {
+  db: Db;
+  /** Most accounts written by one transaction. */
+  maxBatch?: number;
+  /** How long a result waits for others to share its transaction (it delays the job by as much). */
+  lingerMs?: number;
+  /** Transactions in flight at once from this process. */
+  maxInFlight?: number;
+}
+
+interface Pending {
+  input: AccountResultInput;
+  resolve(record: AccountResultRecord): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Records account results, several per transaction: what a worker process finishes within `lingerMs`
+ * is written together. A batch that fails is retried one account per transaction, so one bad result
+ * never fails the others; a single account's failure rejects its own record() only (its job retries).
+ */
+export function createAccountResultRecorder({
+  db,
+  maxBatch = 50,
+  lingerMs = 40,
+  maxInFlight = 2,
+}: AccountResultRecorderOptions) {
   const readRepos = createRepositories({ db });
+  const pending: Pending[] = [];
+  let inFlight = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   const runComplete = async (runId: string) => isComplete(await readRepos.scanRuns.get({ id: runId }));
 
-  return {
-    async record(input: AccountResultInput): Promise<AccountResultRecord> {
-      const observedAt = new Date(input.observation.observedAt);
-      try {
-        const written = await withTransaction(db, async (tx) => {
-          const repos = createRepositories({ db: tx });
+  async function settle(batch: Pending[], written: Written[]): Promise<void> {
+    // Read after COMMIT: of the accounts committing last, at least the very last sees every count.
+    const complete = new Map<string, boolean>();
+    for (const runId of new Set(batch.map((b) => b.input.runId)))
+      complete.set(runId, await runComplete(runId));
+    batch.forEach((b, i) => {
+      b.resolve({ ...written[i]!, runComplete: complete.get(b.input.runId) ?? false });
+    });
+  }
 
-          const { facts, results } = input.observation;
-          const recorded = await repos.posture.recordObservation({
-            accountId: input.accountId,
-            observedAt,
-            fingerprint: postureFingerprint(facts, results),
-            facts: facts as unknown as Record<string, unknown>,
-            results: toStoredResults(results),
-            scanRunId: input.runId,
-          });
+  async function writeAlone(item: Pending): Promise<void> {
+    try {
+      await settle([item], await writeResults(db, [item.input]));
+    } catch (error) {
+      if (error instanceof RunNotRunning)
+        item.resolve({ written: false, reason: 'run_not_running', runComplete: false });
+      else item.reject(error);
+    }
+  }
 
-          const inserted = await repos.accountScans.insert({
-            scanRunId: input.runId,
-            accountId: input.accountId,
-            outcome: input.outcome,
-            errorCode: input.errorCode ?? null,
-            errorMessage: input.errorMessage ?? null,
-            observedAt,
-            durationMs: input.durationMs ?? null,
-            postureVersionId: recorded.version.id,
-          });
-          if (!inserted) throw new DuplicateAccountScan();
+  async function flush(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) return writeAlone(batch[0]!);
+    let written: Written[];
+    try {
+      written = await writeResults(
+        db,
+        batch.map((b) => b.input),
+      );
+    } catch {
+      for (const item of batch) await writeAlone(item);
+      return;
+    }
+    await settle(batch, written).catch((error: unknown) => {
+      for (const b of batch) b.reject(error);
+    });
+  }
 
-          let drift: DriftEvent[] = [];
-          let opened = 0;
-          let resolved = 0;
-          const fresh = recorded.outcome === 'created' || recorded.outcome === 'changed';
-          if (fresh) {
-            // An unchanged re-scan leaves control states as they are: same statuses, fewer bytes written.
-            await repos.controlStates.upsertMany({
-              states: results.map((r) => ({
-                accountId: input.accountId,
-                controlId: r.controlId,
-                status: r.status,
-                severity: r.severity,
-                reason: r.reason,
-                evidence: r.evidence,
-                observedAt,
-                scanRunId: input.runId,
-              })),
-            });
-          }
-          if (recorded.outcome === 'changed') {
-            drift = diffObservations(observationOfVersion(recorded.previous), input.observation);
-          }
-          await repos.accounts.recordOutcome({
-            accountId: input.accountId,
-            outcome: input.outcome,
-            observedAt,
-            seenAt: input.runStartedAt ?? null,
-          });
-
-          // Counted with the account's row (exactly once), on one of the run's progress rows: never
-          // the run row itself, which every account transaction of the scan would queue on. The count
-          // is also the run-status check: a run no longer running (failed by recovery) rolls all back.
-          if (!(await repos.scanRuns.count({ id: input.runId, outcome: input.outcome }))) {
-            throw new RunNotRunning();
-          }
-
-          // Feed writes (findings, drift) come last: they hold the global feed lock until COMMIT.
-          if (recorded.outcome !== 'stale') {
-            const toOpen: Parameters<typeof repos.findings.openMany>[0]['findings'] = [];
-            const open = new Map(
-              (await repos.findings.listOpenForAccount({ accountId: input.accountId })).map((f) => [
-                f.controlId,
-                f,
-              ]),
-            );
-            for (const result of results) {
-              const current = open.get(result.controlId) ?? null;
-              switch (decideFinding(current, result)) {
-                case 'open':
-                  toOpen.push({
-                    accountId: input.accountId,
-                    controlId: result.controlId,
-                    severity: result.severity,
-                    reason: result.reason,
-                    evidence: result.evidence,
-                    openedAt: observedAt,
-                  });
-                  break;
-                case 'resolve':
-                  if (
-                    await repos.findings.resolve({
-                      id: current!.id,
-                      resolvedAt: observedAt,
-                      reason: result.reason,
-                    })
-                  ) {
-                    resolved++;
-                  }
-                  break;
-                case 'keep':
-                  // Still failing with a changed posture: refresh evidence and last_seen_at. An unchanged
-                  // re-scan leaves the finding alone (the version's last_observed_at already says it was
-                  // seen), which keeps an unchanged re-scan's writes small; UNKNOWN never touches it.
-                  if (result.status === 'FAIL' && fresh) {
-                    await repos.findings.keep({
-                      id: current!.id,
-                      seenAt: observedAt,
-                      severity: result.severity,
-                      reason: result.reason,
-                      evidence: result.evidence,
-                    });
-                  }
-                  break;
-                case 'none':
-                  break;
-              }
-            }
-            opened += await repos.findings.openMany({ findings: toOpen });
-          }
-
-          if (drift.length > 0) {
-            await repos.driftEvents.insertMany({
-              events: drift.map(
-                (e): DriftEventInput => ({
-                  orgId: input.orgId,
-                  accountId: e.accountId,
-                  kind: e.kind,
-                  controlId: e.controlId,
-                  field: e.field,
-                  from: e.from,
-                  to: e.to,
-                  severity: e.severity,
-                  scanRunId: input.runId,
-                }),
-              ),
-            });
-          }
-          return {
-            written: true,
-            version: recorded.outcome,
-            driftEvents: drift.length,
-            findingsOpened: opened,
-            findingsResolved: resolved,
-          } as const;
-        });
-        // Read after COMMIT: of the accounts committing last, at least the very last sees every count.
-        return { ...written, runComplete: await runComplete(input.runId) };
-      } catch (error) {
-        if (error instanceof RunNotRunning)
-          return { written: false, reason: 'run_not_running', runComplete: false };
-        if (error instanceof DuplicateAccountScan) {
-          return { written: false, reason: 'duplicate', runComplete: await runComplete(input.runId) };
-        }
-        throw error;
+  function takeBatch(): Pending[] {
+    // One result per account in a batch; a second one (a job run twice at once) waits for the next.
+    const batch: Pending[] = [];
+    const ids = new Set<string>();
+    for (let i = 0; i < pending.length && batch.length < maxBatch; ) {
+      const item = pending[i]!;
+      if (ids.has(item.input.accountId)) {
+        i++;
+        continue;
       }
+      ids.add(item.input.accountId);
+      batch.push(item);
+      pending.splice(i, 1);
+    }
+    return batch;
+  }
+
+  function pump(): void {
+    while (inFlight < maxInFlight && pending.length > 0) {
+      const batch = takeBatch();
+      inFlight++;
+      void flush(batch).finally(() => {
+        inFlight--;
+        schedule();
+      });
+    }
+  }
+
+  function schedule(): void {
+    if (pending.length === 0) return;
+    if (pending.length >= maxBatch) {
+      clearTimeout(timer);
+      timer = undefined;
+      pump();
+    } else {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        pump();
+      }, lingerMs);
+    }
+  }
+
+  return {
+    record(input: AccountResultInput): Promise<AccountResultRecord> {
+      return new Promise((resolve, reject) => {
+        pending.push({ input, resolve, reject });
+        schedule();
+      });
     },
   };
 }

@@ -1,0 +1,123 @@
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db } from './database';
+import type { Finding } from './findings.repository';
+import type { PostureVersion } from './posture.repository';
+import { accountScans, accounts, findings, postureVersions, type ScanOutcome } from './schema';
+import { textSet } from './sql-helpers';
+
+/**
+ * Multi-row statements for writing the results of several accounts in one transaction: a batch of N
+ * accounts costs about a dozen statements instead of a dozen per account. Rows travel as one jsonb
+ * parameter (jsonb_to_recordset), so the SQL text is the same for any N and under Postgres' parameter limit.
+ */
+export function createAccountResultsRepository({ db }: { db: Db }) {
+  const rowsOf = <T>(result: unknown): T[] =>
+    (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+
+  return {
+    /** Locks the accounts' rows in id order (concurrent batches then never deadlock); returns the ids found. */
+    async lockAccounts(ids: string[]): Promise<string[]> {
+      const rows = await db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(inArray(accounts.id, textSet(ids)))
+        .orderBy(asc(accounts.id))
+        .for('update');
+      return rows.map((r) => r.id);
+    },
+
+    /** `runId/accountId` of the pairs that already have an account-scan row. */
+    async recorded(pairs: { runId: string; accountId: string }[]): Promise<Set<string>> {
+      const rows = rowsOf<{ key: string }>(
+        await db.execute(sql`
+          SELECT s.scan_run_id::text || '/' || s.account_id AS key
+          FROM ${accountScans} s
+          JOIN jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) AS p("runId" uuid, "accountId" text)
+            ON s.scan_run_id = p."runId" AND s.account_id = p."accountId"`),
+      );
+      return new Set(rows.map((r) => r.key));
+    },
+
+    async currentVersions(accountIds: string[]): Promise<Map<string, PostureVersion>> {
+      const rows = await db
+        .select()
+        .from(postureVersions)
+        .where(
+          and(inArray(postureVersions.accountId, textSet(accountIds)), isNull(postureVersions.supersededAt)),
+        );
+      return new Map(rows.map((r) => [r.accountId, r]));
+    },
+
+    /** Same fingerprint observed later: only last_observed_at moves. */
+    async touchVersions(rows: { id: number; lastObservedAt: Date }[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db.execute(sql`
+        UPDATE ${postureVersions} p SET last_observed_at = v."lastObservedAt"
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id bigint, "lastObservedAt" timestamptz)
+        WHERE p.id = v.id`);
+    },
+
+    async supersedeVersions(rows: { id: number; supersededAt: Date }[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db.execute(sql`
+        UPDATE ${postureVersions} p SET superseded_at = v."supersededAt"
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id bigint, "supersededAt" timestamptz)
+        WHERE p.id = v.id`);
+    },
+
+    async insertVersions(rows: (typeof postureVersions.$inferInsert)[]): Promise<PostureVersion[]> {
+      if (rows.length === 0) return [];
+      return db.insert(postureVersions).values(rows).returning();
+    },
+
+    /**
+     * Each account's outcome, guarded like accounts.recordOutcome (an observation older than the last
+     * recorded one changes nothing), and its current version pointer when a version was created.
+     */
+    async recordOutcomes(
+      rows: {
+        accountId: string;
+        outcome: ScanOutcome;
+        observedAt: Date;
+        seenAt: Date | null;
+        currentPostureVersionId: number | null;
+      }[],
+    ): Promise<void> {
+      if (rows.length === 0) return;
+      const newer = sql`(a.last_outcome_at IS NULL OR a.last_outcome_at <= v."observedAt")`;
+      await db.execute(sql`
+        UPDATE ${accounts} a SET
+          current_posture_version_id = coalesce(v."currentPostureVersionId", a.current_posture_version_id),
+          last_outcome = CASE WHEN ${newer} THEN v.outcome ELSE a.last_outcome END,
+          last_outcome_at = CASE WHEN ${newer} THEN v."observedAt" ELSE a.last_outcome_at END,
+          last_assessed_at = CASE WHEN ${newer} AND v.outcome = 'assessed' THEN v."observedAt" ELSE a.last_assessed_at END,
+          last_seen_at = CASE WHEN ${newer} AND v."seenAt" IS NOT NULL THEN greatest(a.last_seen_at, v."seenAt") ELSE a.last_seen_at END
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS v("accountId" text, outcome text, "observedAt" timestamptz, "seenAt" timestamptz, "currentPostureVersionId" bigint)
+        WHERE a.id = v."accountId"
+          AND (${newer} OR v."currentPostureVersionId" IS NOT NULL)`);
+    },
+
+    /** Returns how many rows were inserted (the callers checked under the account locks that none exist). */
+    async insertAccountScans(rows: (typeof accountScans.$inferInsert)[]): Promise<number> {
+      if (rows.length === 0) return 0;
+      const inserted = await db
+        .insert(accountScans)
+        .values(rows)
+        .onConflictDoNothing({ target: [accountScans.scanRunId, accountScans.accountId] })
+        .returning({ accountId: accountScans.accountId });
+      return inserted.length;
+    },
+
+    async openFindings(accountIds: string[]): Promise<Finding[]> {
+      if (accountIds.length === 0) return [];
+      return db
+        .select()
+        .from(findings)
+        .where(and(inArray(findings.accountId, textSet(accountIds)), eq(findings.status, 'open')))
+        .orderBy(asc(findings.id));
+    },
+  };
+}
+
+export type AccountResultsRepository = ReturnType<typeof createAccountResultsRepository>;
