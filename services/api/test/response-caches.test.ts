@@ -16,13 +16,16 @@ let accountIds: string[];
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies.
 type Json = any;
 
-const appOn = (responseCache: JsonResponsesOptions) =>
+const appOn = (
+  responseCache: JsonResponsesOptions,
+  rateLimit: { max: number; windowMs: number } | false = false,
+) =>
   buildApp({
     database: env.testDb.database,
     config: env.config,
     logger: createLogger({ level: 'warn' }),
     cursorSecret: 'test-cursor-secret',
-    rateLimit: false,
+    rateLimit,
     collectDefaultMetrics: false,
     responseCache,
   });
@@ -238,6 +241,22 @@ test('authentication and scopes apply to cached responses', async () => {
       expect(answer.json.items).toBeUndefined();
       expect(answer.headers.etag).toBeUndefined();
     }
+  }
+});
+
+test('rate limiting counts and refuses requests that the caches would answer', async () => {
+  // Windows are aligned to the wall clock: one of ~30 years leaves no boundary for the test to cross.
+  const limited = await appOn({ ttlMs: TTL_MS, now: () => clock }, { max: 4, windowMs: 10 ** 12 });
+  try {
+    const urls = ['/v1/drift-events?limit=3', '/v1/accounts?limit=3'];
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (const url of urls) statuses.push((await get(limited, url, keys.read)).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect(stats(limited).immutableHits + stats(limited).recentHits).toBe(2);
+  } finally {
+    await limited.close();
   }
 });
 
