@@ -129,8 +129,10 @@ export async function buildApp(options: BuildAppOptions) {
   const cursorSecret =
     options.cursorSecret ??
     (await createInstallSecretsRepository({ db: database.db }).getOrCreate({ name: 'api-cursor-hmac' }));
+  const responses = createJsonResponses(options.responseCache);
   const metrics = createMetrics({
     queries,
+    responseCache: responses,
     queueDepth: options.queueDepth,
     registries: options.metricsRegistries,
     scanCounters: options.scanCounters,
@@ -157,7 +159,7 @@ export async function buildApp(options: BuildAppOptions) {
     cursors: createCursorCodec({ secret: cursorSecret }),
     metrics,
     authenticator,
-    responses: createJsonResponses(options.responseCache),
+    responses,
     routes,
   } satisfies AppDeps);
   app.decorateRequest('principal', undefined);

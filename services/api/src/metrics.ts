@@ -20,6 +20,18 @@ export type MetricsOptions = {
   /** Counters of a worker running in this process (single-process mode). */
   scanCounters?: ScanCounterSource;
   collectDefaults?: boolean;
+  /** The response caches (json-responses.ts), read at scrape time. */
+  responseCache?: { stats(): ResponseCacheStats };
+};
+
+type ResponseCacheStats = {
+  immutableHits: number;
+  recentHits: number;
+  sharedLoads: number;
+  loads: number;
+  refreshes: number;
+  recent: { bytes: number; entries: number; evictions: number };
+  immutable: { bytes: number; entries: number; evictions: number };
 };
 
 type Sample = [Record<string, string>, number];
@@ -30,6 +42,7 @@ export function createMetrics({
   registries = [],
   scanCounters,
   collectDefaults = true,
+  responseCache,
 }: MetricsOptions) {
   const registry = new Registry();
   if (collectDefaults) collectDefaultMetrics({ register: registry, prefix: 'rootwatch_api_' });
@@ -105,6 +118,38 @@ export function createMetrics({
     counter('rootwatch_scan_job_retries_total', 'Scan job retries, by job name.', ['job'], (s) =>
       Object.entries(s.jobRetries).map(([job, n]): Sample => [{ job }, n]),
     );
+  }
+
+  if (responseCache) {
+    new Counter({
+      name: 'rootwatch_api_response_cache_total',
+      help: 'Cached list responses: answers by outcome (immutable_hit, hit, shared_load, load, background_reload).',
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        const s = responseCache.stats();
+        this.reset();
+        const outcomes: Sample[] = [
+          [{ outcome: 'immutable_hit' }, s.immutableHits],
+          [{ outcome: 'hit' }, s.recentHits],
+          [{ outcome: 'shared_load' }, s.sharedLoads],
+          [{ outcome: 'load' }, s.loads - s.refreshes],
+          [{ outcome: 'background_reload' }, s.refreshes],
+        ];
+        for (const [labels, value] of outcomes) if (value > 0) this.inc(labels, value);
+      },
+    });
+    new Gauge({
+      name: 'rootwatch_api_response_cache_bytes',
+      help: 'Bytes held by the response caches (immutable: full drift pages; recent: the 1 s micro-cache).',
+      labelNames: ['cache'],
+      registers: [registry],
+      collect() {
+        const s = responseCache.stats();
+        this.set({ cache: 'immutable' }, s.immutable.bytes);
+        this.set({ cache: 'recent' }, s.recent.bytes);
+      },
+    });
   }
 
   const merged = registries.length > 0 ? Registry.merge([registry, ...registries]) : registry;

@@ -220,6 +220,9 @@ describe('keys', () => {
       });
     }
     expect(stats().recentHits + stats().immutableHits).toBeGreaterThan(0);
+    const metrics = (await get(env.app, '/metrics')).body;
+    expect(metrics).toContain(`rootwatch_api_response_cache_total{outcome="hit"} ${stats().recentHits}`);
+    expect(metrics).toMatch(/rootwatch_api_response_cache_bytes\{cache="immutable"\} [1-9]/);
   });
 });
 
