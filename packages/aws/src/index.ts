@@ -33,11 +33,16 @@ export {
   redactSecrets,
 } from './errors';
 export {
+  type AccountDetails,
+  createPolicyReader,
   DEFAULT_DISCOVERY_CONCURRENCY,
   type DiscoveredOrganization,
   type DiscoveredOu,
   type DiscoverOrganizationInput,
   discoverOrganization,
+  type ParentPolicies,
+  type PolicyReader,
+  readAccountDetails,
 } from './organization.discovery';
 export { collectPages, mapWithConcurrency } from './pagination';
 export {

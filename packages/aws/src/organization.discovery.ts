@@ -44,6 +44,21 @@ export interface DiscoveredOrganization {
   organizationalUnits: DiscoveredOu[];
   /** Optional reads that failed (tags, contacts, SCPs, features): the data they feed is marked unknown. */
   warnings: (SourceError & { target: string })[];
+  /** SCPs attached to the root and to each OU (by target id), as readAccountDetails needs them. */
+  parentPolicies: ParentPolicies;
+  /** Accounts whose tags, SCPs and contact were not read (see readDetailsOf): those fields are placeholders. */
+  deferred: string[];
+}
+
+export type PoliciesResult = Ok<EffectivePolicy[]> | Fail;
+export type ParentPolicies = Record<string, PoliciesResult>;
+
+export interface AccountDetails {
+  /** null: ListTagsForResource failed. */
+  tags: Record<string, string> | null;
+  effectiveScps: AccountContext['effectiveScps'];
+  securityContact: SecurityContact;
+  warnings: (SourceError & { target: string })[];
 }
 
 export interface DiscoverOrganizationInput {
@@ -51,10 +66,16 @@ export interface DiscoverOrganizationInput {
   concurrency?: number;
   /** Skip GetAlternateContact (e.g. trusted access for Account Management not enabled). */
   securityContacts?: boolean;
+  /**
+   * Which accounts get their per-account reads (tags, SCPs, security contact) here; the others are
+   * listed in `deferred`, for `readAccountDetails` to read later (a scan does it in each account's job,
+   * spreading the reads over every worker). Default: all accounts here.
+   */
+  readDetailsOf?: (account: { id: string; state: string }) => boolean;
 }
 
-type Fail = { ok: false; error: SourceError };
-type Ok<T> = { ok: true; value: T };
+export type Fail = { ok: false; error: SourceError };
+export type Ok<T> = { ok: true; value: T };
 
 async function attempt<T>(context: AwsErrorContext, fn: () => Promise<T>): Promise<Ok<T> | Fail> {
   try {
@@ -175,7 +196,117 @@ export async function discoverOrganization(
     level = next;
   }
 
-  // Each policy is described once per scan, however many targets it is attached to.
+  const policyReader = createPolicyReader(orgs);
+  const { policiesFor } = policyReader;
+
+  const parents: ParentPolicies = {};
+  if (scpEnabled) {
+    const targets = [rootId, ...ous.map((o) => o.id)];
+    const results = await mapWithConcurrency(targets, limit, policiesFor);
+    targets.forEach((t, i) => {
+      const r = results[i]!;
+      parents[t] = r;
+      if (!r.ok) warnings.push({ ...r.error, target: t });
+    });
+  }
+
+  const readDetailsOf = input.readDetailsOf ?? (() => true);
+  const deferred: string[] = [];
+  const accountContexts = await mapWithConcurrency(accounts, limit, async (a): Promise<AccountContext> => {
+    const id = a.Id ?? '';
+    const ouPath = accountPath.get(id) ?? [];
+    // `Status` is being retired in favour of `State`: read State first.
+    const state = a.State ?? a.Status ?? 'UNKNOWN';
+    const base = {
+      id,
+      name: a.Name ?? '',
+      email: a.Email ?? '',
+      state,
+      ouPath,
+      joinedAt: a.JoinedTimestamp?.toISOString() ?? null,
+      isManagementAccount: id === managementAccountId,
+    };
+    if (!readDetailsOf({ id, state })) {
+      deferred.push(id);
+      const reason = 'read by the account job';
+      return {
+        ...base,
+        tags: {},
+        effectiveScps: { known: false, reason },
+        securityContact: { status: 'unknown', reason },
+      };
+    }
+    const details = await readAccountDetails({
+      clients: input.clients,
+      account: base,
+      scpEnabled,
+      parentPolicies: parents,
+      securityContacts: input.securityContacts,
+      policies: policyReader,
+    });
+    warnings.push(...details.warnings);
+    return {
+      ...base,
+      tags: details.tags ?? {},
+      effectiveScps: details.effectiveScps,
+      securityContact: details.securityContact,
+    };
+  });
+
+  const features = await attempt({ operation: 'iam:ListOrganizationsFeatures' }, async () => {
+    const out = await input.clients.iam().send(new ListOrganizationsFeaturesCommand({}));
+    return out.EnabledFeatures ?? [];
+  });
+  if (!features.ok) warnings.push({ ...features.error, target: orgId });
+
+  return {
+    org: {
+      id: orgId,
+      arn: organization?.Arn ?? null,
+      rootId,
+      managementAccountId,
+      partition,
+      scpEnabled,
+      features: features.ok
+        ? { known: true, enabled: [...features.value].map(String).sort() }
+        : { known: false, reason: features.error.code },
+    },
+    accounts: accountContexts,
+    organizationalUnits: ous,
+    warnings,
+    parentPolicies: parents,
+    deferred,
+  };
+}
+
+async function readSecurityContact(
+  clients: Pick<AwsClientFactory, 'account'>,
+  accountId: string,
+  isManagementAccount: boolean,
+): Promise<SecurityContact> {
+  try {
+    // The management account reads its own contact without AccountId (AWS rejects its own id there).
+    const out = await clients.account().send(
+      new GetAlternateContactCommand({
+        AlternateContactType: 'SECURITY',
+        ...(isManagementAccount ? {} : { AccountId: accountId }),
+      }),
+    );
+    const c = out.AlternateContact;
+    return {
+      status: 'present',
+      ...(c?.Name ? { name: c.Name } : {}),
+      ...(c?.EmailAddress ? { email: c.EmailAddress } : {}),
+    };
+  } catch (err) {
+    const code = awsErrorCode(err);
+    if (code === 'ResourceNotFoundException') return { status: 'absent' };
+    return { status: 'unknown', reason: code };
+  }
+}
+
+/** SCP reads with each policy described once per reader, however many targets it is attached to. */
+export function createPolicyReader(orgs: ReturnType<AwsClientFactory['organizations']>) {
   const policyDocs = new Map<string, Promise<Ok<{ name: string; document: unknown }> | Fail>>();
   const describePolicy = (id: string) => {
     let doc = policyDocs.get(id);
@@ -219,124 +350,71 @@ export async function discoverOrganization(
     }
     return { ok: true, value: policies };
   };
+  return { policiesFor };
+}
 
-  const parentPolicies = new Map<string, Ok<EffectivePolicy[]> | Fail>();
-  if (scpEnabled) {
-    const targets = [rootId, ...ous.map((o) => o.id)];
-    const results = await mapWithConcurrency(targets, limit, policiesFor);
-    targets.forEach((t, i) => {
-      const r = results[i]!;
-      parentPolicies.set(t, r);
-      if (!r.ok) warnings.push({ ...r.error, target: t });
+export type PolicyReader = ReturnType<typeof createPolicyReader>;
+
+/**
+ * One account's org-side reads: tags, its own SCPs (joined with its parents' into the effective set)
+ * and its security contact. Failures degrade to "unknown with reason" and come back as warnings.
+ */
+export async function readAccountDetails(input: {
+  clients: Pick<AwsClientFactory, 'organizations' | 'account'>;
+  account: { id: string; ouPath: OuRef[]; isManagementAccount: boolean };
+  scpEnabled: boolean;
+  parentPolicies: ParentPolicies;
+  securityContacts?: boolean;
+  /** Shares DescribePolicy results between accounts; one per call otherwise. */
+  policies?: PolicyReader;
+}): Promise<AccountDetails> {
+  const orgs = input.clients.organizations();
+  const { id, ouPath, isManagementAccount } = input.account;
+  const { policiesFor } = input.policies ?? createPolicyReader(orgs);
+  const contacts = input.securityContacts !== false;
+  const warnings: AccountDetails['warnings'] = [];
+  const [tags, accountPolicies, securityContact] = await Promise.all([
+    attempt({ operation: 'organizations:ListTagsForResource', accountId: id }, () =>
+      collectPages(async (token) => {
+        const out = await orgs.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
+        return { items: out.Tags, next: out.NextToken };
+      }),
+    ),
+    input.scpEnabled ? policiesFor(id) : Promise.resolve(null),
+    contacts
+      ? readSecurityContact(input.clients, id, isManagementAccount)
+      : Promise.resolve<SecurityContact>({
+          status: 'unknown',
+          reason: 'security contacts not read (disabled)',
+        }),
+  ]);
+  if (!tags.ok) warnings.push({ ...tags.error, target: id });
+  if (accountPolicies && !accountPolicies.ok) warnings.push({ ...accountPolicies.error, target: id });
+  if (securityContact.status === 'unknown' && contacts) {
+    warnings.push({
+      kind: 'denied',
+      code: securityContact.reason,
+      message: securityContact.reason,
+      target: id,
     });
   }
 
-  const contacts = input.securityContacts !== false;
-  const accountContexts = await mapWithConcurrency(accounts, limit, async (a): Promise<AccountContext> => {
-    const id = a.Id ?? '';
-    const isManagementAccount = id === managementAccountId;
-    const [tags, accountPolicies, securityContact] = await Promise.all([
-      attempt({ operation: 'organizations:ListTagsForResource', accountId: id }, () =>
-        collectPages(async (token) => {
-          const out = await orgs.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
-          return { items: out.Tags, next: out.NextToken };
-        }),
-      ),
-      scpEnabled ? policiesFor(id) : Promise.resolve(null),
-      contacts
-        ? readSecurityContact(input.clients, id, isManagementAccount)
-        : Promise.resolve<SecurityContact>({
-            status: 'unknown',
-            reason: 'security contacts not read (disabled)',
-          }),
-    ]);
-    if (!tags.ok) warnings.push({ ...tags.error, target: id });
-    if (accountPolicies && !accountPolicies.ok) warnings.push({ ...accountPolicies.error, target: id });
-    if (securityContact.status === 'unknown' && contacts) {
-      warnings.push({
-        kind: 'denied',
-        code: securityContact.reason,
-        message: securityContact.reason,
-        target: id,
-      });
-    }
-
-    const ouPath = accountPath.get(id) ?? [];
-    let effectiveScps: AccountContext['effectiveScps'];
-    if (!scpEnabled) effectiveScps = { known: true, policies: [] };
-    else if (ouPath.length === 0)
-      effectiveScps = { known: false, reason: 'account not found in the OU tree' };
-    else {
-      const parts = [...ouPath.map((p) => parentPolicies.get(p.id)), accountPolicies];
-      const failedAt = parts.findIndex((p) => !p?.ok);
-      const failed = failedAt === -1 ? undefined : parts[failedAt];
-      effectiveScps =
-        failedAt === -1
-          ? { known: true, policies: parts.flatMap((p) => (p?.ok ? p.value : [])) }
-          : { known: false, reason: failed && !failed.ok ? failed.error.code : 'policies not read' };
-    }
-
-    return {
-      id,
-      name: a.Name ?? '',
-      email: a.Email ?? '',
-      // `Status` is being retired in favour of `State`: read State first.
-      state: a.State ?? a.Status ?? 'UNKNOWN',
-      ouPath,
-      tags: Object.fromEntries((tags.ok ? tags.value : []).map((t) => [t.Key ?? '', t.Value ?? ''])),
-      joinedAt: a.JoinedTimestamp?.toISOString() ?? null,
-      isManagementAccount,
-      effectiveScps,
-      securityContact,
-    };
-  });
-
-  const features = await attempt({ operation: 'iam:ListOrganizationsFeatures' }, async () => {
-    const out = await input.clients.iam().send(new ListOrganizationsFeaturesCommand({}));
-    return out.EnabledFeatures ?? [];
-  });
-  if (!features.ok) warnings.push({ ...features.error, target: orgId });
-
+  let effectiveScps: AccountContext['effectiveScps'];
+  if (!input.scpEnabled) effectiveScps = { known: true, policies: [] };
+  else if (ouPath.length === 0) effectiveScps = { known: false, reason: 'account not found in the OU tree' };
+  else {
+    const parts = [...ouPath.map((p) => input.parentPolicies[p.id]), accountPolicies];
+    const failedAt = parts.findIndex((p) => !p?.ok);
+    const failed = failedAt === -1 ? undefined : parts[failedAt];
+    effectiveScps =
+      failedAt === -1
+        ? { known: true, policies: parts.flatMap((p) => (p?.ok ? p.value : [])) }
+        : { known: false, reason: failed && !failed.ok ? failed.error.code : 'policies not read' };
+  }
   return {
-    org: {
-      id: orgId,
-      arn: organization?.Arn ?? null,
-      rootId,
-      managementAccountId,
-      partition,
-      scpEnabled,
-      features: features.ok
-        ? { known: true, enabled: [...features.value].map(String).sort() }
-        : { known: false, reason: features.error.code },
-    },
-    accounts: accountContexts,
-    organizationalUnits: ous,
+    tags: tags.ok ? Object.fromEntries(tags.value.map((t) => [t.Key ?? '', t.Value ?? ''])) : null,
+    effectiveScps,
+    securityContact,
     warnings,
   };
-}
-
-async function readSecurityContact(
-  clients: Pick<AwsClientFactory, 'account'>,
-  accountId: string,
-  isManagementAccount: boolean,
-): Promise<SecurityContact> {
-  try {
-    // The management account reads its own contact without AccountId (AWS rejects its own id there).
-    const out = await clients.account().send(
-      new GetAlternateContactCommand({
-        AlternateContactType: 'SECURITY',
-        ...(isManagementAccount ? {} : { AccountId: accountId }),
-      }),
-    );
-    const c = out.AlternateContact;
-    return {
-      status: 'present',
-      ...(c?.Name ? { name: c.Name } : {}),
-      ...(c?.EmailAddress ? { email: c.EmailAddress } : {}),
-    };
-  } catch (err) {
-    const code = awsErrorCode(err);
-    if (code === 'ResourceNotFoundException') return { status: 'absent' };
-    return { status: 'unknown', reason: code };
-  }
 }
