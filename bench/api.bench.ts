@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createApiKeysUsecases, createCursorCodec } from '@rootwatch/api';
@@ -190,7 +190,26 @@ const endpoints: Record<string, string | string[]> = {
   account_history: `/v1/accounts/${busiest}/history`,
 };
 
-type Figures = { rps: number; p50_ms: number; p99_ms: number; non2xx: number; errors: number };
+type Figures = {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  errors: number;
+  /** CPU (user + system) of the API process per request: unlike req/s, barely moved by other load on the machine. */
+  server_cpu_ms_per_request: number | null;
+};
+const CLOCK_TICKS_PER_S = 100;
+/** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
+async function cpuMs(pid: number | undefined): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
 function load(baseUrl: string, path: string | string[], settings: Record<string, unknown>) {
   const paths = [path].flat();
   let turn = 0;
@@ -214,8 +233,13 @@ function load(baseUrl: string, path: string | string[], settings: Record<string,
   return autocannon(options);
 }
 
-async function drive(baseUrl: string, path: string | string[], overallRate?: number): Promise<Figures> {
-  const result = await load(baseUrl, path, {
+async function drive(
+  server: { url: string; child: { pid?: number } },
+  path: string | string[],
+  overallRate?: number,
+): Promise<Figures> {
+  const cpuBefore = await cpuMs(server.child.pid);
+  const result = await load(server.url, path, {
     connections: CONNECTIONS,
     duration: DURATION_S,
     ...(overallRate ? { overallRate } : {}),
@@ -226,6 +250,10 @@ async function drive(baseUrl: string, path: string | string[], overallRate?: num
     p99_ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    server_cpu_ms_per_request:
+      cpuBefore === null || result.requests.total === 0
+        ? null
+        : round(((await cpuMs(server.child.pid))! - cpuBefore) / result.requests.total, 3),
   };
 }
 
@@ -238,14 +266,14 @@ try {
     for (const mode of ['cached', 'uncached'] as const) {
       // SELECT 1 does not touch the caches: one measurement, on the default app.
       if (name === 'baseline_select1' && mode === 'uncached') continue;
-      const { url } = servers[mode];
+      const server = servers[mode];
       // Warm the route (JIT, pool connections, Postgres caches, and the response caches where on) before measuring.
-      await load(url, path, { connections: 4, duration: 2 });
-      const saturation = await drive(url, path);
-      const at500 = await drive(url, path, FIXED_RATE);
+      await load(server.url, path, { connections: 4, duration: 2 });
+      const saturation = await drive(server, path);
+      const at500 = await drive(server, path, FIXED_RATE);
       (mode === 'cached' ? results : resultsCachesOff)[name] = { saturation, at_500_rps: at500 };
       console.log(
-        `${`${name}${mode === 'uncached' ? ' (caches off)' : ''}`.padEnd(34)} saturation ${String(saturation.rps).padStart(7)} req/s p50 ${saturation.p50_ms} ms p99 ${saturation.p99_ms} ms | at 500 req/s: ${at500.rps} req/s p50 ${at500.p50_ms} ms p99 ${at500.p99_ms} ms${saturation.non2xx + at500.non2xx > 0 ? ` NON-2XX ${saturation.non2xx + at500.non2xx}` : ''}`,
+        `${`${name}${mode === 'uncached' ? ' (caches off)' : ''}`.padEnd(34)} saturation ${String(saturation.rps).padStart(7)} req/s p50 ${saturation.p50_ms} ms p99 ${saturation.p99_ms} ms cpu ${saturation.server_cpu_ms_per_request} ms/req | at 500 req/s: ${at500.rps} req/s p50 ${at500.p50_ms} ms p99 ${at500.p99_ms} ms${saturation.non2xx + at500.non2xx > 0 ? ` NON-2XX ${saturation.non2xx + at500.non2xx}` : ''}`,
       );
     }
   }
