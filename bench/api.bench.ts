@@ -198,6 +198,8 @@ type Figures = {
   errors: number;
   /** CPU (user + system) of the API process per request: unlike req/s, barely moved by other load on the machine. */
   server_cpu_ms_per_request: number | null;
+  /** The machine's 1-minute load average when the run started (2 cores, shared): how noisy the figures are. */
+  loadavg_1m: number;
 };
 const CLOCK_TICKS_PER_S = 100;
 /** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
@@ -239,6 +241,7 @@ async function drive(
   overallRate?: number,
 ): Promise<Figures> {
   const cpuBefore = await cpuMs(server.child.pid);
+  const load1m = round(loadavg()[0]!);
   const result = await load(server.url, path, {
     connections: CONNECTIONS,
     duration: DURATION_S,
@@ -250,6 +253,7 @@ async function drive(
     p99_ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    loadavg_1m: load1m,
     server_cpu_ms_per_request:
       cpuBefore === null || result.requests.total === 0
         ? null
@@ -273,7 +277,7 @@ try {
       const at500 = await drive(server, path, FIXED_RATE);
       (mode === 'cached' ? results : resultsCachesOff)[name] = { saturation, at_500_rps: at500 };
       console.log(
-        `${`${name}${mode === 'uncached' ? ' (caches off)' : ''}`.padEnd(34)} saturation ${String(saturation.rps).padStart(7)} req/s p50 ${saturation.p50_ms} ms p99 ${saturation.p99_ms} ms cpu ${saturation.server_cpu_ms_per_request} ms/req | at 500 req/s: ${at500.rps} req/s p50 ${at500.p50_ms} ms p99 ${at500.p99_ms} ms${saturation.non2xx + at500.non2xx > 0 ? ` NON-2XX ${saturation.non2xx + at500.non2xx}` : ''}`,
+        `${`${name}${mode === 'uncached' ? ' (caches off)' : ''}`.padEnd(34)} saturation ${String(saturation.rps).padStart(7)} req/s p50 ${saturation.p50_ms} ms p99 ${saturation.p99_ms} ms cpu ${saturation.server_cpu_ms_per_request} ms/req | at 500 req/s: ${at500.rps} req/s p50 ${at500.p50_ms} ms p99 ${at500.p99_ms} ms (load ${saturation.loadavg_1m})${saturation.non2xx + at500.non2xx > 0 ? ` NON-2XX ${saturation.non2xx + at500.non2xx}` : ''}`,
       );
     }
   }

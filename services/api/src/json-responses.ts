@@ -5,7 +5,7 @@ import { createResponseCache } from './response-cache';
 
 /** A 200 JSON response as sent, plus what each request still builds itself (the Link header needs its URL). */
 export type CachedJson = {
-  /** UTF-8 bytes: a string would be encoded again on every send (~40 % of the CPU of a 120 KB cache hit). */
+  /** UTF-8 bytes: a string would be encoded again on every send (about a third of the CPU of a 120 KB hit). */
   body: Buffer;
   etag: string;
   /** Cursor of the `Link: rel="next"` header; null for none. */
