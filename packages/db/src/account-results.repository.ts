@@ -81,6 +81,8 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
         observedAt: Date;
         seenAt: Date | null;
         currentPostureVersionId: number | null;
+        /** Tags the account's job read (discovery left them to it); null keeps the stored ones. */
+        tags: Record<string, string> | null;
       }[],
     ): Promise<void> {
       if (rows.length === 0) return;
@@ -91,9 +93,10 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
           last_outcome = CASE WHEN ${newer} THEN v.outcome ELSE a.last_outcome END,
           last_outcome_at = CASE WHEN ${newer} THEN v."observedAt" ELSE a.last_outcome_at END,
           last_assessed_at = CASE WHEN ${newer} AND v.outcome = 'assessed' THEN v."observedAt" ELSE a.last_assessed_at END,
-          last_seen_at = CASE WHEN ${newer} AND v."seenAt" IS NOT NULL THEN greatest(a.last_seen_at, v."seenAt") ELSE a.last_seen_at END
+          last_seen_at = CASE WHEN ${newer} AND v."seenAt" IS NOT NULL THEN greatest(a.last_seen_at, v."seenAt") ELSE a.last_seen_at END,
+          tags = CASE WHEN ${newer} AND v.tags IS NOT NULL THEN v.tags ELSE a.tags END
         FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          AS v("accountId" text, outcome text, "observedAt" timestamptz, "seenAt" timestamptz, "currentPostureVersionId" bigint)
+          AS v("accountId" text, outcome text, "observedAt" timestamptz, "seenAt" timestamptz, "currentPostureVersionId" bigint, tags jsonb)
         WHERE a.id = v."accountId"
           AND (${newer} OR v."currentPostureVersionId" IS NOT NULL)`);
     },

@@ -22,7 +22,8 @@ export type DiscoveredAccount = {
   email: string;
   state: AccountState;
   ouPath: OuPathEntry[];
-  tags: Record<string, string>;
+  /** Undefined: not read by this discovery (the account's scan job reads them); stored tags are kept. */
+  tags?: Record<string, string>;
   joinedAt: Date | null;
 };
 
@@ -156,64 +157,77 @@ export function createAccountsRepository({ db }: { db: Db }) {
       seenAt?: Date;
     }): Promise<DiscoveryResult> {
       const result: DiscoveryResult = { added: [], changed: [], unchanged: 0 };
+      const withTags = discovered.filter((a) => a.tags !== undefined);
+      const withoutTags = discovered.filter((a) => a.tags === undefined);
       await db.transaction(async (tx) => {
-        for (const part of chunk(discovered, upsertChunkSize)) {
-          const ids = part.map((a) => a.id);
-          const existing = await tx
-            .select()
-            .from(accounts)
-            .where(sql`${accounts.id} IN ${textSet(ids)}`)
-            .for('update');
-          const before = new Map(existing.map((row) => [row.id, row]));
-          const rows = await tx
-            .insert(accounts)
-            .values(
-              part.map((a) => ({
-                id: a.id,
-                orgId,
-                name: a.name,
-                email: a.email,
-                state: a.state,
-                ouPath: a.ouPath,
-                ouPathText: ouPathText(a.ouPath),
-                tags: a.tags,
-                joinedAt: a.joinedAt,
-                firstSeenAt: seenAt,
-                lastSeenAt: seenAt,
-              })),
-            )
-            .onConflictDoUpdate({
-              target: accounts.id,
-              set: {
-                orgId: sql`excluded.org_id`,
-                name: sql`excluded.name`,
-                email: sql`excluded.email`,
-                state: sql`excluded.state`,
-                ouPath: sql`excluded.ou_path`,
-                ouPathText: sql`excluded.ou_path_text`,
-                tags: sql`excluded.tags`,
-                joinedAt: sql`excluded.joined_at`,
-                lastSeenAt: sql`greatest(${accounts.lastSeenAt}, excluded.last_seen_at)`,
-                removedAt: sql`NULL`,
-              },
-              // An unchanged account is not rewritten (a re-scan of 10,000 unchanged accounts would write
-              // 10,000 row versions): its last_seen_at moves with its scan outcome (recordOutcome).
-              setWhere: sql`(${accounts.orgId}, ${accounts.name}, ${accounts.email}, ${accounts.state}, ${accounts.ouPath}, ${accounts.tags}, ${accounts.joinedAt}) IS DISTINCT FROM (excluded.org_id, excluded.name, excluded.email, excluded.state, excluded.ou_path, excluded.tags, excluded.joined_at) OR ${accounts.removedAt} IS NOT NULL`,
-            })
-            .returning();
-          result.unchanged += part.length - rows.length;
-          for (const after of rows) {
-            const previous = before.get(after.id);
-            if (!previous || previous.removedAt !== null) {
-              result.added.push(after);
-              continue;
-            }
-            const fields = changedFields(previous, after);
-            if (fields.length > 0) result.changed.push({ before: previous, after, fields });
-            else result.unchanged++;
+        for (const [group, keepTags] of [
+          [withTags, false],
+          [withoutTags, true],
+        ] as const) {
+          for (const part of chunk(group, upsertChunkSize)) {
+            await upsertPart(tx, part, keepTags);
           }
         }
       });
+
+      async function upsertPart(tx: Db, part: DiscoveredAccount[], keepTags: boolean) {
+        const ids = part.map((a) => a.id);
+        const existing = await tx
+          .select()
+          .from(accounts)
+          .where(sql`${accounts.id} IN ${textSet(ids)}`)
+          .for('update');
+        const before = new Map(existing.map((row) => [row.id, row]));
+        // Tags not read: a new account starts with none, a known one keeps its own (and they are not compared).
+        const tags = keepTags ? accounts.tags : sql`excluded.tags`;
+        const rows = await tx
+          .insert(accounts)
+          .values(
+            part.map((a) => ({
+              id: a.id,
+              orgId,
+              name: a.name,
+              email: a.email,
+              state: a.state,
+              ouPath: a.ouPath,
+              ouPathText: ouPathText(a.ouPath),
+              tags: a.tags ?? {},
+              joinedAt: a.joinedAt,
+              firstSeenAt: seenAt,
+              lastSeenAt: seenAt,
+            })),
+          )
+          .onConflictDoUpdate({
+            target: accounts.id,
+            set: {
+              orgId: sql`excluded.org_id`,
+              name: sql`excluded.name`,
+              email: sql`excluded.email`,
+              state: sql`excluded.state`,
+              ouPath: sql`excluded.ou_path`,
+              ouPathText: sql`excluded.ou_path_text`,
+              tags: sql`${tags}`,
+              joinedAt: sql`excluded.joined_at`,
+              lastSeenAt: sql`greatest(${accounts.lastSeenAt}, excluded.last_seen_at)`,
+              removedAt: sql`NULL`,
+            },
+            // An unchanged account is not rewritten (a re-scan of 10,000 unchanged accounts would write
+            // 10,000 row versions): its last_seen_at moves with its scan outcome (recordOutcome).
+            setWhere: sql`(${accounts.orgId}, ${accounts.name}, ${accounts.email}, ${accounts.state}, ${accounts.ouPath}, ${accounts.tags}, ${accounts.joinedAt}) IS DISTINCT FROM (excluded.org_id, excluded.name, excluded.email, excluded.state, excluded.ou_path, ${tags}, excluded.joined_at) OR ${accounts.removedAt} IS NOT NULL`,
+          })
+          .returning();
+        result.unchanged += part.length - rows.length;
+        for (const after of rows) {
+          const previous = before.get(after.id);
+          if (!previous || previous.removedAt !== null) {
+            result.added.push(after);
+            continue;
+          }
+          const fields = changedFields(previous, after);
+          if (fields.length > 0) result.changed.push({ before: previous, after, fields });
+          else result.unchanged++;
+        }
+      }
       return result;
     },
 

@@ -232,6 +232,19 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       expect(again).toMatchObject({ added: [], changed: [], unchanged: 1 });
       expect(await rowVersion()).toBe(before);
 
+      // Tags not read by this discovery (the account's job reads them): the stored ones stay, unrewritten;
+      // a new account starts with none.
+      const { tags: _unread, ...withoutTags } = account(id);
+      const untagged = await repos.accounts.upsertFromDiscovery({
+        orgId: 'o-one',
+        accounts: [withoutTags, { ...withoutTags, id: '100000000010' }],
+        seenAt: t('02T00:00:00'),
+      });
+      expect(untagged.added.map((a) => [a.id, a.tags])).toEqual([['100000000010', {}]]);
+      expect(untagged).toMatchObject({ changed: [], unchanged: 1 });
+      expect(await rowVersion()).toBe(before);
+      expect((await repos.accounts.get({ id }))?.tags).toEqual({ env: 'prod' });
+
       await repos.accounts.recordOutcome({
         accountId: id,
         outcome: 'assessed',

@@ -34,6 +34,8 @@ export interface AccountResultInput {
   durationMs?: number | null;
   /** When the run started (discovery listed the account then): moves the account's last_seen_at. */
   runStartedAt?: Date | null;
+  /** The account's tags, when its job read them. */
+  tags?: Record<string, string>;
 }
 
 export type AccountResultRecord =
@@ -145,6 +147,7 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
         observedAt: p.observedAt,
         seenAt: p.input.runStartedAt ?? null,
         currentPostureVersionId: created.get(p.input.accountId)?.id ?? null,
+        tags: p.input.tags ?? null,
       })),
     );
     const inserted = await store.insertAccountScans(

@@ -5,10 +5,15 @@ import {
   assessMemberAccount,
   classifyAwsError,
   createAwsClientFactory,
+  createPolicyReader,
   createScannerRoleCredentials,
+  DEFAULT_DISCOVERY_CONCURRENCY,
   discoverOrganization,
+  type PolicyReader,
+  readAccountDetails,
 } from '@rootwatch/aws';
 import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
+import { isAssessable } from '@rootwatch/core';
 import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
 import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
@@ -73,6 +78,24 @@ export function budgetedClients(clients: AwsClientFactory, bucket: TokenBucket):
 
 export type AwsScanSource = ScanSource & { destroy(): void };
 
+/** Runs at most `limit` of the given tasks at once, the others in arrival order. */
+function createConcurrencyLimit(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finishing task hands its slot to the next waiter, so a newcomer never slips in between.
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /** Discovery and member assessment over @rootwatch/aws, within one request budget per process. */
 export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSource {
   const { config, logger, observer } = options;
@@ -114,6 +137,20 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
     return clients;
   };
   const store = options.store ?? createMemoryDiscoveryStore();
+  // Organizations throttles at a modest rate: account jobs read org-side facts a few accounts at a time
+  // per process (like discovery's fan-out), whatever the job concurrency.
+  const orgReads = createConcurrencyLimit(options.discoveryConcurrency ?? DEFAULT_DISCOVERY_CONCURRENCY);
+  // Each SCP document is described once per run and process, however many account jobs read it.
+  const policyReaders = new Map<string, PolicyReader>();
+  const policyReaderOf = (runId: string, clients: AwsClientFactory): PolicyReader => {
+    let reader = policyReaders.get(runId);
+    if (!reader) {
+      if (policyReaders.size >= 4) policyReaders.delete(policyReaders.keys().next().value!);
+      reader = createPolicyReader(clients.organizations());
+      policyReaders.set(runId, reader);
+    }
+    return reader;
+  };
 
   return {
     async discover({ runId, org }) {
@@ -122,6 +159,9 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         found = await discoverOrganization({
           clients: clientsFor(org),
           ...(options.discoveryConcurrency ? { concurrency: options.discoveryConcurrency } : {}),
+          // An account that gets a job reads its own tags, SCPs and contact there: three calls per account
+          // spread over every worker and overlapped with its IAM reads, instead of a serial phase in one.
+          readDetailsOf: (account) => !isAssessable(account),
         });
       } catch (error) {
         // AwsAccessError already carries kind / code / retryable; anything else is classified here.
@@ -136,7 +176,12 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           'discovery: some optional reads failed; the data they feed is unknown',
         );
       }
-      await store.save(runId, found.accounts);
+      const deferred = new Set(found.deferred);
+      await store.save(
+        runId,
+        found.accounts.filter((a) => !deferred.has(a.id)),
+        found.parentPolicies,
+      );
       return {
         awsOrgId: found.org.id || null,
         managementAccountId: found.org.managementAccountId,
@@ -149,7 +194,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           email: a.email,
           state: a.state as AccountState,
           ouPath: a.ouPath,
-          tags: a.tags,
+          ...(deferred.has(a.id) ? {} : { tags: a.tags }),
           joinedAt: a.joinedAt ? new Date(a.joinedAt) : null,
         })),
       };
@@ -161,31 +206,61 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
     },
 
     async assess({ runId, org, orgContext, account, allowMissingDiscovery }) {
+      const clients = clientsFor(org);
       const stored = await store.load(runId, account.id);
-      if (!stored && !allowMissingDiscovery) {
+      const parents = stored ? null : await store.loadParents(runId);
+      if (!stored && !parents && !allowMissingDiscovery) {
         throw new RetryLaterError(
           'discovery_context_missing',
           `org-side facts of run ${runId} are not available yet`,
         );
       }
-      const orgSide = stored ?? {
-        effectiveScps: { known: false as const, reason: 'discovery context of this run is not available' },
-        securityContact: {
-          status: 'unknown' as const,
-          reason: 'discovery context of this run is not available',
+      const [details, posture] = await Promise.all([
+        parents
+          ? orgReads(() =>
+              readAccountDetails({
+                clients,
+                account,
+                scpEnabled: orgContext.scpEnabled ?? false,
+                parentPolicies: parents,
+                policies: policyReaderOf(runId, clients),
+              }),
+            )
+          : null,
+        assessMemberAccount({
+          clients,
+          accountId: account.id,
+          partition: orgContext.partition,
+          roleName: org.memberRoleName,
+          externalId: org.externalId ?? null,
+          // CloudTrail in the member account shows which run read it.
+          sessionName: `rootwatch-${runId}`,
+          ...(options.reportPolling ? { polling: options.reportPolling } : {}),
+        }),
+      ]);
+      if (details && details.warnings.length > 0) {
+        logger.debug(
+          { runId, accountId: account.id, warnings: details.warnings },
+          'some org-side reads of the account failed; the data they feed is unknown',
+        );
+      }
+      const missing = 'discovery context of this run is not available';
+      const orgSide = stored ??
+        details ?? {
+          effectiveScps: { known: false as const, reason: missing },
+          securityContact: { status: 'unknown' as const, reason: missing },
+        };
+      const tags = details?.tags ?? undefined;
+      return {
+        account: {
+          ...account,
+          ...(tags ? { tags } : {}),
+          effectiveScps: orgSide.effectiveScps,
+          securityContact: orgSide.securityContact,
         },
+        posture,
+        ...(tags ? { tags } : {}),
       };
-      const posture = await assessMemberAccount({
-        clients: clientsFor(org),
-        accountId: account.id,
-        partition: orgContext.partition,
-        roleName: org.memberRoleName,
-        externalId: org.externalId ?? null,
-        // CloudTrail in the member account shows which run read it.
-        sessionName: `rootwatch-${runId}`,
-        ...(options.reportPolling ? { polling: options.reportPolling } : {}),
-      });
-      return { account: { ...account, ...orgSide }, posture };
     },
 
     destroy: () => {

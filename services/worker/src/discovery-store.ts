@@ -1,3 +1,4 @@
+import type { ParentPolicies } from '@rootwatch/aws';
 import type { AccountContext, EffectivePolicy } from '@rootwatch/core';
 import type { Redis } from 'ioredis';
 
@@ -10,8 +11,11 @@ export type OrgSideFacts = Pick<AccountContext, 'effectiveScps' | 'securityConta
  * ids only; these are facts about the organization, never credentials.
  */
 export interface DiscoveryStore {
-  save(runId: string, accounts: readonly AccountContext[]): Promise<void>;
+  /** `accounts`: those discovery read in full; `parents`: the root's and OUs' SCPs, for the others. */
+  save(runId: string, accounts: readonly AccountContext[], parents?: ParentPolicies): Promise<void>;
   load(runId: string, accountId: string): Promise<OrgSideFacts | null>;
+  /** The root's and OUs' SCPs of the run, for an account job that reads its own org-side facts. */
+  loadParents(runId: string): Promise<ParentPolicies | null>;
   /** False when the run's facts are gone (never saved here, expired, or Redis lost them). */
   has(runId: string): Promise<boolean>;
 }
@@ -60,10 +64,10 @@ function expand(
 
 /** In-process store: the inline dispatcher (one process) and tests. Keeps the latest few runs. */
 export function createMemoryDiscoveryStore({ keepRuns = 4 }: { keepRuns?: number } = {}): DiscoveryStore {
-  const runs = new Map<string, ReturnType<typeof compact>>();
+  const runs = new Map<string, ReturnType<typeof compact> & { parents: ParentPolicies | null }>();
   return {
-    async save(runId, accounts) {
-      runs.set(runId, compact(accounts));
+    async save(runId, accounts, parents) {
+      runs.set(runId, { ...compact(accounts), parents: parents ?? null });
       while (runs.size > keepRuns) runs.delete(runs.keys().next().value!);
     },
     async load(runId, accountId) {
@@ -71,6 +75,7 @@ export function createMemoryDiscoveryStore({ keepRuns = 4 }: { keepRuns?: number
       const stored = run?.perAccount.get(accountId);
       return run && stored ? expand(stored, (id) => run.policies.get(id)) : null;
     },
+    loadParents: async (runId) => runs.get(runId)?.parents ?? null,
     has: async (runId) => runs.has(runId),
   };
 }
@@ -88,10 +93,12 @@ export function createRedisDiscoveryStore({
 }): DiscoveryStore {
   const key = (runId: string) => `${prefix}:discovery:${runId}`;
   const policyCache = new Map<string, { id: string; name: string; document: unknown } | undefined>();
+  const parentsCache = new Map<string, ParentPolicies | null>();
   return {
-    async save(runId, accounts) {
+    async save(runId, accounts, parents) {
       const { policies, perAccount } = compact(accounts);
-      const fields: string[] = [];
+      // Present even when empty: its field is what `has` finds for a run whose accounts were all deferred.
+      const fields: string[] = ['parents', JSON.stringify(parents ?? null)];
       for (const [id, p] of policies) fields.push(`p:${id}`, JSON.stringify(p));
       for (const [id, a] of perAccount) fields.push(`a:${id}`, JSON.stringify(a));
       for (let i = 0; i < fields.length; i += 2000) {
@@ -100,6 +107,15 @@ export function createRedisDiscoveryStore({
       await redis.expire(key(runId), TTL_SECONDS);
     },
     has: async (runId) => (await redis.exists(key(runId))) === 1,
+    async loadParents(runId) {
+      if (!parentsCache.has(runId)) {
+        const raw = await redis.hget(key(runId), 'parents');
+        if (raw === null) return null;
+        if (parentsCache.size >= 4) parentsCache.delete(parentsCache.keys().next().value!);
+        parentsCache.set(runId, JSON.parse(raw) as ParentPolicies | null);
+      }
+      return parentsCache.get(runId) ?? null;
+    },
     async load(runId, accountId) {
       const raw = await redis.hget(key(runId), `a:${accountId}`);
       if (!raw) return null;

@@ -37,7 +37,12 @@ export interface ScanSource {
      * for the re-driven run to restore them.
      */
     allowMissingDiscovery: boolean;
-  }): Promise<{ account: AccountContext; posture: RootPosture }>;
+  }): Promise<{
+    account: AccountContext;
+    posture: RootPosture;
+    /** The account's tags when this job read them (discovery left them to it). */
+    tags?: Record<string, string>;
+  }>;
 }
 
 /** A failure of an AWS call the handlers can decide on (retry or record). */

@@ -182,6 +182,7 @@ export function createScanAccountHandler({
       errorMessage: error?.message ?? null,
       durationMs,
       runStartedAt: job.startedAt,
+      ...(assessed.tags ? { tags: assessed.tags } : {}),
     });
     observer?.accountRecorded?.({ orgId, outcome, durationMs, duplicate: !result.written });
     if (result.written) {

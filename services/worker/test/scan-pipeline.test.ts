@@ -120,6 +120,14 @@ describe('a scan through the inline dispatcher (same handlers as the BullMQ work
       skipped: byOutcome('skipped'),
     });
 
+    // Tags: read by each active account's job, and by discovery for the others (suspended, ...).
+    const stored = await db
+      .select({ id: schema.accounts.id, tags: schema.accounts.tags })
+      .from(schema.accounts);
+    const tagsOf = new Map(stored.map((a) => [a.id, a.tags]));
+    expect(accounts.filter((a) => Object.keys(a.tags).length > 0).length).toBeGreaterThan(10);
+    for (const account of accounts) expect(tagsOf.get(account.id), account.id).toEqual(account.tags);
+
     // Discovery recorded every account as added; findings opened for every FAIL.
     const added = await db
       .select({ n: count() })
