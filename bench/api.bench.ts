@@ -37,6 +37,7 @@ const testDb = await createTestDatabase({ max: 4 });
 if (testDb.database.driver !== 'pg') throw new Error('bench needs Postgres');
 const pool = testDb.database.pool;
 
+const loadBefore = loadavg();
 const seedStarted = performance.now();
 const scans = DAYS * SCANS_PER_DAY;
 const end = new Date(Date.UTC(2026, 0, 1));
@@ -307,7 +308,7 @@ const checks = checksOf(results);
 const report = {
   benchmark: 'api',
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg_before: loadavg() },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg_before: loadBefore, loadavg_after: loadavg() },
   dataset: {
     accounts: ACCOUNTS,
     days: DAYS,
