@@ -308,7 +308,12 @@ const checks = checksOf(results);
 const report = {
   benchmark: 'api',
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg_before: loadBefore, loadavg_after: loadavg() },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    loadavg_before: loadBefore,
+    loadavg_after: loadavg(),
+  },
   dataset: {
     accounts: ACCOUNTS,
     days: DAYS,
