@@ -121,6 +121,10 @@ async function query<T>(text: string, values: unknown[] = []): Promise<T> {
   if (testDb.database.driver !== 'pg') throw new Error('the benchmark needs Postgres');
   return (await testDb.database.pool.query(text, values)).rows[0] as T;
 }
+// Full-page images: the first change of a page after a checkpoint logs the whole 8 KB page, so WAL per
+// account depends on where checkpoints fall; this count tells how much of a figure they are.
+const walFullPageImages = async () =>
+  Number((await query<{ n: string }>('SELECT wal_fpi::text AS n FROM pg_stat_wal')).n);
 const walLsn = async () => (await query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).lsn;
 const walBytesSince = async (lsn: string) =>
   Number(
@@ -147,6 +151,7 @@ const repos = createRepositories({ db });
 async function scan(label: string) {
   sim.resetStats();
   const lsn = await walLsn();
+  const fpiBefore = await walFullPageImages();
   const size = await databaseBytes();
   const tablesBefore = await tableBytes();
   const cpuBefore = await cpuByGroup();
@@ -169,6 +174,7 @@ async function scan(label: string) {
   const cpuAfter = await cpuByGroup();
   const stats = sim.stats();
   const walBytes = await walBytesSince(lsn);
+  const fullPageImages = (await walFullPageImages()) - fpiBefore;
   const grown = (await databaseBytes()) - size;
   const tablesAfter = await tableBytes();
   const growthByTable = Object.fromEntries(
@@ -201,6 +207,7 @@ async function scan(label: string) {
     ),
     // Cluster-wide WAL: includes whatever else wrote to the shared Postgres meanwhile.
     walBytesPerAccount: round(walBytes / ACCOUNTS, 0),
+    walFullPageImagesPerAccount: round(fullPageImages / ACCOUNTS, 2),
     databaseGrowthBytesPerAccount: round(grown / ACCOUNTS, 0),
     // Relation size growth (heap + indexes + TOAST) per account, by table.
     growthBytesPerAccountByTable: growthByTable,
