@@ -21,6 +21,7 @@ export {
 } from './app';
 export { type CursorCodec, createCursorCodec } from './cursor-codec';
 export { ApiError } from './errors';
+export type { JsonResponsesOptions } from './json-responses';
 export { type CreateLoggerOptions, createLogger, type Logger, scrubText, scrubValue } from './logger';
 export type { ScanCounterSource } from './metrics';
 export { type RunningApi, type StartApiOptions, startApi } from './start-api';
