@@ -101,15 +101,14 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
           AND (${newer} OR v."currentPostureVersionId" IS NOT NULL)`);
     },
 
-    /** Returns how many rows were inserted (the callers checked under the account locks that none exist). */
-    async insertAccountScans(rows: (typeof accountScans.$inferInsert)[]): Promise<number> {
-      if (rows.length === 0) return 0;
-      const inserted = await db
-        .insert(accountScans)
-        .values(rows)
-        .onConflictDoNothing({ target: [accountScans.scanRunId, accountScans.accountId] })
-        .returning({ accountId: accountScans.accountId });
-      return inserted.length;
+    /**
+     * A plain INSERT: the callers checked under the account locks that none of these rows exist, and a
+     * conflict would mean a writer that skipped those locks (the unique violation then fails the batch).
+     * ON CONFLICT would log an extra WAL record per row (speculative insertion) for nothing.
+     */
+    async insertAccountScans(rows: (typeof accountScans.$inferInsert)[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db.insert(accountScans).values(rows);
     },
 
     async openFindings(accountIds: string[]): Promise<Finding[]> {

@@ -172,18 +172,28 @@ export function createAccountsRepository({ db }: { db: Db }) {
 
       async function upsertPart(tx: Db, part: DiscoveredAccount[], keepTags: boolean) {
         const ids = part.map((a) => a.id);
+        // Read without a lock: one scan per org runs at a time, and nothing else writes these fields.
+        // Unchanged accounts are then left out of the upsert, which would lock each of them (a WAL record
+        // per account and scan) only to find nothing to write.
         const existing = await tx
           .select()
           .from(accounts)
-          .where(sql`${accounts.id} IN ${textSet(ids)}`)
-          .for('update');
+          .where(sql`${accounts.id} IN ${textSet(ids)}`);
         const before = new Map(existing.map((row) => [row.id, row]));
+        const toWrite = part.filter((a) => {
+          const previous = before.get(a.id);
+          if (!previous || previous.removedAt !== null) return true;
+          const listed = { ...previous, ...a, orgId, tags: a.tags ?? previous.tags };
+          return changedFields(previous, listed).length > 0;
+        });
+        result.unchanged += part.length - toWrite.length;
+        if (toWrite.length === 0) return;
         // Tags not read: a new account starts with none, a known one keeps its own (and they are not compared).
         const tags = keepTags ? accounts.tags : sql`excluded.tags`;
         const rows = await tx
           .insert(accounts)
           .values(
-            part.map((a) => ({
+            toWrite.map((a) => ({
               id: a.id,
               orgId,
               name: a.name,
@@ -216,7 +226,7 @@ export function createAccountsRepository({ db }: { db: Db }) {
             setWhere: sql`(${accounts.orgId}, ${accounts.name}, ${accounts.email}, ${accounts.state}, ${accounts.ouPath}, ${accounts.tags}, ${accounts.joinedAt}) IS DISTINCT FROM (excluded.org_id, excluded.name, excluded.email, excluded.state, excluded.ou_path, ${tags}, excluded.joined_at) OR ${accounts.removedAt} IS NOT NULL`,
           })
           .returning();
-        result.unchanged += part.length - rows.length;
+        result.unchanged += toWrite.length - rows.length;
         for (const after of rows) {
           const previous = before.get(after.id);
           if (!previous || previous.removedAt !== null) {
