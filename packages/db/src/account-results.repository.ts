@@ -48,20 +48,20 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
       return new Map(rows.map((r) => [r.accountId, r]));
     },
 
-    /** Same fingerprint observed later: only last_observed_at moves. */
-    async touchVersions(rows: { id: number; lastObservedAt: Date }[]): Promise<void> {
+    /**
+     * Current versions seen again (the same fingerprint observed later: `lastObservedAt` moves) or replaced
+     * (`supersededAt`), in one statement; a field left out keeps its value.
+     */
+    async updateCurrentVersions(
+      rows: ({ id: number } & ({ lastObservedAt: Date } | { supersededAt: Date }))[],
+    ): Promise<void> {
       if (rows.length === 0) return;
       await db.execute(sql`
-        UPDATE ${postureVersions} p SET last_observed_at = v."lastObservedAt"
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id bigint, "lastObservedAt" timestamptz)
-        WHERE p.id = v.id`);
-    },
-
-    async supersedeVersions(rows: { id: number; supersededAt: Date }[]): Promise<void> {
-      if (rows.length === 0) return;
-      await db.execute(sql`
-        UPDATE ${postureVersions} p SET superseded_at = v."supersededAt"
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id bigint, "supersededAt" timestamptz)
+        UPDATE ${postureVersions} p SET
+          last_observed_at = coalesce(v."lastObservedAt", p.last_observed_at),
+          superseded_at = coalesce(v."supersededAt", p.superseded_at)
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS v(id bigint, "lastObservedAt" timestamptz, "supersededAt" timestamptz)
         WHERE p.id = v.id`);
     },
 

@@ -13,14 +13,29 @@ export function findingDedupKey(accountId: string, controlId: string): string {
 
 const nextUpdateSeq = sql`nextval('findings_update_seq')`;
 
+/** A failing control to open a finding for. */
+export type OpenFindingInput = {
+  accountId: string;
+  controlId: string;
+  severity: Severity;
+  reason?: string | null;
+  evidence?: unknown;
+  openedAt: Date;
+};
+
+async function openFinding(
+  db: Db,
+  { accountId, controlId }: { accountId: string; controlId: string },
+): Promise<Finding | null> {
+  const [row] = await db
+    .select()
+    .from(findings)
+    .where(and(eq(findings.dedupKey, findingDedupKey(accountId, controlId)), eq(findings.status, 'open')));
+  return row ?? null;
+}
+
 export function createFindingsRepository({ db }: { db: Db }) {
-  const getOpen = async ({ accountId, controlId }: { accountId: string; controlId: string }) => {
-    const [row] = await db
-      .select()
-      .from(findings)
-      .where(and(eq(findings.dedupKey, findingDedupKey(accountId, controlId)), eq(findings.status, 'open')));
-    return row ?? null;
-  };
+  const getOpen = (key: { accountId: string; controlId: string }) => openFinding(db, key);
 
   return {
     getOpen,
@@ -33,14 +48,7 @@ export function createFindingsRepository({ db }: { db: Db }) {
       reason,
       evidence,
       openedAt,
-    }: {
-      accountId: string;
-      controlId: string;
-      severity: Severity;
-      reason?: string | null;
-      evidence?: unknown;
-      openedAt: Date;
-    }): Promise<{ finding: Finding; created: boolean }> {
+    }: OpenFindingInput): Promise<{ finding: Finding; created: boolean }> {
       return db.transaction(async (tx) => {
         await lockFeeds(tx);
         const [created] = await tx
@@ -59,13 +67,7 @@ export function createFindingsRepository({ db }: { db: Db }) {
           .onConflictDoNothing({ target: findings.dedupKey, where: sql`status = 'open'` })
           .returning();
         if (created) return { finding: created, created: true };
-        const [existing] = await tx
-          .select()
-          .from(findings)
-          .where(
-            and(eq(findings.dedupKey, findingDedupKey(accountId, controlId)), eq(findings.status, 'open')),
-          );
-        return { finding: existing!, created: false };
+        return { finding: (await openFinding(tx, { accountId, controlId }))!, created: false };
       });
     },
 
@@ -74,18 +76,7 @@ export function createFindingsRepository({ db }: { db: Db }) {
      * lock serializes every feed writer until its COMMIT, so a writer holding it for one statement per
      * finding made each account's first scan queue behind the others. Returns how many were created.
      */
-    async openMany({
-      findings: items,
-    }: {
-      findings: {
-        accountId: string;
-        controlId: string;
-        severity: Severity;
-        reason?: string | null;
-        evidence?: unknown;
-        openedAt: Date;
-      }[];
-    }): Promise<number> {
+    async openMany({ findings: items }: { findings: OpenFindingInput[] }): Promise<number> {
       if (items.length === 0) return 0;
       // Lock and insert in ONE statement: every row (and its id / update_seq) comes out of the join with
       // the materialized lock, so values are drawn under the lock, and the lock is taken server-side right

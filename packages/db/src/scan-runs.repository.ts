@@ -39,6 +39,11 @@ export function scanRunDone(run: Pick<ScanRun, 'assessed' | 'unreachable' | 'err
   return run.assessed + run.unreachable + run.errored + run.skipped;
 }
 
+/** A running run whose every account is recorded: it is owed its finalization. */
+export function scanRunAwaitsFinalization(run: ScanRun | null | undefined): boolean {
+  return !!run && run.status === 'running' && scanRunDone(run) === run.total;
+}
+
 // Enough rows that concurrent account transactions rarely pick the same one (each waits only for
 // the one holder of its row), few enough that summing a run's progress stays a tiny index scan.
 export const SCAN_PROGRESS_SHARDS = 64;

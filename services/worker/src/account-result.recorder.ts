@@ -14,10 +14,10 @@ import {
   type DriftEventInput,
   decideVersion,
   type Finding,
+  type OpenFindingInput,
   type PostureVersion,
   type ScanOutcome,
-  type ScanRun,
-  scanRunDone,
+  scanRunAwaitsFinalization,
   withTransaction,
 } from '@rootwatch/db';
 
@@ -71,10 +71,6 @@ export function observationOfVersion(version: PostureVersion): Observation {
   };
 }
 
-function isComplete(run: ScanRun | null): boolean {
-  return run !== null && run.status === 'running' && scanRunDone(run) === run.total;
-}
-
 type Written =
   | Omit<Extract<AccountResultRecord, { written: true }>, 'runComplete'>
   | { written: false; reason: 'duplicate' };
@@ -114,21 +110,22 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
       };
     });
     const isNew = (p: (typeof plans)[number]) => p.decision === 'created' || p.decision === 'changed';
+    const newVersions = plans.filter(isNew);
 
-    await store.touchVersions(
+    // Before the inserts: a replaced version must stop being current first (one current per account).
+    await store.updateCurrentVersions(
       plans
-        .filter((p) => p.decision === 'touched')
-        .map((p) => ({ id: p.previous!.id, lastObservedAt: p.observedAt })),
-    );
-    await store.supersedeVersions(
-      plans
-        .filter((p) => p.decision === 'changed')
-        .map((p) => ({ id: p.previous!.id, supersededAt: p.observedAt })),
+        .filter((p) => p.decision === 'touched' || p.decision === 'changed')
+        .map((p) =>
+          p.decision === 'touched'
+            ? { id: p.previous!.id, lastObservedAt: p.observedAt }
+            : { id: p.previous!.id, supersededAt: p.observedAt },
+        ),
     );
     const created = new Map(
       (
         await store.insertVersions(
-          plans.filter(isNew).map((p) => ({
+          newVersions.map((p) => ({
             accountId: p.input.accountId,
             facts: p.input.observation.facts as unknown as Record<string, unknown>,
             results: toStoredResults(p.input.observation.results),
@@ -165,7 +162,7 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
 
     // An unchanged re-scan leaves control states as they are: same statuses, fewer bytes written.
     await repos.controlStates.upsertMany({
-      states: plans.filter(isNew).flatMap((p) =>
+      states: newVersions.flatMap((p) =>
         p.input.observation.results.map((r) => ({
           accountId: p.input.accountId,
           controlId: r.controlId,
@@ -206,7 +203,7 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
       open.set(f.controlId, f);
       openByAccount.set(f.accountId, open);
     }
-    const toOpen: Parameters<typeof repos.findings.openMany>[0]['findings'] = [];
+    const toOpen: OpenFindingInput[] = [];
     const tally = new Map<string, { opened: number; resolved: number; drift: number }>();
     const drift: DriftEventInput[] = [];
     for (const p of live) {
@@ -323,7 +320,8 @@ export function createAccountResultRecorder({
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  const runComplete = async (runId: string) => isComplete(await readRepos.scanRuns.get({ id: runId }));
+  const runComplete = async (runId: string) =>
+    scanRunAwaitsFinalization(await readRepos.scanRuns.get({ id: runId }));
 
   async function settle(batch: Pending[], written: Written[]): Promise<void> {
     // Read after COMMIT: of the accounts committing last, at least the very last sees every count.

@@ -7,7 +7,7 @@ import {
   type SourceError,
   unreachablePosture,
 } from '@rootwatch/core';
-import { createRepositories, type Db } from '@rootwatch/db';
+import { createRepositories, type Db, scanRunAwaitsFinalization } from '@rootwatch/db';
 import { finalizeJob, type ScanHandler } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import {
@@ -89,12 +89,7 @@ export function createScanAccountHandler({
     if (job.recorded) {
       // Recorded by an earlier attempt whose acknowledgement was lost; finalization may still be owed.
       observer?.accountRecorded?.({ orgId, outcome: 'assessed', durationMs: 0, duplicate: true });
-      const current = await repos.scanRuns.get({ id: runId });
-      if (
-        current &&
-        current.status === 'running' &&
-        current.assessed + current.unreachable + current.errored + current.skipped === current.total
-      ) {
+      if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
         await context.enqueue([finalizeJob({ runId, orgId })]);
       }
       return;

@@ -1,6 +1,12 @@
 import type { OrgConfig } from '@rootwatch/config';
 import { type AccountRef, diffAccounts, isAssessable } from '@rootwatch/core';
-import { type Account, createRepositories, type Db, scanRunDone, withTransaction } from '@rootwatch/db';
+import {
+  type Account,
+  createRepositories,
+  type Db,
+  scanRunAwaitsFinalization,
+  withTransaction,
+} from '@rootwatch/db';
 import { accountJob, finalizeJob, type ScanHandler } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import { sourceErrorOf } from './scan-errors';
@@ -164,8 +170,7 @@ export function createScanStartHandler({
     await context.enqueue(active.map((accountId) => accountJob({ runId, orgId, accountId })));
 
     // A run without active accounts (or whose accounts were all recorded before a retry) finishes here.
-    const current = await repos.scanRuns.get({ id: runId });
-    if (current?.status === 'running' && scanRunDone(current) === current.total) {
+    if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
       await context.enqueue([finalizeJob({ runId, orgId })]);
     }
   };
