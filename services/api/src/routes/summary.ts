@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CONTROL_CATALOG } from '@rootwatch/core';
 import { Type } from 'typebox';
 import { addStatus, compliancePct, emptyCounts, type StatusCounts } from '../compliance';
+import { createJsonResponses, responseKey, sendJson } from '../json-responses';
 import { errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
 import { ScanRunSchema, toScanRun } from '../schemas/resources';
 
@@ -75,39 +76,23 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
-      const orgFilter = request.query.org;
-      const key = orgFilter ?? '';
-      const now = Date.now();
-      const cached = cache.get(key);
-      if (cached && cached.until > now) {
-        // Recomputed in the background once half the TTL has passed: a busy summary never makes its
-        // callers wait for the aggregates, and what they get is still at most the TTL old.
-        if (!cached.renewing && cached.until - now <= SUMMARY_TTL_MS / 2) {
-          cached.renewing = true;
-          compute(orgFilter).then(
-            (value) => cache.set(key, { until: now + SUMMARY_TTL_MS, value: Promise.resolve(value) }),
-            (error: unknown) => {
-              cached.renewing = false;
-              request.log.warn({ err: error }, 'summary recompute failed');
-            },
-          );
-        }
-        return cached.value;
-      }
-      // Any org id passes validation: drop expired entries so unknown ids cannot grow the map.
-      if (cache.size > 64) for (const [k, entry] of cache) if (entry.until <= now) cache.delete(k);
-      const value = compute(orgFilter);
-      cache.set(key, { until: now + SUMMARY_TTL_MS, value });
-      value.catch(() => {
-        if (cache.get(key)?.value === value) cache.delete(key);
-      });
-      return value;
+    async (request, reply) => {
+      const org = request.query.org;
+      const entry = await summaries.get(reply, responseKey('summary', { org: org ?? null }), async () => ({
+        payload: await compute(org),
+        next: null,
+      }));
+      return sendJson(request, reply, entry, 'cursor');
     },
   );
 
-  // Aggregates over every control state of every account; scans change them a few times a day at most.
-  const cache = new Map<string, { until: number; value: ReturnType<typeof compute>; renewing?: boolean }>();
+  // Aggregates over every control state of every account, which scans change a few times a day at most.
+  // The same cache as the list reads, with a longer TTL: a busy summary is reloaded in the background.
+  const summaries = createJsonResponses({
+    ttlMs: SUMMARY_TTL_MS,
+    maxBytes: 4 * 1024 * 1024,
+    immutableMaxBytes: 0,
+  });
   async function compute(orgFilter: string | undefined) {
     const [orgs, accountCounts] = await Promise.all([repos.organizations.list(), queries.accountCounts()]);
     const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
