@@ -207,8 +207,11 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
 
     async assess({ runId, org, orgContext, account, allowMissingDiscovery }) {
       const clients = clientsFor(org);
-      const stored = await store.load(runId, account.id);
-      const parents = stored ? null : await store.loadParents(runId);
+      // The parents' SCPs are cached per process and run, so an account that reads its own org-side facts
+      // (every account with a job, with this discovery) costs no store round trip; stored per-account facts
+      // are the fallback for a run discovered without them.
+      const parents = await store.loadParents(runId);
+      const stored = parents ? null : await store.load(runId, account.id);
       if (!stored && !parents && !allowMissingDiscovery) {
         throw new RetryLaterError(
           'discovery_context_missing',
