@@ -117,9 +117,12 @@ async function cpuByGroup(): Promise<{ workers: number; postgres: number; simula
   return { workers: workersCpu, postgres, simulator: await cpuSeconds(process.pid) };
 }
 
-async function query<T>(text: string, values: unknown[] = []): Promise<T> {
+function pgPool() {
   if (testDb.database.driver !== 'pg') throw new Error('the benchmark needs Postgres');
-  return (await testDb.database.pool.query(text, values)).rows[0] as T;
+  return testDb.database.pool;
+}
+async function query<T>(text: string, values: unknown[] = []): Promise<T> {
+  return (await pgPool().query(text, values)).rows[0] as T;
 }
 // Full-page images: the first change of a page after a checkpoint logs the whole 8 KB page, so WAL per
 // account depends on where checkpoints fall; this count tells how much of a figure they are.
@@ -134,6 +137,39 @@ const walBytesSince = async (lsn: string) =>
       ])
     ).b,
   );
+// What the WAL of one scan is made of, from pg_walinspect (a contrib extension; skipped when absent): the
+// records that touch this benchmark's database, by record type, with their full-page-image bytes apart.
+// Unlike the LSN difference above, this leaves out what other databases on the shared server wrote.
+const walInspect = await pgPool()
+  .query('CREATE EXTENSION IF NOT EXISTS pg_walinspect')
+  .then(() => true)
+  .catch(() => false);
+async function walBreakdown(fromLsn: string, toLsn: string) {
+  if (!walInspect) return undefined;
+  const { rows } = await pgPool().query<{ type: string; n: string; bytes: string; fpi: string }>(
+    `SELECT w.resource_manager || '/' || split_part(w.record_type, ' ', 1) || ' ' || coalesce(c.relname, '?') AS type,
+            count(*)::bigint AS n, sum(w.record_length)::bigint AS bytes, sum(w.fpi_length)::bigint AS fpi
+       FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn) w
+       LEFT JOIN pg_class c ON c.relfilenode = (regexp_match(w.block_ref, 'rel \\d+/\\d+/(\\d+)'))[1]::oid
+      WHERE w.block_ref LIKE '%/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%'
+      GROUP BY 1 ORDER BY 3 DESC`,
+    [fromLsn, toLsn],
+  );
+  const perAccount = (n: number) => round(n / ACCOUNTS, 0);
+  const total = rows.reduce((t, r) => t + Number(r.bytes), 0);
+  const fpi = rows.reduce((t, r) => t + Number(r.fpi), 0);
+  return {
+    bytesPerAccount: perAccount(total),
+    withoutFullPageImagesPerAccount: perAccount(total - fpi),
+    fullPageImageBytesPerAccount: perAccount(fpi),
+    // Bytes (full-page images included) and records per account, by record type and (first) relation.
+    byRecordType: Object.fromEntries(
+      rows
+        .slice(0, 16)
+        .map((r) => [r.type, { bytes: perAccount(Number(r.bytes)), records: round(Number(r.n) / ACCOUNTS) }]),
+    ),
+  };
+}
 const databaseBytes = async () =>
   Number((await query<{ b: string }>('SELECT pg_database_size(current_database())::bigint AS b')).b);
 
@@ -174,6 +210,7 @@ async function scan(label: string) {
   const cpuAfter = await cpuByGroup();
   const stats = sim.stats();
   const walBytes = await walBytesSince(lsn);
+  const walOfThisDatabase = await walBreakdown(lsn, await walLsn());
   const fullPageImages = (await walFullPageImages()) - fpiBefore;
   const grown = (await databaseBytes()) - size;
   const tablesAfter = await tableBytes();
@@ -208,6 +245,7 @@ async function scan(label: string) {
     // Cluster-wide WAL: includes whatever else wrote to the shared Postgres meanwhile.
     walBytesPerAccount: round(walBytes / ACCOUNTS, 0),
     walFullPageImagesPerAccount: round(fullPageImages / ACCOUNTS, 2),
+    walOfThisDatabase,
     databaseGrowthBytesPerAccount: round(grown / ACCOUNTS, 0),
     // Relation size growth (heap + indexes + TOAST) per account, by table.
     growthBytesPerAccountByTable: growthByTable,
@@ -268,6 +306,8 @@ try {
       postgresBytesPerAccount: {
         firstScanWal: first.walBytesPerAccount,
         unchangedRescanWal: second.walBytesPerAccount,
+        unchangedRescanWalOfThisDatabase: second.walOfThisDatabase?.bytesPerAccount,
+        unchangedRescanWalWithoutFullPageImages: second.walOfThisDatabase?.withoutFullPageImagesPerAccount,
         firstScanDatabaseGrowth: first.databaseGrowthBytesPerAccount,
         unchangedRescanDatabaseGrowth: second.databaseGrowthBytesPerAccount,
       },

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './database';
 import type { Finding } from './findings.repository';
 import type { PostureVersion } from './posture.repository';
@@ -38,14 +38,28 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
       return new Set(rows.map((r) => r.key));
     },
 
-    async currentVersions(accountIds: string[]): Promise<Map<string, PostureVersion>> {
+    /**
+     * The accounts' current versions without their facts and results: those are stored out of line
+     * (TOAST) and an unchanged account does not need them; `versionContents` reads them for the others.
+     */
+    async currentVersions(accountIds: string[]): Promise<Map<string, CurrentVersion>> {
+      const { facts: _facts, results: _results, ...lean } = getTableColumns(postureVersions);
       const rows = await db
-        .select()
+        .select(lean)
         .from(postureVersions)
         .where(
           and(inArray(postureVersions.accountId, textSet(accountIds)), isNull(postureVersions.supersededAt)),
         );
       return new Map(rows.map((r) => [r.accountId, r]));
+    },
+
+    async versionContents(ids: number[]): Promise<Map<number, Pick<PostureVersion, 'facts' | 'results'>>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .select({ id: postureVersions.id, facts: postureVersions.facts, results: postureVersions.results })
+        .from(postureVersions)
+        .where(inArray(postureVersions.id, ids));
+      return new Map(rows.map(({ id, ...contents }) => [id, contents]));
     },
 
     /**
@@ -123,3 +137,4 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
 }
 
 export type AccountResultsRepository = ReturnType<typeof createAccountResultsRepository>;
+export type CurrentVersion = Omit<PostureVersion, 'facts' | 'results'>;

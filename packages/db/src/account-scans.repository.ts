@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
-import { accountScans, type ScanOutcome } from './schema';
+import { accountScans, type ScanOutcome, scanRuns } from './schema';
 
 export type AccountScan = typeof accountScans.$inferSelect;
 
@@ -104,7 +104,9 @@ export function createAccountScansRepository({ db }: { db: Db }) {
 
     /**
      * Deletes rows observed more than retentionDays ago, batchSize rows per statement so a large backlog
-     * never holds locks or bloats WAL in one huge delete. Returns the number deleted.
+     * never holds locks or bloats WAL in one huge delete. Returns the number deleted. An old row belongs to
+     * a run requested before the cutoff (a row is observed after its run is requested), and a run's rows
+     * are found by the primary key's prefix.
      */
     async prune({
       retentionDays,
@@ -121,7 +123,11 @@ export function createAccountScansRepository({ db }: { db: Db }) {
         const deleted = await db
           .delete(accountScans)
           .where(
-            sql`(${accountScans.scanRunId}, ${accountScans.accountId}) IN (SELECT scan_run_id, account_id FROM ${accountScans} WHERE ${lt(accountScans.observedAt, cutoff)} LIMIT ${batchSize})`,
+            sql`(${accountScans.scanRunId}, ${accountScans.accountId}) IN (
+              SELECT scan_run_id, account_id FROM ${accountScans}
+              WHERE scan_run_id IN (SELECT id FROM ${scanRuns} WHERE ${lt(scanRuns.requestedAt, cutoff)})
+                AND ${lt(accountScans.observedAt, cutoff)}
+              LIMIT ${batchSize})`,
           )
           .returning({ accountId: accountScans.accountId });
         total += deleted.length;

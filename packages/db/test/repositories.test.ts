@@ -400,7 +400,12 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       );
       expect(await repos.scanRuns.get({ id: 'nope' })).toBeNull();
 
-      const run = await repos.scanRuns.create({ orgId: 'o-feat', trigger: 'demo' });
+      // Rows are observed after their run is requested; pruning relies on it.
+      const run = await repos.scanRuns.create({
+        orgId: 'o-feat',
+        trigger: 'demo',
+        requestedAt: new Date('2026-01-31T00:00:00Z'),
+      });
       const accountIds = [
         '100000000001',
         '100000000002',

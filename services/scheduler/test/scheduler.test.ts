@@ -113,9 +113,13 @@ describe('the scheduler', () => {
         joinedAt: null,
       })),
     });
-    const run = await repos.scanRuns.create({ orgId: 'retention-org', trigger: 'cli' });
-    await repos.scanRuns.fail({ id: run.id, errorCode: 'test' });
     const day = 86_400_000;
+    const run = await repos.scanRuns.create({
+      orgId: 'retention-org',
+      trigger: 'cli',
+      requestedAt: new Date(Date.now() - 201 * day),
+    });
+    await repos.scanRuns.fail({ id: run.id, errorCode: 'test' });
     await repos.accountScans.insert({
       scanRunId: run.id,
       accountId: '100000000001',

@@ -111,6 +111,10 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
     });
     const isNew = (p: (typeof plans)[number]) => p.decision === 'created' || p.decision === 'changed';
     const newVersions = plans.filter(isNew);
+    // What the changed accounts' drift is computed against (unchanged ones never need it).
+    const replaced = await store.versionContents(
+      plans.filter((p) => p.decision === 'changed').map((p) => p.previous!.id),
+    );
 
     // Before the inserts: a replaced version must stop being current first (one current per account).
     await store.updateCurrentVersions(
@@ -137,16 +141,8 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
         )
       ).map((v) => [v.accountId, v]),
     );
-    await store.recordOutcomes(
-      plans.map((p) => ({
-        accountId: p.input.accountId,
-        outcome: p.input.outcome,
-        observedAt: p.observedAt,
-        seenAt: p.input.runStartedAt ?? null,
-        currentPostureVersionId: created.get(p.input.accountId)?.id ?? null,
-        tags: p.input.tags ?? null,
-      })),
-    );
+    // Before the accounts' rows are updated: the foreign-key check of these rows then finds the account
+    // rows this transaction already locked FOR UPDATE and needs no tuple lock (and WAL record) of its own.
     await store.insertAccountScans(
       plans.map((p) => ({
         scanRunId: p.input.runId,
@@ -157,6 +153,16 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
         observedAt: p.observedAt,
         durationMs: p.input.durationMs ?? null,
         postureVersionId: (created.get(p.input.accountId) ?? p.previous)!.id,
+      })),
+    );
+    await store.recordOutcomes(
+      plans.map((p) => ({
+        accountId: p.input.accountId,
+        outcome: p.input.outcome,
+        observedAt: p.observedAt,
+        seenAt: p.input.runStartedAt ?? null,
+        currentPostureVersionId: created.get(p.input.accountId)?.id ?? null,
+        tags: p.input.tags ?? null,
       })),
     );
 
@@ -250,7 +256,8 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
         }
       }
       if (p.decision === 'changed') {
-        const events = diffObservations(observationOfVersion(p.previous!), p.input.observation);
+        const previous = { ...p.previous!, ...replaced.get(p.previous!.id)! };
+        const events = diffObservations(observationOfVersion(previous), p.input.observation);
         counts.drift = events.length;
         for (const e of events) {
           drift.push({
