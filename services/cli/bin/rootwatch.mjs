@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// In a workspace checkout the CLI runs from TypeScript source in this same process (tsx loader),
-// so signals reach it directly; the container image runs the esbuild bundle instead.
+// The CLI runs from TypeScript source in this same process (tsx loader, a runtime dependency), so
+// signals reach it directly; the container image runs it the same way.
 import { register } from 'tsx/esm/api';
 
 register();

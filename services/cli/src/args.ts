@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors';
+import type { RootwatchConfig } from '@rootwatch/config';
+import { CliError, UsageError } from './errors';
 
 type OptionSpec = {
   type: 'string' | 'boolean';
@@ -138,4 +139,28 @@ export function configFromFlags<C>(
     }
     throw err;
   }
+}
+
+/** The organization a command scans: the only configured one, or the one named by --org. */
+export function pickOrganization(config: RootwatchConfig, orgId: string | undefined, usage: string) {
+  const orgs = config.organizations;
+  if (orgId !== undefined) {
+    const org = orgs.find((o) => o.id === orgId);
+    if (!org) {
+      throw new CliError(
+        `--org ${orgId}: not a configured organization (configured: ${orgs.map((o) => o.id).join(', ')})`,
+        'usage',
+        2,
+      );
+    }
+    return org;
+  }
+  if (orgs.length > 1) {
+    throw new CliError(
+      `several organizations are configured (${orgs.map((o) => o.id).join(', ')}): choose one with --org ID\nusage: ${usage}`,
+      'usage',
+      2,
+    );
+  }
+  return orgs[0]!;
 }

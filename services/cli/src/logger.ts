@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '@rootwatch/api';
+import { createLogger, type Logger } from '@rootwatch/api/logger';
 import type { LogLevel } from '@rootwatch/config';
 import pino from 'pino';
 

@@ -3,6 +3,8 @@ import { COMMANDS, type CommandName } from './commands';
 import type { Command, CommandContext } from './context';
 import { CliError, EXIT, UsageError } from './errors';
 
+// A command module holds its flags and checks them before it imports what does the work (drivers, the AWS
+// SDK, Fastify: seconds of loading), so `--help` and usage errors answer at once.
 const LOADERS: Record<CommandName, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo')).demo,
   scan: async () => (await import('./commands/scan')).scan,

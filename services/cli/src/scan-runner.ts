@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RootwatchConfig } from '@rootwatch/config';
 import { createRepositories, type Db, type ScanRun, type ScanTrigger, scanRunDone } from '@rootwatch/db';
 import { createScanProducer, type ScanDispatcher } from '@rootwatch/queue';
 import { CliError } from './errors';
@@ -46,28 +45,4 @@ export async function runScanToCompletion({
     if (signal?.aborted) throw new CliError('interrupted', 'interrupted', 130);
     await sleep(POLL_MS, undefined, { signal }).catch(() => {});
   }
-}
-
-/** The organization a command scans: the only configured one, or the one named by --org. */
-export function pickOrganization(config: RootwatchConfig, orgId: string | undefined, usage: string) {
-  const orgs = config.organizations;
-  if (orgId !== undefined) {
-    const org = orgs.find((o) => o.id === orgId);
-    if (!org) {
-      throw new CliError(
-        `--org ${orgId}: not a configured organization (configured: ${orgs.map((o) => o.id).join(', ')})`,
-        'usage',
-        2,
-      );
-    }
-    return org;
-  }
-  if (orgs.length > 1) {
-    throw new CliError(
-      `several organizations are configured (${orgs.map((o) => o.id).join(', ')}): choose one with --org ID\nusage: ${usage}`,
-      'usage',
-      2,
-    );
-  }
-  return orgs[0]!;
 }

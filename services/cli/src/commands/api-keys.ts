@@ -1,4 +1,3 @@
-import { createApiKeysUsecases } from '@rootwatch/api';
 import { type CommandSpec, choiceOption, helpText, parseCommand, postgresUrlOption } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -54,7 +53,8 @@ export const apiKeys: Command = async (ctx) => {
   const config = { ...ctx.config() };
   config.databaseUrl =
     postgresUrlOption(values['database-url'], 'database-url', spec.usage) ?? config.databaseUrl;
-  const database = requirePostgres(config, 'api-keys');
+  const { createApiKeysUsecases } = await import('@rootwatch/api');
+  const database = await requirePostgres(config, 'api-keys');
   try {
     const usecases = createApiKeysUsecases({ db: database.db });
     if (action === 'create') {

@@ -1,6 +1,4 @@
-import { startApi } from '@rootwatch/api';
 import { redactUrl } from '@rootwatch/config';
-import { registerDashboard } from '@rootwatch/dashboard';
 import { type CommandSpec, helpText, intOption, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -37,7 +35,11 @@ export const api: Command = async (ctx) => {
       }),
     },
   };
-  const database = requirePostgres(config, 'api');
+  const [{ startApi }, { registerDashboard }] = await Promise.all([
+    import('@rootwatch/api'),
+    import('@rootwatch/dashboard'),
+  ]);
+  const database = await requirePostgres(config, 'api');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-api' });
   try {
     const running = await startApi({

@@ -1,5 +1,4 @@
 import { redactUrl } from '@rootwatch/config';
-import { migrate as applyMigrations, migrationStatus } from '@rootwatch/db';
 import { type CommandSpec, helpText, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -22,7 +21,8 @@ export const migrate: Command = async (ctx) => {
   }
   const config = { ...ctx.config() };
   if (args.values['database-url']) config.databaseUrl = args.values['database-url'];
-  const database = requirePostgres(config, 'migrate');
+  const database = await requirePostgres(config, 'migrate');
+  const { migrate: applyMigrations, migrationStatus } = await import('@rootwatch/db');
   try {
     const before = await migrationStatus(database);
     await applyMigrations(database);

@@ -1,9 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { RootwatchConfig } from '@rootwatch/config';
 import { CONTROL_CATALOG, CONTROL_IDS } from '@rootwatch/core';
-import { createRepositories, type Database } from '@rootwatch/db';
-import { createInlineDispatcher } from '@rootwatch/queue';
-import { createAwsScanSource, createScanHandlers } from '@rootwatch/worker';
 import {
   type CommandSpec,
   choiceOption,
@@ -11,20 +8,15 @@ import {
   helpText,
   intOption,
   parseCommand,
+  pickOrganization,
   postgresUrlOption,
 } from '../args';
-import { ensureAwsCredentials } from '../aws-credentials';
 import type { Command } from '../context';
-import { openMigrated } from '../database';
 import { CliError, EXIT, UsageError } from '../errors';
-import { createCliLogger } from '../logger';
-import { createProgress } from '../progress';
 import { renderCsv } from '../report/csv';
-import { buildRunReport } from '../report/from-run';
 import { renderJson } from '../report/json';
-import { FAIL_ON_LEVELS, type FailOnLevel, failuresAtOrAbove, type ScanReport } from '../report/model';
+import { FAIL_ON_LEVELS, type FailOnLevel, failuresAtOrAbove } from '../report/model';
 import { renderTable } from '../report/table';
-import { pickOrganization, runScanToCompletion } from '../scan-runner';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 
@@ -107,6 +99,10 @@ export const scan: Command = async (ctx) => {
     worker: { ...base.worker, concurrency },
   };
 
+  const [{ ensureAwsCredentials }, { scanOnce }] = await Promise.all([
+    import('../aws-credentials'),
+    import('../scan-once'),
+  ]);
   await ensureAwsCredentials({ region: org.region, endpoint: config.aws.endpointUrl });
   const report = await scanOnce({ config, orgId: org.id, ctx, quiet: v.quiet === true });
 
@@ -140,63 +136,3 @@ export const scan: Command = async (ctx) => {
   }
   return EXIT.ok;
 };
-
-async function scanOnce({
-  config,
-  orgId,
-  ctx,
-  quiet,
-}: {
-  config: RootwatchConfig;
-  orgId: string;
-  ctx: Parameters<Command>[0];
-  quiet: boolean;
-}): Promise<ScanReport> {
-  // Without --database-url the run lives in an in-memory database that disappears with the process.
-  const database: Database = await openMigrated(config.databaseUrl ? { url: config.databaseUrl } : {});
-  // Every account failure is in the report and a failed run is the command's error line: the pipeline's
-  // own log would only repeat them, so it shows with --debug only.
-  const logger = createCliLogger({ level: ctx.debug ? 'debug' : 'silent', name: 'rootwatch-scan' });
-  const aws = createAwsScanSource({ config, logger });
-  // The organization row is keyed by the configured label; the report names the AWS `o-…` id.
-  let awsOrgId: string | null = null;
-  const source: typeof aws = {
-    ...aws,
-    discover: async (input) => {
-      const found = await aws.discover(input);
-      awsOrgId = found.awsOrgId;
-      return found;
-    },
-  };
-  const handlers = createScanHandlers({ db: database.db, source, config, logger });
-  const dispatcher = createInlineDispatcher({ handlers, concurrency: config.worker.concurrency });
-  const progress = quiet ? undefined : createProgress({ stream: ctx.stderr, label: 'scan' });
-  try {
-    const run = await runScanToCompletion({
-      db: database.db,
-      dispatcher,
-      orgId,
-      trigger: 'cli',
-      signal: ctx.signal,
-      onProgress: (done, total) => progress?.update(done, total),
-    });
-    await dispatcher.idle();
-    if (run.status === 'failed') {
-      progress?.finish();
-      throw new CliError(
-        `scan failed: ${run.errorMessage ?? run.errorCode ?? 'unknown error'}${run.errorCode ? ` [${run.errorCode}]` : ''}`,
-        run.errorCode ?? 'scan_failed',
-      );
-    }
-    progress?.finish(
-      `scan ${run.status}: ${run.total} accounts, ${run.assessed} assessed, ${run.unreachable} unreachable, ${run.errored} errors, ${run.skipped} skipped`,
-    );
-    const report = await buildRunReport(createRepositories({ db: database.db }), run.id);
-    if (awsOrgId) report.organization.id = awsOrgId;
-    return report;
-  } finally {
-    await dispatcher.close();
-    aws.destroy();
-    await database.close();
-  }
-}

@@ -1,4 +1,3 @@
-import { startScheduler } from '@rootwatch/scheduler';
 import { type CommandSpec, helpText, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -25,7 +24,8 @@ export const scheduler: Command = async (ctx) => {
   const config = ctx.config();
   if (!config.redisUrl)
     throw missingSetting('scheduler needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
-  const database = requirePostgres(config, 'scheduler');
+  const { startScheduler } = await import('@rootwatch/scheduler');
+  const database = await requirePostgres(config, 'scheduler');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-scheduler' });
   try {
     const running = await startScheduler({ config, logger, database }).catch((err: unknown) => {

@@ -1,4 +1,3 @@
-import { startWorker } from '@rootwatch/worker';
 import { type CommandSpec, helpText, intOption, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -32,7 +31,8 @@ export const worker: Command = async (ctx) => {
   });
   if (!config.redisUrl)
     throw missingSetting('worker needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
-  const database = requirePostgres(config, 'worker');
+  const { startWorker } = await import('@rootwatch/worker');
+  const database = await requirePostgres(config, 'worker');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-worker' });
   try {
     const running = await startWorker({ config, logger, database, concurrency });
