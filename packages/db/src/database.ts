@@ -25,9 +25,44 @@ export type CreateDatabaseOptions = {
   max?: number;
 };
 
+/**
+ * drizzle's node-postgres `transaction()` checks a client out and releases it in a `finally` that starts
+ * only after BEGIN succeeded: a connection lost between checkout and BEGIN (a database restart, a network
+ * cut) leaks the client, and once `max` have leaked the pool never serves again. So a checked-out client
+ * whose connection ends is released here (with an error, so the pool discards it), and a second release
+ * of the same checkout is ignored.
+ */
+class ReleasingPool extends pg.Pool {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's overloads (promise and callback forms).
+  override connect(callback?: any): any {
+    // The callback form is pool.query()'s own, which always releases.
+    if (callback) return super.connect(callback);
+    return super.connect().then(releaseWhenConnectionEnds);
+  }
+}
+
+function releaseWhenConnectionEnds(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release;
+  let released = false;
+  const onEnd = () => client.release(new Error('database connection ended while checked out'));
+  // The client's queries reject with the error; an 'error' event nobody hears would throw inside pg and
+  // cut its 'end' handling short.
+  const onError = () => {};
+  client.release = (error?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.off('end', onEnd);
+    client.off('error', onError);
+    release(error);
+  };
+  client.once('end', onEnd);
+  client.on('error', onError);
+  return client;
+}
+
 export function createDatabase({ url, dataDir, max = 10 }: CreateDatabaseOptions = {}): Database {
   if (url) {
-    const pool = new pg.Pool({ connectionString: url, max });
+    const pool = new ReleasingPool({ connectionString: url, max });
     // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = drizzlePg({ client: pool, schema });
