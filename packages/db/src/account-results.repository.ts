@@ -5,6 +5,9 @@ import type { PostureVersion } from './posture.repository';
 import { accountScans, accounts, findings, postureVersions, type ScanOutcome } from './schema';
 import { textSet } from './sql-helpers';
 
+// A version's columns but its facts and results (stored out of line; see currentVersions).
+const { facts: _facts, results: _results, ...versionWithoutContents } = getTableColumns(postureVersions);
+
 /**
  * Multi-row statements for writing the results of several accounts in one transaction: a batch of N
  * accounts costs about a dozen statements instead of a dozen per account. Rows travel as one jsonb
@@ -43,9 +46,8 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
      * (TOAST) and an unchanged account does not need them; `versionContents` reads them for the others.
      */
     async currentVersions(accountIds: string[]): Promise<Map<string, CurrentVersion>> {
-      const { facts: _facts, results: _results, ...lean } = getTableColumns(postureVersions);
       const rows = await db
-        .select(lean)
+        .select(versionWithoutContents)
         .from(postureVersions)
         .where(
           and(inArray(postureVersions.accountId, textSet(accountIds)), isNull(postureVersions.supersededAt)),
