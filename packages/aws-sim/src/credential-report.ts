@@ -35,7 +35,7 @@ export function buildCredentialReport(account: SimAccount): string {
       '<root_account>',
       `arn:${account.partition}:iam::${account.id}:root`,
       reportTime(root.createdAt),
-      'not_supported',
+      rootPasswordEnabled(account),
       root.passwordLastUsed ? reportTime(root.passwordLastUsed) : root.password ? 'no_information' : 'N/A',
       'not_supported',
       'not_supported',
@@ -70,6 +70,16 @@ export function buildCredentialReport(account: SimAccount): string {
     );
   }
   return `${rows.join('\n')}\n`;
+}
+
+/**
+ * Root's `password_enabled` is `not_supported` in AWS's documented example; a newer page says member
+ * roots created without credentials show `false`. The simulator writes `false` where the summary
+ * leaves out AccountPasswordPresent (`root.summaryOmits`), so the report is the only evidence there.
+ */
+function rootPasswordEnabled(account: SimAccount): string {
+  const { root } = account;
+  return !root.password && root.summaryOmits?.includes('AccountPasswordPresent') ? 'false' : 'not_supported';
 }
 
 /** What `credentialReport: "Malformed"` answers: a truncated header and a broken row. */

@@ -97,6 +97,8 @@ function accountSummary(account: SimAccount): string {
 function renderAccountSummary(account: SimAccount): string {
   const { root } = account;
   const userVirtual = account.iamUsers.filter((u) => u.virtualMfa).length;
+  const omitted = new Set<string>(root.summaryOmits ?? []);
+  const nonVirtual = root.mfa === 'hardware' || root.mfa === 'passkey';
   const entries: [string, number][] = [
     ['AccessKeysPerUserQuota', 2],
     ['AccountAccessKeysPresent', root.accessKeys.length > 0 ? 1 : 0],
@@ -114,7 +116,7 @@ function renderAccountSummary(account: SimAccount): string {
     ['GroupsQuota', 300],
     ['InstanceProfiles', 0],
     ['InstanceProfilesQuota', 1000],
-    ['MFADevices', userVirtual + (root.mfa === 'virtual' ? 1 : 0)],
+    ['MFADevices', userVirtual + (root.mfa === 'virtual' ? 1 : 0) + (nonVirtual ? 1 : 0)],
     ['MFADevicesInUse', userVirtual + (root.mfa === 'none' ? 0 : 1)],
     ['Policies', 0],
     ['PoliciesQuota', 1500],
@@ -135,7 +137,10 @@ function renderAccountSummary(account: SimAccount): string {
   ];
   return node(
     'SummaryMap',
-    entries.map(([k, v]) => `<entry><key>${k}</key><value>${v}</value></entry>`).join(''),
+    entries
+      .filter(([k]) => !omitted.has(k))
+      .map(([k, v]) => `<entry><key>${k}</key><value>${v}</value></entry>`)
+      .join(''),
   );
 }
 
@@ -191,6 +196,24 @@ function getCredentialReport(call: QueryCall, account: SimAccount): string {
   ].join('');
 }
 
+/**
+ * Serials as IAM shows them: a virtual device's ARN (`mfa/root-account-mfa-device` by default), a
+ * TOTP token's printed serial (`GAHT12345678`), a FIDO key's or passkey's `u2f/root/<name>-<id>` ARN.
+ * FIDO devices never appear in ListVirtualMFADevices: only their absence there tells them from nothing.
+ */
+export function rootMfaSerial(account: SimAccount): string {
+  const { root, partition, id } = account;
+  if (root.mfaSerial) return root.mfaSerial;
+  switch (root.mfa) {
+    case 'virtual':
+      return `arn:${partition}:iam::${id}:mfa/root-account-mfa-device`;
+    case 'passkey':
+      return `arn:${partition}:iam::${id}:u2f/root/passkey-${derivedId('', id, 'root-passkey', 26)}`;
+    default:
+      return `GAHT${id.slice(0, 8)}`;
+  }
+}
+
 interface VirtualDevice {
   serial: string;
   enabled: string;
@@ -202,7 +225,7 @@ function virtualDevices(account: SimAccount): VirtualDevice[] {
   const devices: VirtualDevice[] = [];
   if (root.mfa === 'virtual')
     devices.push({
-      serial: `arn:${account.partition}:iam::${account.id}:mfa/root-account-mfa-device`,
+      serial: rootMfaSerial(account),
       enabled: iso(root.createdAt),
       user: [
         el('UserId', account.id),
@@ -283,6 +306,19 @@ function listOrganizationsFeatures(call: QueryCall, account: SimAccount): string
       'AccountNotManagementOrDelegatedAdministratorException',
       400,
       'The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.',
+    );
+  // Wire codes are the model's shape names (no awsQueryError override in the IAM model).
+  if (!organization.allFeatures)
+    throw new AwsError(
+      'OrganizationNotInAllFeaturesModeException',
+      400,
+      'The request was rejected because your organization does not have All features enabled. For more information, see Available feature sets in the Organizations User Guide.',
+    );
+  if (!organization.iamTrustedAccess)
+    throw new AwsError(
+      'ServiceAccessNotEnabledException',
+      400,
+      'The request was rejected because trusted access is not enabled for IAM in Organizations. For details, see IAM and Organizations in the Organizations User Guide.',
     );
   return `${el('OrganizationId', organization.id)}${members('EnabledFeatures', organization.features.map(esc))}`;
 }
@@ -382,11 +418,7 @@ function listMfaDevices(call: QueryCall, account: SimAccount): string {
   if (who.root) {
     const { root } = account;
     if (root.mfa !== 'none') {
-      const serial =
-        root.mfa === 'virtual'
-          ? `arn:${account.partition}:iam::${account.id}:mfa/root-account-mfa-device`
-          : `GAHT${account.id.slice(0, 8)}`;
-      devices.push(`${el('SerialNumber', serial)}${el('EnableDate', iso(root.createdAt))}`);
+      devices.push(`${el('SerialNumber', rootMfaSerial(account))}${el('EnableDate', iso(root.createdAt))}`);
     }
   } else if (who.user.virtualMfa) {
     devices.push(

@@ -3,6 +3,7 @@ import { generateOrg } from './generate';
 import { OrgDefinitionError } from './org-definition.errors';
 import type {
   OrgDefinition,
+  RootSummaryKey,
   SimAccessKey,
   SimAccount,
   SimAccountFaults,
@@ -20,7 +21,13 @@ type Obj = Record<string, unknown>;
 
 const DEFAULT_TIME = '2020-01-01T00:00:00Z';
 const ACCOUNT_STATES = ['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const;
-const MFA_KINDS = ['none', 'virtual', 'hardware'] as const;
+const MFA_KINDS = ['none', 'virtual', 'hardware', 'passkey'] as const;
+const ROOT_SUMMARY_KEYS: readonly RootSummaryKey[] = [
+  'AccountMFAEnabled',
+  'AccountAccessKeysPresent',
+  'AccountPasswordPresent',
+  'AccountSigningCertificatesPresent',
+];
 const FEATURES = ['RootCredentialsManagement', 'RootSessions'];
 const PASSWORD_POLICY_NUMBERS = [
   'MinimumPasswordLength',
@@ -148,6 +155,12 @@ export function checkReferences(definition: OrgDefinition): void {
       );
   });
   const policyIds = new Set<string>();
+  if (!definition.organization.allFeatures && definition.policies.length > 0)
+    throw new OrgDefinitionError(
+      'policies',
+      'expected [] when organization.allFeatures is false (a consolidated-billing organization has no SCPs)',
+      definition.policies.map((p) => p.id),
+    );
   definition.policies.forEach((p, i) => {
     if (policyIds.has(p.id))
       throw new OrgDefinitionError(`policies[${i}].id`, 'expected a unique policy id', p.id);
@@ -175,7 +188,8 @@ function expandGenerated(definition: OrgDefinition, count: number, seed: number)
   const hasManagement = definition.accounts.some((a) => a.id === definition.organization.managementAccountId);
   definition.organizationalUnits.push(...generated.organizationalUnits);
   const policyIds = new Set(definition.policies.map((p) => p.id));
-  definition.policies.push(...generated.policies.filter((p) => !policyIds.has(p.id)));
+  if (definition.organization.allFeatures)
+    definition.policies.push(...generated.policies.filter((p) => !policyIds.has(p.id)));
   for (const account of generated.accounts) {
     if (account.id === definition.organization.managementAccountId && hasManagement) continue;
     definition.accounts.push(account);
@@ -184,6 +198,36 @@ function expandGenerated(definition: OrgDefinition, count: number, seed: number)
 
 function parseOrganization(value: unknown, path: string): OrgDefinition['organization'] {
   const o = optionalObject(value, path) ?? {};
+  const allFeatures = o.allFeatures === undefined ? true : bool(o.allFeatures, `${path}.allFeatures`);
+  // Trusted access for IAM needs all features; centralized root access needs trusted access.
+  const iamTrustedAccess =
+    o.iamTrustedAccess === undefined ? allFeatures : bool(o.iamTrustedAccess, `${path}.iamTrustedAccess`);
+  if (iamTrustedAccess && !allFeatures)
+    throw new OrgDefinitionError(
+      `${path}.iamTrustedAccess`,
+      'expected false when allFeatures is false (trusted access needs all features)',
+      true,
+    );
+  const features =
+    o.features === undefined
+      ? iamTrustedAccess
+        ? [...DEFAULT_ORGANIZATION.features]
+        : []
+      : array(o.features, `${path}.features`).map((f, i) => oneOf(f, `${path}.features[${i}]`, FEATURES));
+  if (features.length > 0 && !iamTrustedAccess)
+    throw new OrgDefinitionError(
+      `${path}.features`,
+      'expected [] without trusted access for IAM (centralized root access needs it)',
+      features,
+    );
+  // A consolidated-billing organization has no policy types at all.
+  const scpEnabled = o.scpEnabled === undefined ? allFeatures : bool(o.scpEnabled, `${path}.scpEnabled`);
+  if (scpEnabled && !allFeatures)
+    throw new OrgDefinitionError(
+      `${path}.scpEnabled`,
+      'expected false when allFeatures is false (SCPs need all features)',
+      true,
+    );
   return {
     id: o.id === undefined ? DEFAULT_ORGANIZATION.id : str(o.id, `${path}.id`, /^o-[a-z0-9]{10,32}$/),
     managementAccountId:
@@ -194,11 +238,10 @@ function parseOrganization(value: unknown, path: string): OrgDefinition['organiz
       o.rootId === undefined
         ? DEFAULT_ORGANIZATION.rootId
         : str(o.rootId, `${path}.rootId`, /^r-[0-9a-z]{4,32}$/),
-    features:
-      o.features === undefined
-        ? [...DEFAULT_ORGANIZATION.features]
-        : array(o.features, `${path}.features`).map((f, i) => oneOf(f, `${path}.features[${i}]`, FEATURES)),
-    scpEnabled: o.scpEnabled === undefined ? true : bool(o.scpEnabled, `${path}.scpEnabled`),
+    features,
+    scpEnabled,
+    iamTrustedAccess,
+    allFeatures,
   };
 }
 
@@ -262,7 +305,7 @@ export function parseAccount(value: unknown, path: string, rootId: string): SimA
 
 function parseRoot(value: unknown, path: string): SimRootUser {
   const o = optionalObject(value, path) ?? {};
-  return {
+  const root: SimRootUser = {
     password: o.password === undefined ? true : bool(o.password, `${path}.password`),
     passwordLastUsed: nullableTimestamp(o.passwordLastUsed, `${path}.passwordLastUsed`),
     mfa: o.mfa === undefined ? 'none' : oneOf(o.mfa, `${path}.mfa`, MFA_KINDS),
@@ -274,6 +317,14 @@ function parseRoot(value: unknown, path: string): SimRootUser {
     ),
     createdAt: o.createdAt === undefined ? DEFAULT_TIME : timestamp(o.createdAt, `${path}.createdAt`),
   };
+  // IAM's SerialNumber pattern (ListMFADevices).
+  if (o.mfaSerial !== undefined)
+    root.mfaSerial = str(o.mfaSerial, `${path}.mfaSerial`, /^[\w+=/:,.@-]{9,256}$/);
+  if (o.summaryOmits !== undefined)
+    root.summaryOmits = array(o.summaryOmits, `${path}.summaryOmits`).map((k, i) =>
+      oneOf(k, `${path}.summaryOmits[${i}]`, ROOT_SUMMARY_KEYS),
+    );
+  return root;
 }
 
 function parseAccessKey(value: unknown, path: string): SimAccessKey {

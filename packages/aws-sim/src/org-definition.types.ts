@@ -1,5 +1,12 @@
 export type AccountState = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED';
-export type MfaKind = 'none' | 'virtual' | 'hardware';
+// `passkey` (a FIDO security key or passkey) is non-virtual on the wire, like `hardware` (a TOTP token).
+export type MfaKind = 'none' | 'virtual' | 'hardware' | 'passkey';
+/** Root flags of GetAccountSummary that `root.summaryOmits` can leave out (older accounts, some partitions). */
+export type RootSummaryKey =
+  | 'AccountMFAEnabled'
+  | 'AccountAccessKeysPresent'
+  | 'AccountPasswordPresent'
+  | 'AccountSigningCertificatesPresent';
 export type AssumeRoleFault = 'AccessDenied' | 'RegionDisabled' | 'Throttling';
 export type CredentialReportFault = 'LimitExceeded' | 'NeverCompletes' | 'Malformed';
 
@@ -23,9 +30,13 @@ export interface SimRootUser {
   password: boolean;
   passwordLastUsed: string | null;
   mfa: MfaKind;
+  /** The root MFA device's serial; derived from the account and kind when absent. */
+  mfaSerial?: string;
   accessKeys: SimAccessKey[];
   signingCertificates: SimSigningCertificate[];
   createdAt: string;
+  /** Keys left out of GetAccountSummary; the credential report then carries what they would have said. */
+  summaryOmits?: RootSummaryKey[];
 }
 
 export interface SimIamUser {
@@ -117,6 +128,10 @@ export interface OrgDefinition {
     rootId: string;
     features: string[];
     scpEnabled: boolean;
+    /** false → iam:ListOrganizationsFeatures answers ServiceAccessNotEnabledException. */
+    iamTrustedAccess: boolean;
+    /** false → a consolidated-billing organization: no SCPs, OrganizationNotInAllFeaturesModeException. */
+    allFeatures: boolean;
   };
   caller: { accessKeyId: string; secretAccessKey: string };
   auditRole: { name: string; externalId: string | null };

@@ -171,7 +171,7 @@ function describeOrganization(call: JsonCall): unknown {
     Organization: {
       Id: organization.id,
       Arn: `arn:aws:organizations::${mgmt}:organization/${organization.id}`,
-      FeatureSet: 'ALL',
+      FeatureSet: organization.allFeatures ? 'ALL' : 'CONSOLIDATED_BILLING',
       MasterAccountArn: `arn:aws:organizations::${mgmt}:account/${organization.id}/${mgmt}`,
       MasterAccountId: mgmt,
       MasterAccountEmail: email,
@@ -226,7 +226,12 @@ function findPolicy(state: SimState, id: string): SimPolicy | undefined {
   return state.definition.organization.scpEnabled && id === FULL_AWS_ACCESS.id ? FULL_AWS_ACCESS : undefined;
 }
 
-/** Directly attached SCPs; FullAWSAccess is attached to every target, as AWS does by default. */
+/**
+ * Directly attached SCPs; FullAWSAccess is attached to every target, as AWS does by default. Without
+ * SCPs (disabled, or a consolidated-billing organization) the list is empty: ListPoliciesForTarget models
+ * no feature-set error (botocore organizations 2016-11-28), and tools that read policies of such
+ * organizations (Takomo) only guard ListAWSServiceAccessForOrganization.
+ */
 function policiesFor(state: SimState, targetId: string): SimPolicy[] {
   const { policies, organization } = state.definition;
   if (!organization.scpEnabled) return [];

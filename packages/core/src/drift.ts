@@ -1,5 +1,12 @@
 import type { ControlId, ControlStatus, Severity } from './controls/types';
-import type { CredentialSlotFact, MfaType, PostureFacts, Tri, Usage } from './facts';
+import {
+  type CredentialSlotFact,
+  type MfaType,
+  normalizeMfaType,
+  type PostureFacts,
+  type Tri,
+  type Usage,
+} from './facts';
 import type { Observation } from './observation';
 
 export type DriftKind =
@@ -124,7 +131,8 @@ function factChanges(prev: PostureFacts, next: PostureFacts): DriftEvent[] {
   );
   events.push(...slotChanges(accountId, 'cert', 'medium', prev.certificates.slots, next.certificates.slots));
 
-  const mfa: [MfaType, MfaType] = [prev.mfa.type, next.mfa.type];
+  // The previous facts may come from storage written before `hardware` became `non-virtual`.
+  const mfa: [MfaType, MfaType] = [normalizeMfaType(prev.mfa.type), normalizeMfaType(next.mfa.type)];
   if (mfa[0] !== 'unknown' && mfa[1] !== 'unknown' && mfa[0] !== mfa[1]) {
     events.push(
       event({

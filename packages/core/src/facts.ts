@@ -6,7 +6,16 @@ export type Tri = boolean | null;
 
 export type Usage = { kind: 'used'; at: string } | { kind: 'never' } | { kind: 'unknown'; reason: string };
 
-export type MfaType = 'none' | 'virtual' | 'hardware' | 'unknown';
+/**
+ * `non-virtual`: MFA is on and no virtual device is assigned to root. That is a hardware TOTP token,
+ * a FIDO security key or a passkey: no source Rootwatch reads tells them apart (CONTROLS.md).
+ */
+export type MfaType = 'none' | 'virtual' | 'non-virtual' | 'unknown';
+
+/** Facts stored before the rename say `hardware` for what is now `non-virtual`. */
+export function normalizeMfaType(type: MfaType | 'hardware'): MfaType {
+  return type === 'hardware' ? 'non-virtual' : type;
+}
 
 export interface CredentialSlotFact {
   slot: 1 | 2;
@@ -21,7 +30,8 @@ export interface PostureFacts {
   partition: string;
   coverage: { ok: true } | { ok: false; kind: SourceError['kind']; code: string; message: string };
   reportGeneratedAt: string | null;
-  password: { present: Tri; lastUsed: Usage };
+  /** `presentFrom`: which source said so (the summary flag, else the report row when the flag is absent). */
+  password: { present: Tri; lastUsed: Usage; presentFrom?: 'AccountPasswordPresent' | 'password_enabled' };
   mfa: { enabled: Tri; virtualOnRoot: Tri; type: MfaType; virtualSerial: string | null };
   accessKeys: { present: Tri; slots: CredentialSlotFact[] | null };
   certificates: { present: Tri; slots: CredentialSlotFact[] | null };
@@ -142,8 +152,17 @@ export function derivePostureFacts(
     : null;
 
   const summaryPassword = flag(summary?.AccountPasswordPresent);
-  // A missing AccountPasswordPresent is unknown; the report's `true` is positive evidence, its `false` is not trusted.
-  const passwordPresent: Tri = summaryPassword ?? (report?.root.passwordEnabled === true ? true : null);
+  // AccountPasswordPresent is recent (Nov 2024) and not always there. Without it, the report row decides:
+  // AWS writes password_enabled=false for member roots created without credentials, and `not_supported`
+  // (null: unknown) for the others — so `false` is evidence of no password, never a guess.
+  const reportPassword = report?.root.passwordEnabled ?? null;
+  const passwordPresent: Tri = summaryPassword ?? reportPassword;
+  const passwordFrom =
+    summaryPassword !== null
+      ? ('AccountPasswordPresent' as const)
+      : reportPassword !== null
+        ? ('password_enabled' as const)
+        : undefined;
   const passwordLastUsed = report ? usageOf(report.root.passwordLastUsed) : reportUnknown;
 
   let virtualOnRoot: Tri = null;
@@ -158,7 +177,7 @@ export function derivePostureFacts(
   let mfaType: MfaType = 'unknown';
   if (virtualOnRoot === true) mfaType = 'virtual';
   else if (mfaEnabled === false) mfaType = 'none';
-  else if (mfaEnabled === true && virtualOnRoot === false) mfaType = 'hardware';
+  else if (mfaEnabled === true && virtualOnRoot === false) mfaType = 'non-virtual';
 
   const keysPresent = presence(flag(summary?.AccountAccessKeysPresent), keySlots);
   const certsPresent = presence(flag(summary?.AccountSigningCertificatesPresent), certSlots);
@@ -189,7 +208,11 @@ export function derivePostureFacts(
     partition,
     coverage: effectiveCoverage(posture),
     reportGeneratedAt: report?.generatedAt ?? null,
-    password: { present: passwordPresent, lastUsed: passwordLastUsed },
+    password: {
+      present: passwordPresent,
+      lastUsed: passwordLastUsed,
+      ...(passwordFrom ? { presentFrom: passwordFrom } : {}),
+    },
     mfa: { enabled: mfaEnabled, virtualOnRoot, type: mfaType, virtualSerial },
     accessKeys: { present: keysPresent, slots: keySlots },
     certificates: { present: certsPresent, slots: certSlots },

@@ -26,7 +26,7 @@ export { rootHardwareMfa } from './controls/root-hardware-mfa';
 export { rootMfa } from './controls/root-mfa';
 export { rootRecentUse } from './controls/root-recent-use';
 export { rootSigningCertificates } from './controls/root-signing-certificates';
-export { findRootDenyStatements, type RootDenyMatch } from './controls/scp-root-deny';
+export { findRootDenyStatements, type RootDenyStatement } from './controls/scp-root-deny';
 export type {
   Control,
   ControlDefinition,
@@ -63,6 +63,7 @@ export {
   isRootVirtualMfa,
   latestUsage,
   type MfaType,
+  normalizeMfaType,
   type PostureFacts,
   rootArn,
   rootVirtualMfaSerial,

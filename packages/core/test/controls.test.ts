@@ -172,9 +172,13 @@ describe('root.signing-certificates', () => {
 
 describe('root.mfa and root.hardware-mfa', () => {
   check([
-    { name: 'hardware MFA passes both', expect: { 'root.mfa': 'PASS', 'root.hardware-mfa': 'PASS' } },
     {
-      name: 'virtual MFA on root (exact serial and user) fails hardware',
+      name: 'non-virtual MFA (hardware token, security key or passkey: the same on the wire) passes both',
+      expect: { 'root.mfa': 'PASS', 'root.hardware-mfa': 'PASS' },
+      reason: { 'root.hardware-mfa': /^root MFA is non-virtual/ },
+    },
+    {
+      name: 'virtual MFA on root (exact serial and user) fails non-virtual',
       posture: posture({ mfaDevices: [rootVirtual] }),
       expect: { 'root.mfa': 'PASS', 'root.hardware-mfa': 'FAIL' },
       reason: { 'root.hardware-mfa': /root-account-mfa-device/ },
@@ -232,13 +236,14 @@ describe('root.mfa and root.hardware-mfa', () => {
       },
     },
     {
-      name: 'aws-us-gov → hardware MFA NOT_APPLICABLE',
+      name: 'aws-us-gov → non-virtual MFA NOT_APPLICABLE',
       posture: posture({ partition: 'aws-us-gov', mfaDevices: [] }),
       org: org({ partition: 'aws-us-gov' }),
       expect: { 'root.mfa': 'PASS', 'root.hardware-mfa': 'NOT_APPLICABLE' },
+      reason: { 'root.hardware-mfa': /non-virtual MFA for root is not available in partition aws-us-gov/ },
     },
     {
-      name: 'aws-cn → hardware MFA NOT_APPLICABLE even with a virtual device',
+      name: 'aws-cn → non-virtual MFA NOT_APPLICABLE even with a virtual device',
       posture: posture({
         partition: 'aws-cn',
         mfaDevices: [
@@ -257,12 +262,37 @@ describe('root.mfa and root.hardware-mfa', () => {
       expect: { 'audit.coverage': 'FAIL', 'root.hardware-mfa': 'UNKNOWN' },
     },
     {
-      name: 'MFA device list throttled past retries → hardware UNKNOWN, MFA still evaluated',
+      name: 'MFA device list throttled past retries → non-virtual UNKNOWN, MFA still evaluated',
       posture: posture({ mfaDevices: { kind: 'throttled', code: 'Throttling', message: 'Rate exceeded' } }),
       expect: { 'audit.coverage': 'PASS', 'root.mfa': 'PASS', 'root.hardware-mfa': 'UNKNOWN' },
       reason: { 'root.hardware-mfa': /virtual MFA device list unavailable \(Throttling\)/ },
     },
   ]);
+});
+
+describe('root.hardware-mfa says "non-virtual", never "hardware"', () => {
+  it('in its title and in every reason and evidence it gives', () => {
+    const def = CONTROL_CATALOG.find((c) => c.id === 'root.hardware-mfa')!;
+    expect(def.title).toMatch(/non-virtual/);
+    const postures = [
+      posture(),
+      posture({ mfaDevices: [rootVirtual] }),
+      posture({ summary: { ...NO_CREDS_SUMMARY, AccountPasswordPresent: 1 } }),
+      posture({ summary: NO_CREDS_SUMMARY, row: noCredsRow }),
+      posture({ partition: 'aws-cn' }),
+      posture({ mfaDevices: { kind: 'throttled', code: 'Throttling', message: 'Rate exceeded' } }),
+    ];
+    for (const p of postures) {
+      const r = evaluateControls(p, account(), org({ partition: p.partition }), OPTIONS).find(
+        (x) => x.controlId === 'root.hardware-mfa',
+      )!;
+      expect(`${r.reason} ${JSON.stringify(r.evidence)}`).not.toMatch(/hardware/i);
+    }
+    const pass = evaluateControls(posture(), account(), org(), OPTIONS).find(
+      (x) => x.controlId === 'root.hardware-mfa',
+    )!;
+    expect(pass.evidence).toMatchObject({ mfaType: 'non-virtual', rootVirtualMfaSerial: null });
+  });
 });
 
 describe('missing or unsupported password evidence', () => {
@@ -281,14 +311,69 @@ describe('missing or unsupported password evidence', () => {
       reason: { 'root.credentials-removed': /AccountPasswordPresent missing/ },
     },
     {
-      name: 'password_enabled=false in the report does not replace a missing AccountPasswordPresent',
+      name: 'AccountPasswordPresent absent + password_enabled=false in the report → no password: MFA controls NOT_APPLICABLE',
       posture: posture({
         summary: { AccountMFAEnabled: 0, AccountAccessKeysPresent: 0, AccountSigningCertificatesPresent: 0 },
         row: noCredsRow,
       }),
-      expect: { 'root.mfa': 'FAIL', 'root.hardware-mfa': 'FAIL', 'root.credentials-removed': 'UNKNOWN' },
+      expect: {
+        'root.mfa': 'NOT_APPLICABLE',
+        'root.hardware-mfa': 'NOT_APPLICABLE',
+        'root.credentials-removed': 'PASS',
+      },
+      reason: {
+        'root.mfa': /password_enabled=false, AccountPasswordPresent is absent/,
+        'root.credentials-removed': /password_enabled=false/,
+      },
+    },
+    {
+      name: 'AccountPasswordPresent absent, report password_enabled=false, but a root key → MFA still required',
+      posture: posture({
+        summary: { AccountMFAEnabled: 0, AccountSigningCertificatesPresent: 0 },
+        row: {
+          ...noCredsRow,
+          access_key_1_active: 'true',
+          access_key_1_last_rotated: '2020-01-01T00:00:00+00:00',
+        },
+      }),
+      expect: { 'root.mfa': 'FAIL', 'root.access-keys': 'FAIL', 'root.credentials-removed': 'FAIL' },
+      reason: { 'root.credentials-removed': /still has access keys/ },
+    },
+    {
+      name: 'AccountPasswordPresent=1 wins over a report row saying password_enabled=false',
+      posture: posture({ summary: { ...NO_CREDS_SUMMARY, AccountPasswordPresent: 1 }, row: noCredsRow }),
+      expect: { 'root.mfa': 'FAIL', 'root.credentials-removed': 'FAIL' },
+    },
+    {
+      name: 'AccountPasswordPresent absent + password_enabled=TRUE (any case) → password present',
+      posture: posture({
+        summary: { AccountMFAEnabled: 1, AccountAccessKeysPresent: 0, AccountSigningCertificatesPresent: 0 },
+        row: rawRow({ password_enabled: 'TRUE' }),
+      }),
+      expect: { 'root.mfa': 'PASS', 'root.credentials-removed': 'FAIL' },
     },
   ]);
+
+  it('the evidence says which source decided the password', () => {
+    const results = run({
+      name: 'x',
+      posture: posture({
+        summary: { AccountMFAEnabled: 0, AccountAccessKeysPresent: 0, AccountSigningCertificatesPresent: 0 },
+        row: noCredsRow,
+      }),
+      expect: {},
+    });
+    expect(results.find((r) => r.controlId === 'root.mfa')?.evidence).toMatchObject({
+      passwordPresent: false,
+      passwordPresentFrom: 'password_enabled',
+      AccountMFAEnabled: 0,
+    });
+    const withSummary = run({ name: 'y', expect: {} });
+    expect(withSummary.find((r) => r.controlId === 'root.mfa')?.evidence).toMatchObject({
+      passwordPresent: true,
+      passwordPresentFrom: 'AccountPasswordPresent',
+    });
+  });
 });
 
 describe('root.credentials-removed', () => {
@@ -447,16 +532,152 @@ describe('org.root-guardrail', () => {
       reason: { 'org.root-guardrail': new RegExp(`attached to ${ACCOUNT}`) },
     },
     {
-      name: 'deny on an OU two levels up, ArnLike, Action list, value list',
+      name: 'deny on an OU two levels up, ArnLike, value list, Action list with "*"',
       account: withScps({
         id: 'p-ou',
         targetId: 'ou-a1b2-top00001',
         document: deny(
           { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/x', 'arn:aws:iam::*:root'] } },
-          ['iam:*', 's3:*'],
+          ['iam:*', '*'],
         ),
       }),
       expect: { 'org.root-guardrail': 'PASS' },
+    },
+    {
+      name: 'a deny of only iam:* and s3:* for root FAILs and names them',
+      account: withScps({
+        id: 'p-ou',
+        targetId: 'ou-a1b2-top00001',
+        document: deny({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } }, ['iam:*', 's3:*']),
+      }),
+      expect: { 'org.root-guardrail': 'FAIL' },
+      reason: { 'org.root-guardrail': /p-ou.*denies root only iam:\*, s3:\*/ },
+    },
+    {
+      name: 'a deny of s3:DeleteBucket for root (the false PASS of issue 14) FAILs and names it',
+      account: withScps({
+        id: 'p-s3del',
+        targetId: 'r-a1b2',
+        document: deny({ StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } }, 's3:DeleteBucket'),
+      }),
+      expect: { 'org.root-guardrail': 'FAIL' },
+      reason: {
+        'org.root-guardrail': /no SCP denies every action to root: SCP p-s3del .*only s3:DeleteBucket/,
+      },
+    },
+    {
+      name: 'NotAction (deny everything except some actions) FAILs and names the exceptions',
+      account: withScps({
+        id: 'p-notaction',
+        targetId: 'r-a1b2',
+        document: {
+          Statement: [
+            {
+              Effect: 'Deny',
+              NotAction: ['iam:ChangePassword'],
+              Resource: '*',
+              Condition: { StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } },
+            },
+          ],
+        },
+      }),
+      expect: { 'org.root-guardrail': 'FAIL' },
+      reason: { 'org.root-guardrail': /every action except iam:ChangePassword/ },
+    },
+    {
+      name: 'Action "*" on some resources only FAILs',
+      account: withScps({
+        id: 'p-res',
+        targetId: 'r-a1b2',
+        document: {
+          Statement: {
+            Effect: 'Deny',
+            Action: '*',
+            Resource: 'arn:aws:s3:::payments/*',
+            Condition: { StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } },
+          },
+        },
+      }),
+      expect: { 'org.root-guardrail': 'FAIL' },
+      reason: { 'org.root-guardrail': /only on arn:aws:s3:::payments\/\*/ },
+    },
+    {
+      name: 'a deny narrowed by another condition (region) FAILs and says when',
+      account: withScps({
+        id: 'p-region',
+        targetId: 'r-a1b2',
+        document: deny({
+          StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' },
+          StringEquals: { 'aws:RequestedRegion': 'eu-west-1' },
+        }),
+      }),
+      expect: { 'org.root-guardrail': 'FAIL' },
+      reason: { 'org.root-guardrail': /only when StringEquals aws:RequestedRegion/ },
+    },
+    {
+      name: 'StringLikeIfExists is accepted',
+      account: withScps({
+        id: 'p-ifexists',
+        targetId: 'r-a1b2',
+        document: deny({ StringLikeIfExists: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } }),
+      }),
+      expect: { 'org.root-guardrail': 'PASS' },
+    },
+    {
+      name: 'ForAnyValue:StringLike is accepted',
+      account: withScps({
+        id: 'p-anyvalue',
+        targetId: 'r-a1b2',
+        document: deny({ 'ForAnyValue:StringLike': { 'aws:PrincipalArn': ['arn:*:iam::*:root'] } }),
+      }),
+      expect: { 'org.root-guardrail': 'PASS' },
+    },
+    {
+      name: 'ForAllValues:ArnLikeIfExists is accepted',
+      account: withScps({
+        id: 'p-allvalues',
+        targetId: 'r-a1b2',
+        document: deny({ 'ForAllValues:ArnLikeIfExists': { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } }),
+      }),
+      expect: { 'org.root-guardrail': 'PASS' },
+    },
+    {
+      name: 'the AWS sample with the centralized-root carve-out (Null aws:AssumedRoot) still PASSes',
+      account: withScps({
+        id: 'p-carveout',
+        targetId: 'r-a1b2',
+        document: deny({
+          ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:root'] },
+          Null: { 'aws:AssumedRoot': 'true' },
+        }),
+      }),
+      expect: { 'org.root-guardrail': 'PASS' },
+      reason: { 'org.root-guardrail': /except centralized root sessions \(aws:AssumedRoot\)/ },
+    },
+    {
+      name: 'a negated PrincipalArn condition that does not exclude root leaves the deny whole',
+      account: withScps({
+        id: 'p-breakglass',
+        targetId: 'r-a1b2',
+        document: deny({
+          StringLike: { 'aws:PrincipalArn': ['arn:*:iam::*:root', 'arn:*:iam::*:role/*'] },
+          StringNotLike: { 'aws:PrincipalArn': 'arn:*:iam::*:role/BreakGlass' },
+        }),
+      }),
+      expect: { 'org.root-guardrail': 'PASS' },
+    },
+    {
+      name: 'a full deny PASSes even when a partial one is also effective',
+      account: withScps(
+        {
+          id: 'p-s3del',
+          targetId: ACCOUNT,
+          document: deny({ StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } }, 's3:DeleteBucket'),
+        },
+        { id: 'p-full', targetId: 'r-a1b2', document: DENY_ROOT_DOC },
+      ),
+      expect: { 'org.root-guardrail': 'PASS' },
+      reason: { 'org.root-guardrail': /p-full/ },
     },
     {
       name: 'deny on the root, policy content as a JSON string, key in other case',
@@ -522,6 +743,59 @@ describe('org.root-guardrail', () => {
       name: 'SCPs unreadable → UNKNOWN',
       account: account({ effectiveScps: { known: false, reason: 'AccessDeniedException' } }),
       expect: { 'org.root-guardrail': 'UNKNOWN' },
+    },
+  ]);
+});
+
+describe('org.root-guardrail evidence and remediation', () => {
+  it('a partial deny is evidence of what it covers; the remediation keeps the AssumedRoot carve-out', () => {
+    const partial = account({
+      effectiveScps: {
+        known: true,
+        policies: [
+          FULL_AWS_ACCESS,
+          {
+            id: 'p-s3del',
+            name: 'DenyRootS3Delete',
+            targetId: 'r-a1b2',
+            document: {
+              Statement: {
+                Sid: 'NoBucketDelete',
+                Effect: 'Deny',
+                Action: 's3:DeleteBucket',
+                Resource: '*',
+                Condition: { StringLike: { 'aws:PrincipalArn': 'arn:*:iam::*:root' } },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const r = evaluateControls(posture(), partial, org(), OPTIONS).find(
+      (x) => x.controlId === 'org.root-guardrail',
+    )!;
+    expect(r.status).toBe('FAIL');
+    expect(r.reason).toContain('DenyRootS3Delete (p-s3del, attached to r-a1b2, statement NoBucketDelete)');
+    expect(r.evidence).toMatchObject({
+      rootDenyStatements: [],
+      partialRootDenyStatements: [
+        { policyId: 'p-s3del', scope: 'partial', limits: ['only s3:DeleteBucket'], sid: 'NoBucketDelete' },
+      ],
+    });
+    const def = CONTROL_CATALOG.find((c) => c.id === 'org.root-guardrail')!;
+    expect(def.remediation).toContain('"Null":{"aws:AssumedRoot":"true"}');
+    expect(def.remediation).toContain('"Action":"*","Resource":"*"');
+  });
+});
+
+describe('root.credentials-removed when centralized root access is provably off', () => {
+  check([
+    {
+      // What @rootwatch/aws makes of ServiceAccessNotEnabledException / OrganizationNotInAllFeaturesModeException.
+      name: 'an organization with no root-access feature → NOT_APPLICABLE, not UNKNOWN',
+      org: org({ features: { known: true, enabled: [] } }),
+      expect: { 'root.credentials-removed': 'NOT_APPLICABLE' },
+      reason: { 'root.credentials-removed': /has not enabled RootCredentialsManagement/ },
     },
   ]);
 });

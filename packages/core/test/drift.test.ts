@@ -54,7 +54,7 @@ describe('diffObservations', () => {
       expect.objectContaining({
         kind: 'credential_changed',
         field: 'mfa_type',
-        from: 'hardware',
+        from: 'non-virtual',
         to: 'none',
       }),
     );
@@ -160,7 +160,7 @@ describe('diffObservations', () => {
     );
   });
 
-  it('credential_changed when MFA goes hardware → virtual', () => {
+  it('credential_changed when MFA goes non-virtual → virtual', () => {
     const virtual = {
       mfaDevices: [
         {
@@ -175,7 +175,7 @@ describe('diffObservations', () => {
         expect.objectContaining({
           kind: 'credential_changed',
           field: 'mfa_type',
-          from: 'hardware',
+          from: 'non-virtual',
           to: 'virtual',
         }),
         expect.objectContaining({
@@ -186,6 +186,13 @@ describe('diffObservations', () => {
         }),
       ]),
     );
+  });
+
+  it('facts stored before the rename (mfa type "hardware") are the same MFA as "non-virtual": no event', () => {
+    const stored = at(T1);
+    const legacy = { ...stored, facts: { ...stored.facts, mfa: { ...stored.facts.mfa, type: 'hardware' } } };
+    const events = diffObservations(legacy as unknown as typeof stored, at(T2));
+    expect(events.filter((e) => e.field === 'mfa_type')).toEqual([]);
   });
 
   it('coverage_lost then coverage_restored, without a control_changed per UNKNOWN control', () => {

@@ -45,3 +45,16 @@ export function describeSlots(kind: string, slots: CredentialSlotFact[] | null):
     .map((s) => `${kind} ${s.slot} (${s.active === true ? 'active' : 'inactive, can be re-activated'})`)
     .join(', ');
 }
+
+/** Which source says whether root has a password (the report row stands in when the summary flag is absent). */
+export function passwordEvidence(facts: PostureFacts) {
+  return { passwordPresent: facts.password.present, passwordPresentFrom: facts.password.presentFrom ?? null };
+}
+
+export function noCredentialsReason(facts: PostureFacts): string {
+  const from =
+    facts.password.presentFrom === 'password_enabled'
+      ? ' (no password: the credential report says password_enabled=false, AccountPasswordPresent is absent)'
+      : '';
+  return `root has no credentials (no password, access key or certificate)${from}`;
+}

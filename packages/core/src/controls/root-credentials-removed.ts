@@ -1,4 +1,4 @@
-import { reportEvidence, summaryFlag, unavailable } from './evidence';
+import { noCredentialsReason, passwordEvidence, reportEvidence, summaryFlag, unavailable } from './evidence';
 import { type Control, fail, mappings, notApplicable, pass, unknown } from './types';
 
 export const ROOT_CREDENTIALS_MANAGEMENT = 'RootCredentialsManagement';
@@ -18,16 +18,19 @@ export const rootCredentialsRemoved: Control = {
       AccountPasswordPresent: summaryFlag(posture, 'AccountPasswordPresent'),
       accessKeysPresent: facts.accessKeys.present,
       certificatesPresent: facts.certificates.present,
+      ...passwordEvidence(facts),
       orgFeatures: org.features.known ? org.features.enabled : null,
       ...reportEvidence(facts),
     };
-    if (facts.rootCredentials === 'absent') return pass('root has no credentials', evidence);
+    if (facts.rootCredentials === 'absent') return pass(noCredentialsReason(facts), evidence);
     if (account.isManagementAccount) {
       return notApplicable('centralized root access only manages member accounts', evidence);
     }
     if (!org.features.known) {
       return unknown(`organization root-access features unknown: ${org.features.reason}`, evidence);
     }
+    // An empty list also stands for ServiceAccessNotEnabledException / OrganizationNotInAllFeaturesModeException
+    // from iam:ListOrganizationsFeatures (@rootwatch/aws reads them as "no feature enabled"): proof it is off.
     if (!org.features.enabled.includes(ROOT_CREDENTIALS_MANAGEMENT)) {
       return notApplicable(`the organization has not enabled ${ROOT_CREDENTIALS_MANAGEMENT}`, evidence);
     }

@@ -1,4 +1,4 @@
-import { reportEvidence, summaryFlag, unavailable } from './evidence';
+import { noCredentialsReason, passwordEvidence, reportEvidence, summaryFlag, unavailable } from './evidence';
 import { type Control, fail, mappings, notApplicable, pass, unknown } from './types';
 
 export const rootMfa: Control = {
@@ -14,10 +14,11 @@ export const rootMfa: Control = {
     const evidence = {
       AccountMFAEnabled: summaryFlag(posture, 'AccountMFAEnabled'),
       rootCredentials: facts.rootCredentials,
+      ...passwordEvidence(facts),
       ...reportEvidence(facts),
     };
     if (facts.rootCredentials === 'absent') {
-      return notApplicable('root has no credentials (no password, access key or certificate)', evidence);
+      return notApplicable(noCredentialsReason(facts), evidence);
     }
     if (facts.mfa.enabled === true) return pass('MFA is enabled on root', evidence);
     if (facts.mfa.enabled === false) return fail('root has no MFA device', evidence);
