@@ -247,8 +247,6 @@ export function generateOrg(opts: GenerateOrgOptions): OrgDefinition {
       rootId,
       features: ['RootCredentialsManagement', 'RootSessions'],
       scpEnabled: true,
-      iamTrustedAccess: true,
-      allFeatures: true,
     },
     caller: { ...DEFAULT_CALLER },
     auditRole: { name: DEFAULT_AUDIT_ROLE, externalId: null },

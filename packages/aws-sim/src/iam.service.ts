@@ -308,13 +308,13 @@ function listOrganizationsFeatures(call: QueryCall, account: SimAccount): string
       'The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.',
     );
   // Wire codes are the model's shape names (no awsQueryError override in the IAM model).
-  if (!organization.allFeatures)
+  if (organization.allFeatures === false)
     throw new AwsError(
       'OrganizationNotInAllFeaturesModeException',
       400,
       'The request was rejected because your organization does not have All features enabled. For more information, see Available feature sets in the Organizations User Guide.',
     );
-  if (!organization.iamTrustedAccess)
+  if (organization.iamTrustedAccess === false)
     throw new AwsError(
       'ServiceAccessNotEnabledException',
       400,

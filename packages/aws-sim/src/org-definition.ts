@@ -155,7 +155,7 @@ export function checkReferences(definition: OrgDefinition): void {
       );
   });
   const policyIds = new Set<string>();
-  if (!definition.organization.allFeatures && definition.policies.length > 0)
+  if (definition.organization.allFeatures === false && definition.policies.length > 0)
     throw new OrgDefinitionError(
       'policies',
       'expected [] when organization.allFeatures is false (a consolidated-billing organization has no SCPs)',
@@ -188,7 +188,7 @@ function expandGenerated(definition: OrgDefinition, count: number, seed: number)
   const hasManagement = definition.accounts.some((a) => a.id === definition.organization.managementAccountId);
   definition.organizationalUnits.push(...generated.organizationalUnits);
   const policyIds = new Set(definition.policies.map((p) => p.id));
-  if (definition.organization.allFeatures)
+  if (definition.organization.allFeatures !== false)
     definition.policies.push(...generated.policies.filter((p) => !policyIds.has(p.id)));
   for (const account of generated.accounts) {
     if (account.id === definition.organization.managementAccountId && hasManagement) continue;
@@ -240,8 +240,9 @@ function parseOrganization(value: unknown, path: string): OrgDefinition['organiz
         : str(o.rootId, `${path}.rootId`, /^r-[0-9a-z]{4,32}$/),
     features,
     scpEnabled,
-    iamTrustedAccess,
-    allFeatures,
+    // Only when given: the documented format round-trips unchanged.
+    ...(o.iamTrustedAccess !== undefined ? { iamTrustedAccess } : {}),
+    ...(o.allFeatures !== undefined ? { allFeatures } : {}),
   };
 }
 

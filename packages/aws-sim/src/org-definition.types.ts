@@ -128,10 +128,10 @@ export interface OrgDefinition {
     rootId: string;
     features: string[];
     scpEnabled: boolean;
-    /** false → iam:ListOrganizationsFeatures answers ServiceAccessNotEnabledException. */
-    iamTrustedAccess: boolean;
-    /** false → a consolidated-billing organization: no SCPs, OrganizationNotInAllFeaturesModeException. */
-    allFeatures: boolean;
+    /** false → iam:ListOrganizationsFeatures answers ServiceAccessNotEnabledException (absent = true). */
+    iamTrustedAccess?: boolean;
+    /** false → a consolidated-billing organization: no SCPs, OrganizationNotInAllFeaturesModeException (absent = true). */
+    allFeatures?: boolean;
   };
   caller: { accessKeyId: string; secretAccessKey: string };
   auditRole: { name: string; externalId: string | null };

@@ -171,7 +171,7 @@ function describeOrganization(call: JsonCall): unknown {
     Organization: {
       Id: organization.id,
       Arn: `arn:aws:organizations::${mgmt}:organization/${organization.id}`,
-      FeatureSet: organization.allFeatures ? 'ALL' : 'CONSOLIDATED_BILLING',
+      FeatureSet: organization.allFeatures === false ? 'CONSOLIDATED_BILLING' : 'ALL',
       MasterAccountArn: `arn:aws:organizations::${mgmt}:account/${organization.id}/${mgmt}`,
       MasterAccountId: mgmt,
       MasterAccountEmail: email,

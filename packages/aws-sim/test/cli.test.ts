@@ -75,7 +75,7 @@ describe('runSimCli', () => {
       const badFile = join(dir, 'bad.json');
       await writeFile(badFile, JSON.stringify(bad));
       await expect(runSimCli(['--port', '0', '--org', badFile])).rejects.toThrow(
-        'accounts[3].root.mfa: expected "none" | "virtual" | "hardware", got "yes"',
+        'accounts[3].root.mfa: expected "none" | "virtual" | "hardware" | "passkey", got "yes"',
       );
       const notJson = join(dir, 'broken.json');
       await writeFile(notJson, '{ nope');

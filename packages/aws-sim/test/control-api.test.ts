@@ -72,7 +72,7 @@ describe('control API and fault injection', () => {
       body: {
         error: {
           code: 'org_definition_invalid',
-          message: 'account.root.mfa: expected "none" | "virtual" | "hardware", got "yes"',
+          message: 'account.root.mfa: expected "none" | "virtual" | "hardware" | "passkey", got "yes"',
           path: 'account.root.mfa',
         },
       },

@@ -44,7 +44,7 @@ describe('parseOrgDefinition', () => {
   it.each([
     [
       (d: Record<string, unknown>) => ((d.accounts as Record<string, unknown>[])[3]!.root = { mfa: 'yes' }),
-      'accounts[3].root.mfa: expected "none" | "virtual" | "hardware", got "yes"',
+      'accounts[3].root.mfa: expected "none" | "virtual" | "hardware" | "passkey", got "yes"',
     ],
     [(d: Record<string, unknown>) => (d.accounts = {}), 'accounts: expected an array, got an object'],
     [

@@ -44,6 +44,7 @@ export {
   type PolicyReader,
   readAccountDetails,
 } from './organization.discovery';
+export { type OrganizationsFeatures, readOrganizationsFeatures } from './organization-features';
 export { collectPages, mapWithConcurrency } from './pagination';
 export {
   type AssessMemberAccountInput,

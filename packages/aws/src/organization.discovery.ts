@@ -15,12 +15,12 @@ import {
   GetAlternateContactCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
-  ListOrganizationsFeaturesCommand,
   ListPoliciesForTargetCommand,
   ListRootsCommand,
   ListTagsForResourceCommand,
 } from './commands';
 import { AwsAccessError, type AwsErrorContext, awsErrorCode, classifyAwsError } from './errors';
+import { readOrganizationsFeatures } from './organization-features';
 import { collectPages, mapWithConcurrency } from './pagination';
 
 // Requests in flight during discovery (OU walk, then per account: tags, SCPs, security contact).
@@ -253,10 +253,7 @@ export async function discoverOrganization(
     };
   });
 
-  const features = await attempt({ operation: 'iam:ListOrganizationsFeatures' }, async () => {
-    const out = await input.clients.iam().send(new ListOrganizationsFeaturesCommand({}));
-    return out.EnabledFeatures ?? [];
-  });
+  const features = await readOrganizationsFeatures(input.clients);
   if (!features.ok) warnings.push({ ...features.error, target: orgId });
 
   return {
@@ -268,7 +265,7 @@ export async function discoverOrganization(
       partition,
       scpEnabled,
       features: features.ok
-        ? { known: true, enabled: [...features.value].map(String).sort() }
+        ? { known: true, enabled: features.enabled }
         : { known: false, reason: features.error.code },
     },
     accounts: accountContexts,
