@@ -194,7 +194,7 @@ describe('a scan through the inline dispatcher (same handlers as the BullMQ work
     expect(of(mfaRemoved.id)).toEqual(
       expect.arrayContaining([
         'control_changed root.mfa PASS->FAIL',
-        'credential_changed mfa_type hardware->none',
+        'credential_changed mfa_type non-virtual->none',
       ]),
     );
     expect(of(keyCreated.id)).toEqual(
