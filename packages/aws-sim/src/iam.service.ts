@@ -98,7 +98,6 @@ function renderAccountSummary(account: SimAccount): string {
   const { root } = account;
   const userVirtual = account.iamUsers.filter((u) => u.virtualMfa).length;
   const omitted = new Set<string>(root.summaryOmits ?? []);
-  const nonVirtual = root.mfa === 'hardware' || root.mfa === 'passkey';
   const entries: [string, number][] = [
     ['AccessKeysPerUserQuota', 2],
     ['AccountAccessKeysPresent', root.accessKeys.length > 0 ? 1 : 0],
@@ -116,7 +115,7 @@ function renderAccountSummary(account: SimAccount): string {
     ['GroupsQuota', 300],
     ['InstanceProfiles', 0],
     ['InstanceProfilesQuota', 1000],
-    ['MFADevices', userVirtual + (root.mfa === 'virtual' ? 1 : 0) + (nonVirtual ? 1 : 0)],
+    ['MFADevices', userVirtual + (root.mfa === 'virtual' ? 1 : 0)],
     ['MFADevicesInUse', userVirtual + (root.mfa === 'none' ? 0 : 1)],
     ['Policies', 0],
     ['PoliciesQuota', 1500],
@@ -201,7 +200,7 @@ function getCredentialReport(call: QueryCall, account: SimAccount): string {
  * TOTP token's printed serial (`GAHT12345678`), a FIDO key's or passkey's `u2f/root/<name>-<id>` ARN.
  * FIDO devices never appear in ListVirtualMFADevices: only their absence there tells them from nothing.
  */
-export function rootMfaSerial(account: SimAccount): string {
+function rootMfaSerial(account: SimAccount): string {
   const { root, partition, id } = account;
   if (root.mfaSerial) return root.mfaSerial;
   switch (root.mfa) {
