@@ -26,8 +26,12 @@ export interface GenerateOrgOptions {
 
 /** Root-user posture of each non-management account; the shares are documented in README.md. */
 export const ROOT_POSTURES = [
-  ['credentials-removed', 0.3],
-  ['hardware-mfa', 0.35],
+  ['credentials-removed', 0.25],
+  // Removed credentials seen through a summary without AccountPasswordPresent (older accounts).
+  ['credentials-removed-no-password-flag', 0.05],
+  ['hardware-mfa', 0.25],
+  // A FIDO security key or passkey: non-virtual on the wire, like a hardware token.
+  ['passkey-mfa', 0.1],
   ['virtual-mfa', 0.15],
   ['no-mfa', 0.05],
   ['active-access-key', 0.04],
@@ -285,11 +289,22 @@ function rootUser(rng: Prng, posture: Posture, joinedAt: number, reference: numb
         signingCertificates: [],
         createdAt,
       };
+    case 'credentials-removed-no-password-flag':
+      return {
+        password: false,
+        passwordLastUsed: null,
+        mfa: 'none',
+        accessKeys: [],
+        signingCertificates: [],
+        createdAt,
+        summaryOmits: ['AccountPasswordPresent'],
+      };
     case 'hardware-mfa':
+    case 'passkey-mfa':
       return {
         password: true,
         passwordLastUsed: oldUse(),
-        mfa: 'hardware',
+        mfa: posture === 'passkey-mfa' ? 'passkey' : 'hardware',
         accessKeys: [],
         signingCertificates: [],
         createdAt,

@@ -149,7 +149,16 @@ describe('generateOrg', () => {
       expect(Math.abs(actual - expected)).toBeLessThan(0.0002);
     near(
       share((a) => !a.root.password && a.root.mfa === 'none'),
-      shareOf(ROOT_POSTURES, 'credentials-removed'),
+      shareOf(ROOT_POSTURES, 'credentials-removed') +
+        shareOf(ROOT_POSTURES, 'credentials-removed-no-password-flag'),
+    );
+    near(
+      share((a) => a.root.summaryOmits?.includes('AccountPasswordPresent') === true),
+      shareOf(ROOT_POSTURES, 'credentials-removed-no-password-flag'),
+    );
+    near(
+      share((a) => a.root.mfa === 'passkey'),
+      shareOf(ROOT_POSTURES, 'passkey-mfa'),
     );
     near(
       share((a) => a.root.mfa === 'virtual'),
