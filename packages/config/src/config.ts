@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
-import { DEFAULT_MEMBER_ROLE, DEFAULT_REGION, DEFAULT_SCHEDULE } from './variables';
+import {
+  type DatabaseTimeouts,
+  DEFAULT_DATABASE_TIMEOUTS,
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_REGION,
+  DEFAULT_SCHEDULE,
+} from './variables';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -17,6 +23,8 @@ export interface OrgConfig {
 
 export interface RootwatchConfig {
   databaseUrl?: string;
+  /** Bounds of every Postgres pool; absent in hand-built configs, where the defaults apply. */
+  database?: DatabaseTimeouts;
   redisUrl?: string;
   api: { host: string; port: number };
   logLevel: LogLevel;
@@ -63,6 +71,32 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
   );
   const config: RootwatchConfig = {
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    database: {
+      connectTimeoutMs: r.int(
+        'ROOTWATCH_DB_CONNECT_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs,
+        1,
+        600_000,
+      ),
+      statementTimeoutMs: r.int(
+        'ROOTWATCH_DB_STATEMENT_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.statementTimeoutMs,
+        0,
+        86_400_000,
+      ),
+      idleInTransactionTimeoutMs: r.int(
+        'ROOTWATCH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.idleInTransactionTimeoutMs,
+        0,
+        86_400_000,
+      ),
+      keepAliveDelayMs: r.int(
+        'ROOTWATCH_DB_KEEPALIVE_DELAY_MS',
+        DEFAULT_DATABASE_TIMEOUTS.keepAliveDelayMs,
+        1000,
+        7_200_000,
+      ),
+    },
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     api: {
       host: r.text('ROOTWATCH_API_HOST', '0.0.0.0', /^[\w.:-]+$/, 'a host name or IP address'),

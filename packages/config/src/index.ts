@@ -11,6 +11,8 @@ export {
 export {
   CONFIG_VARIABLES,
   type ConfigVariable,
+  type DatabaseTimeouts,
+  DEFAULT_DATABASE_TIMEOUTS,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_REGION,
   DEFAULT_SCHEDULE,
