@@ -1,6 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { createDatabase, type Database, QUERY_TIMEOUT_MARGIN_MS } from '../src/index';
+import {
+  type CreateDatabaseOptions,
+  createDatabase,
+  type Database,
+  QUERY_TIMEOUT_MARGIN_MS,
+} from '../src/index';
 import { createTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '../src/testing';
 
 // The bounds of every pool (createDatabase): a silent network must fail queries, not hang them.
@@ -17,7 +22,7 @@ afterAll(async () => {
 });
 
 async function throughProxy(
-  timeouts: Parameters<typeof createDatabase>[0]['timeouts'],
+  timeouts: CreateDatabaseOptions['timeouts'],
 ): Promise<{ proxy: TcpProxy; database: Database }> {
   const proxy = await startTcpProxy();
   const database = createDatabase({ url: proxy.rewrite(testDb.url!), max: 1, timeouts });
