@@ -3,9 +3,11 @@ import { CronExpressionParser } from 'cron-parser';
 import {
   type DatabaseTimeouts,
   DEFAULT_DATABASE_TIMEOUTS,
+  DEFAULT_HEALTH,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_REGION,
   DEFAULT_SCHEDULE,
+  type HealthConfig,
 } from './variables';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -28,6 +30,8 @@ export interface RootwatchConfig {
   redisUrl?: string;
   api: { host: string; port: number };
   logLevel: LogLevel;
+  /** The worker's and scheduler's liveness endpoint; absent in hand-built configs (defaults apply). */
+  health?: HealthConfig;
   usageWindowDays: number;
   retentionDays: number;
   worker: { concurrency: number; awsRequestsPerSecond: number };
@@ -103,6 +107,10 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
       port: r.int('ROOTWATCH_API_PORT', 3000, 0, 65535),
     },
     logLevel: r.oneOf('ROOTWATCH_LOG_LEVEL', 'info', LOG_LEVELS),
+    health: {
+      port: r.int('ROOTWATCH_HEALTH_PORT', DEFAULT_HEALTH.port, 0, 65535),
+      staleAfterMs: r.int('ROOTWATCH_LIVENESS_STALE_MS', DEFAULT_HEALTH.staleAfterMs, 1_000, 3_600_000),
+    },
     usageWindowDays: r.int('ROOTWATCH_USAGE_WINDOW_DAYS', 90, 1, 3650),
     retentionDays: r.int('ROOTWATCH_RETENTION_DAYS', 90, 1, 36500),
     worker: {

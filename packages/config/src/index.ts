@@ -13,7 +13,9 @@ export {
   type ConfigVariable,
   type DatabaseTimeouts,
   DEFAULT_DATABASE_TIMEOUTS,
+  DEFAULT_HEALTH,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_REGION,
   DEFAULT_SCHEDULE,
+  type HealthConfig,
 } from './variables';

@@ -22,6 +22,16 @@ export interface DatabaseTimeouts {
   keepAliveDelayMs: number;
 }
 
+/** The liveness endpoint of the worker and scheduler processes (`GET /live`). */
+export interface HealthConfig {
+  /** 0: no endpoint. */
+  port: number;
+  /** /live fails once the process's database and Redis checks have not passed for this long. */
+  staleAfterMs: number;
+}
+
+export const DEFAULT_HEALTH: Readonly<HealthConfig> = { port: 9465, staleAfterMs: 60_000 };
+
 export const DEFAULT_DATABASE_TIMEOUTS: Readonly<DatabaseTimeouts> = {
   connectTimeoutMs: 10_000,
   statementTimeoutMs: 30_000,
@@ -140,6 +150,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     required: false,
     default: '100',
     description: 'AWS request budget per worker process (member-account calls).',
+  },
+  {
+    name: 'ROOTWATCH_HEALTH_PORT',
+    required: false,
+    default: '9465',
+    description:
+      "Port of the worker's and scheduler's liveness endpoint (`GET /live`, for Kubernetes probes); `0`: none.",
+  },
+  {
+    name: 'ROOTWATCH_LIVENESS_STALE_MS',
+    required: false,
+    default: '60000',
+    description:
+      'Worker/scheduler `/live` answers 503 once their own database pool and Redis connection have not both answered for this long.',
   },
   {
     name: 'ROOTWATCH_RETENTION_DAYS',
