@@ -184,3 +184,13 @@ describe('deploy/k8s/base liveness of the worker and the scheduler', () => {
     }
   });
 });
+
+describe('Dockerfile', () => {
+  it('health-checks whichever role runs: the API /health on its port, worker and scheduler /live on theirs', () => {
+    const dockerfile = readFileSync(repoPath('Dockerfile'), 'utf8');
+    const check = /^HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    const script = (JSON.parse(check!) as string[]).join(' ');
+    expect(script).toContain(`ROOTWATCH_API_PORT || ${defaultOf('ROOTWATCH_API_PORT')}}/health`);
+    expect(script).toContain(`ROOTWATCH_HEALTH_PORT || ${HEALTH_PORT}}/live`);
+  });
+});

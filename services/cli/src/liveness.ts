@@ -81,9 +81,6 @@ export async function startLiveness({
     });
     return round;
   };
-  const timer = setInterval(() => void checkNow(), intervalMs);
-  timer.unref();
-
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url !== '/live' && req.url !== '/health')) {
       res.writeHead(404).end();
@@ -102,6 +99,8 @@ export async function startLiveness({
   });
   server.listen(port, host);
   await once(server, 'listening');
+  const timer = setInterval(() => void checkNow(), intervalMs);
+  timer.unref();
   const address = server.address() as { port: number };
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
@@ -139,7 +138,17 @@ export async function startProcessLiveness(
 ): Promise<RunningLiveness | undefined> {
   const { port, staleAfterMs } = config.health ?? DEFAULT_HEALTH;
   if (port === 0) return undefined;
-  const liveness = await startLiveness({ checks, port, staleAfterMs, logger });
-  logger.info({ url: `${liveness.url}/live` }, 'liveness endpoint listening');
-  return liveness;
+  try {
+    const liveness = await startLiveness({ checks, port, staleAfterMs, logger });
+    logger.info({ url: `${liveness.url}/live` }, 'liveness endpoint listening');
+    return liveness;
+  } catch (error) {
+    // Two workers on one host (a laptop, a test) share the port: the second works without the endpoint
+    // rather than not at all. In a pod the port is free, so the probe finds the endpoint.
+    logger.warn(
+      { err: error, port },
+      'liveness endpoint not started; set ROOTWATCH_HEALTH_PORT to a free port',
+    );
+    return undefined;
+  }
 }

@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@rootwatch/db/testing';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startProcessLiveness } from '../src/liveness';
 import { cliEnv, startCli } from './cli-process';
 
 // The liveness endpoint Kubernetes probes (deploy/k8s: worker.yaml, scheduler.yaml), against the real
@@ -132,4 +134,19 @@ describe.each(['worker', 'scheduler'] as const)('rootwatch %s /live', (role) => 
     const { stdout, stderr } = cli.output();
     expect(`${stdout}${stderr}`.match(/liveness checks failing/g)?.length).toBe(2);
   }, 70_000);
+});
+
+it('a second process on the same host keeps running without the endpoint when the port is taken', async () => {
+  const port = await freePort();
+  const taken = createServer().listen(port, '0.0.0.0');
+  await once(taken, 'listening');
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+  try {
+    const config = { health: { port, staleAfterMs: 1_000 } } as Parameters<typeof startProcessLiveness>[0];
+    expect(await startProcessLiveness(config, logger, [])).toBeUndefined();
+    expect(lines.join('')).toContain('liveness endpoint not started');
+  } finally {
+    taken.close();
+  }
 });
