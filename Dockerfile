@@ -19,7 +19,10 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app /app
 USER 10001
 EXPOSE 3000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.ROOTWATCH_API_PORT || 3000}/health`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The API answers /health on its port; the worker and the scheduler answer /live on ROOTWATCH_HEALTH_PORT
+# (fails when their database pool or Redis connection has been stuck for ROOTWATCH_LIVENESS_STALE_MS).
+# Whichever role this container runs, one of the two listens.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const e = process.env, ok = (u) => fetch(u).then(r => r.ok, () => false); Promise.all([ok(`http://127.0.0.1:${e.ROOTWATCH_API_PORT || 3000}/health`), ok(`http://127.0.0.1:${e.ROOTWATCH_HEALTH_PORT || 9465}/live`)]).then(([a, l]) => process.exit(a || l ? 0 : 1))"]
 ENTRYPOINT ["node", "services/cli/bin/rootwatch.mjs"]
 CMD ["api"]

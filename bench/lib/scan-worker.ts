@@ -1,7 +1,9 @@
 // One scan worker process of `pnpm bench:scan`. Input: one JSON argument; prints "ready".
+
+import { createLogger } from '@rootwatch/api/logger';
 import type { RootwatchConfig } from '@rootwatch/config';
 import { redisConnection } from '@rootwatch/queue';
-import { createLogger, startWorker } from '@rootwatch/worker';
+import { startWorker } from '@rootwatch/worker';
 
 const input = JSON.parse(process.argv[2] ?? '{}') as {
   config: RootwatchConfig;
@@ -12,7 +14,7 @@ const input = JSON.parse(process.argv[2] ?? '{}') as {
 
 const running = await startWorker({
   config: input.config,
-  logger: createLogger({ level: 'warn' }),
+  logger: createLogger({ level: 'warn', name: 'rootwatch-worker' }),
   connection: redisConnection(input.config.redisUrl!),
   prefix: input.prefix,
   recoveryIntervalMs: 0,

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
-import { DEFAULT_MEMBER_ROLE, DEFAULT_REGION, DEFAULT_SCHEDULE } from './variables';
+import {
+  type DatabaseTimeouts,
+  DEFAULT_DATABASE_TIMEOUTS,
+  DEFAULT_HEALTH,
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_REGION,
+  DEFAULT_SCHEDULE,
+  type HealthConfig,
+} from './variables';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -17,9 +25,13 @@ export interface OrgConfig {
 
 export interface RootwatchConfig {
   databaseUrl?: string;
+  /** Bounds of every Postgres pool; absent in hand-built configs, where the defaults apply. */
+  database?: DatabaseTimeouts;
   redisUrl?: string;
   api: { host: string; port: number };
   logLevel: LogLevel;
+  /** The worker's and scheduler's liveness endpoint; absent in hand-built configs (defaults apply). */
+  health?: HealthConfig;
   usageWindowDays: number;
   retentionDays: number;
   worker: { concurrency: number; awsRequestsPerSecond: number };
@@ -63,12 +75,42 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
   );
   const config: RootwatchConfig = {
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    database: {
+      connectTimeoutMs: r.int(
+        'ROOTWATCH_DB_CONNECT_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.connectTimeoutMs,
+        1,
+        600_000,
+      ),
+      statementTimeoutMs: r.int(
+        'ROOTWATCH_DB_STATEMENT_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.statementTimeoutMs,
+        0,
+        86_400_000,
+      ),
+      idleInTransactionTimeoutMs: r.int(
+        'ROOTWATCH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+        DEFAULT_DATABASE_TIMEOUTS.idleInTransactionTimeoutMs,
+        0,
+        86_400_000,
+      ),
+      keepAliveDelayMs: r.int(
+        'ROOTWATCH_DB_KEEPALIVE_DELAY_MS',
+        DEFAULT_DATABASE_TIMEOUTS.keepAliveDelayMs,
+        1000,
+        7_200_000,
+      ),
+    },
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     api: {
       host: r.text('ROOTWATCH_API_HOST', '0.0.0.0', /^[\w.:-]+$/, 'a host name or IP address'),
       port: r.int('ROOTWATCH_API_PORT', 3000, 0, 65535),
     },
     logLevel: r.oneOf('ROOTWATCH_LOG_LEVEL', 'info', LOG_LEVELS),
+    health: {
+      port: r.int('ROOTWATCH_HEALTH_PORT', DEFAULT_HEALTH.port, 0, 65535),
+      staleAfterMs: r.int('ROOTWATCH_LIVENESS_STALE_MS', DEFAULT_HEALTH.staleAfterMs, 1_000, 3_600_000),
+    },
     usageWindowDays: r.int('ROOTWATCH_USAGE_WINDOW_DAYS', 90, 1, 3650),
     retentionDays: r.int('ROOTWATCH_RETENTION_DAYS', 90, 1, 36500),
     worker: {

@@ -11,7 +11,11 @@ export {
 export {
   CONFIG_VARIABLES,
   type ConfigVariable,
+  type DatabaseTimeouts,
+  DEFAULT_DATABASE_TIMEOUTS,
+  DEFAULT_HEALTH,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_REGION,
   DEFAULT_SCHEDULE,
+  type HealthConfig,
 } from './variables';

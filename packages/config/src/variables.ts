@@ -10,12 +10,68 @@ export const DEFAULT_SCHEDULE = '0 */6 * * *';
 export const DEFAULT_MEMBER_ROLE = 'RootwatchAudit';
 export const DEFAULT_REGION = 'us-east-1';
 
+/** The bounds every Postgres pool gets (packages/db createDatabase); 0 turns a timeout off. */
+export interface DatabaseTimeouts {
+  /** Opening a connection, and waiting for a free pooled one (pg's connectionTimeoutMillis). */
+  connectTimeoutMs: number;
+  /** Server-side statement_timeout; a query with no answer 1 s after it fails client-side too. */
+  statementTimeoutMs: number;
+  /** Server-side idle_in_transaction_session_timeout: a transaction whose client went silent frees its locks. */
+  idleInTransactionTimeoutMs: number;
+  /** First TCP keepalive probe of an idle connection. */
+  keepAliveDelayMs: number;
+}
+
+/** The liveness endpoint of the worker and scheduler processes (`GET /live`). */
+export interface HealthConfig {
+  /** 0: no endpoint. */
+  port: number;
+  /** /live fails once the process's database and Redis checks have not passed for this long. */
+  staleAfterMs: number;
+}
+
+export const DEFAULT_HEALTH: Readonly<HealthConfig> = { port: 9465, staleAfterMs: 60_000 };
+
+export const DEFAULT_DATABASE_TIMEOUTS: Readonly<DatabaseTimeouts> = {
+  connectTimeoutMs: 10_000,
+  statementTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 60_000,
+  keepAliveDelayMs: 10_000,
+};
+
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DATABASE_URL',
     required: false,
     description:
       'Postgres connection URL. When unset, an embedded PGlite database is used (demo, one-shot scans).',
+  },
+  {
+    name: 'ROOTWATCH_DB_CONNECT_TIMEOUT_MS',
+    required: false,
+    default: '10000',
+    description:
+      'Opening a Postgres connection, or waiting for a free one in the pool, fails after this many ms.',
+  },
+  {
+    name: 'ROOTWATCH_DB_STATEMENT_TIMEOUT_MS',
+    required: false,
+    default: '30000',
+    description:
+      'Postgres `statement_timeout`; a query with no answer 1 s later (a silent network) fails and its connection is dropped. `0`: off (`rootwatch migrate` always runs without it).',
+  },
+  {
+    name: 'ROOTWATCH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+    required: false,
+    default: '60000',
+    description:
+      'Postgres `idle_in_transaction_session_timeout`: the server ends a transaction whose client went quiet, freeing its locks. `0`: off.',
+  },
+  {
+    name: 'ROOTWATCH_DB_KEEPALIVE_DELAY_MS',
+    required: false,
+    default: '10000',
+    description: 'Idle time before the first TCP keepalive probe on a Postgres connection.',
   },
   {
     name: 'REDIS_URL',
@@ -94,6 +150,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     required: false,
     default: '100',
     description: 'AWS request budget per worker process (member-account calls).',
+  },
+  {
+    name: 'ROOTWATCH_HEALTH_PORT',
+    required: false,
+    default: '9465',
+    description:
+      "Port of the worker's and scheduler's liveness endpoint (`GET /live`, for Kubernetes probes); `0`: none.",
+  },
+  {
+    name: 'ROOTWATCH_LIVENESS_STALE_MS',
+    required: false,
+    default: '60000',
+    description:
+      'Worker/scheduler `/live` answers 503 once their own database pool and Redis connection have not both answered for this long.',
   },
   {
     name: 'ROOTWATCH_RETENTION_DAYS',

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from '@rootwatch/config';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -23,7 +24,50 @@ export type CreateDatabaseOptions = {
   dataDir?: string;
   /** Pool size for the pg driver. */
   max?: number;
+  /** Bounds of the pg pool (config.database); each field defaults to DEFAULT_DATABASE_TIMEOUTS. */
+  timeouts?: Partial<DatabaseTimeouts>;
 };
+
+/**
+ * A query whose answer has not arrived this long after the server would have cancelled it is presumed
+ * lost on the network (server-side statement_timeout first, so a merely slow query ends cleanly there).
+ */
+export const QUERY_TIMEOUT_MARGIN_MS = 1_000;
+
+/** The message pg's client-side query_timeout rejects with (pg/lib/client.js). */
+const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+/**
+ * pg's client-side `query_timeout` fails the caller but keeps the connection, with the unanswered query
+ * still in flight: every later query on it queues behind that one, so the pool would hand out clients
+ * that can never answer. A read timeout therefore destroys the connection; the pool then drops the client
+ * (an idle one through its 'error'/'end' handling, a checked-out one through releaseWhenConnectionEnds).
+ */
+class DroppingClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's overloads (promise, callback and submittable forms).
+  override query(...args: any[]): any {
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (error: Error | null, result: unknown) => {
+        this.dropIfTimedOut(error);
+        callback(error, result);
+      };
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    const result = (super.query as any)(...args);
+    if (result && typeof result.then === 'function' && typeof callback !== 'function') {
+      // A side branch: the caller's own await still sees the rejection.
+      result.then(undefined, (error: Error) => this.dropIfTimedOut(error));
+    }
+    return result;
+  }
+
+  private dropIfTimedOut(error: Error | null | undefined): void {
+    if (error?.message !== QUERY_READ_TIMEOUT) return;
+    (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  }
+}
 
 /**
  * drizzle's node-postgres `transaction()` checks a client out and releases it in a `finally` that starts
@@ -60,9 +104,30 @@ function releaseWhenConnectionEnds(client: pg.PoolClient): pg.PoolClient {
   return client;
 }
 
-export function createDatabase({ url, dataDir, max = 10 }: CreateDatabaseOptions = {}): Database {
+/** node-postgres pool options bounding every wait on the database (see DatabaseTimeouts). */
+export function boundedPoolOptions(timeouts: Partial<DatabaseTimeouts> = {}): pg.PoolConfig {
+  const t = { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts };
+  return {
+    Client: DroppingClient,
+    // Also bounds the wait for a free client when all `max` are checked out.
+    connectionTimeoutMillis: t.connectTimeoutMs,
+    // Startup parameters: the server cancels a long statement and ends a transaction left idle (its
+    // client partitioned away mid-transaction), so its row locks do not block the retry elsewhere.
+    // 0 sends nothing: the server's default applies.
+    statement_timeout: t.statementTimeoutMs || undefined,
+    idle_in_transaction_session_timeout: t.idleInTransactionTimeoutMs || undefined,
+    // Client-side: a silent network (packets dropped, no RST) answers nothing, ever.
+    query_timeout: t.statementTimeoutMs ? t.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS : undefined,
+    // Detects a dead peer on an idle connection (the kernel's default waits two hours). It cannot help
+    // while a query is in flight with unacknowledged data; query_timeout covers that.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: t.keepAliveDelayMs,
+  };
+}
+
+export function createDatabase({ url, dataDir, max = 10, timeouts }: CreateDatabaseOptions = {}): Database {
   if (url) {
-    const pool = new ReleasingPool({ connectionString: url, max });
+    const pool = new ReleasingPool({ connectionString: url, max, ...boundedPoolOptions(timeouts) });
     // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = drizzlePg({ client: pool, schema });

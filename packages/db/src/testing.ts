@@ -3,6 +3,8 @@ import pg from 'pg';
 import { createDatabase, type Database } from './database';
 import { migrate } from './migrate';
 
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+
 export const defaultAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export type TestDatabase = {

@@ -48,3 +48,51 @@ test('the logger writes no credential from messages, objects, errors or request 
   expect(text).toContain('/v1/summary');
   expect(text).toContain('boom');
 });
+
+test('the member role ExternalId and database passwords are redacted, as fields and inside text and URLs', () => {
+  const externalId = 'rootwatch-7f3c9a1e-ext';
+  const dbPassword = 'S3cr3t-db-pw';
+  const redisPassword = 'r3d1s-pw';
+  expect(
+    scrubValue({
+      org: { id: 'o-1', externalId, memberRoleName: 'RootwatchAudit' },
+      params: { RoleArn: 'arn:aws:iam::111111111111:role/RootwatchAudit', ExternalId: externalId },
+      env: { POSTGRES_PASSWORD: dbPassword, REDIS_PASSWORD: redisPassword },
+    }),
+  ).toEqual({
+    org: { id: 'o-1', externalId: '[redacted]', memberRoleName: 'RootwatchAudit' },
+    params: { RoleArn: 'arn:aws:iam::111111111111:role/RootwatchAudit', ExternalId: '[redacted]' },
+    env: { POSTGRES_PASSWORD: '[redacted]', REDIS_PASSWORD: '[redacted]' },
+  });
+
+  const text = scrubText(
+    `connect postgres://rootwatch:${dbPassword}@db:5432/rootwatch and redis://:${redisPassword}@redis:6379/0 ` +
+      `then AssumeRole?ExternalId=${externalId}&RoleSessionName=rootwatch "externalId":"${externalId}"`,
+  );
+  for (const secret of [externalId, dbPassword, redisPassword]) expect(text).not.toContain(secret);
+  // What an operator needs to read stays: user, host, port, database.
+  expect(text).toContain('postgres://rootwatch:[redacted]@db:5432/rootwatch');
+  expect(text).toContain('redis://:[redacted]@redis:6379/0');
+  expect(scrubText('GET https://iam.amazonaws.com/ 200')).toBe('GET https://iam.amazonaws.com/ 200');
+});
+
+test('the worker and scheduler log lines carry neither: the same logger, top-level fields and errors too', () => {
+  const lines: string[] = [];
+  const logger = createLogger({
+    name: 'rootwatch-worker',
+    destination: new Writable({
+      write(chunk, _e, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const url = 'postgres://rootwatch:hunter2-pg@postgres:5432/rootwatch';
+  logger.info({ externalId: 'ext-secret-1', database: url }, 'worker started');
+  logger.warn({ err: new Error(`connect ECONNREFUSED ${url}`) }, 'database connection lost');
+  logger.info(`assume role with ExternalId=ext-secret-2 in ${url}`);
+  const text = lines.join('');
+  for (const secret of ['ext-secret-1', 'ext-secret-2', 'hunter2-pg']) expect(text).not.toContain(secret);
+  expect(text).toContain('worker started');
+  expect(text).toContain('@postgres:5432/rootwatch');
+});

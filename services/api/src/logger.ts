@@ -5,8 +5,10 @@ export type { Logger } from 'pino';
 const REDACTED = '[redacted]';
 
 // Field names whose values are credentials wherever they appear (request headers, AWS SDK objects, errors).
+// The ExternalId of the member role is a shared secret against the confused-deputy problem: whoever knows
+// it (and the role ARN) can make a third party's AWS principal assume the role for them.
 const SECRET_FIELD =
-  /^(authorization|cookie|set-cookie|x-api-key|password|passwd|secret|secretaccesskey|sessiontoken|accesskeysecret|apikey|api_key|key|token|credentials?|aws_secret_access_key|aws_session_token)$/i;
+  /^(authorization|cookie|set-cookie|x-api-key|password|passwd|pgpassword|redis_password|postgres_password|secret|secretaccesskey|sessiontoken|accesskeysecret|apikey|api_key|key|token|credentials?|aws_secret_access_key|aws_session_token|externalid|external_id|rootwatch_external_id)$/i;
 
 // Credential-shaped text inside otherwise harmless strings (messages, URLs, error text).
 const SECRET_PATTERNS: RegExp[] = [
@@ -14,7 +16,9 @@ const SECRET_PATTERNS: RegExp[] = [
   /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi,
   /\b(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9+/=]{16,}/g, // STS session tokens
   /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g, // 40-character AWS secret access keys
-  /(?<=(?:secret|token|password)["'=:\s]{1,4})[^\s"',;&]+/gi,
+  /(?<=(?:secret|token|password|externalid|external_id)["'=:\s]{1,4})[^\s"',;&]+/gi,
+  // The password of a connection URL (postgres://user:pw@host, redis://:pw@host), whatever the scheme.
+  /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+(?=@)/gi,
 ];
 
 /** Replaces credential-shaped substrings; exported so other processes' log pipelines can reuse it. */

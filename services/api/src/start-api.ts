@@ -37,7 +37,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const ownsDatabase = options.database === undefined;
-  const database = options.database ?? createDatabase({ url: config.databaseUrl });
+  const database = options.database ?? createDatabase({ url: config.databaseUrl, timeouts: config.database });
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false })
     : undefined;

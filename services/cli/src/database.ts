@@ -1,16 +1,20 @@
-import type { RootwatchConfig } from '@rootwatch/config';
+import type { DatabaseTimeouts, RootwatchConfig } from '@rootwatch/config';
 import type { Database } from '@rootwatch/db';
 import { missingSetting } from './errors';
 
 /** The Postgres database a server role or an admin command needs; never silently an empty embedded one. */
-export async function requirePostgres(config: RootwatchConfig, command: string): Promise<Database> {
+export async function requirePostgres(
+  config: RootwatchConfig,
+  command: string,
+  { timeouts = config.database }: { timeouts?: Partial<DatabaseTimeouts> } = {},
+): Promise<Database> {
   if (!config.databaseUrl) {
     throw missingSetting(
       `${command} needs a Postgres database: set DATABASE_URL (e.g. postgres://user:password@host:5432/rootwatch)`,
     );
   }
   const { createDatabase } = await import('@rootwatch/db');
-  return createDatabase({ url: config.databaseUrl });
+  return createDatabase({ url: config.databaseUrl, timeouts });
 }
 
 export async function openMigrated(options: { url?: string; dataDir?: string }): Promise<Database> {

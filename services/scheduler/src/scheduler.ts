@@ -40,7 +40,7 @@ export interface SchedulerStats {
 }
 
 export interface StartSchedulerOptions {
-  config: Pick<RootwatchConfig, 'organizations' | 'retentionDays' | 'redisUrl' | 'databaseUrl'>;
+  config: Pick<RootwatchConfig, 'organizations' | 'retentionDays' | 'redisUrl' | 'databaseUrl' | 'database'>;
   logger: Logger;
   database?: Database;
   connection?: ConnectionOptions;
@@ -86,7 +86,8 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
         })());
   const prefixOpt = options.prefix ? { prefix: options.prefix } : {};
   const ownsDatabase = !options.database;
-  const database = options.database ?? createDatabase({ url: config.databaseUrl, max: 4 });
+  const database =
+    options.database ?? createDatabase({ url: config.databaseUrl, max: 4, timeouts: config.database });
   const producer =
     options.producer ?? createScanProducer({ db: database.db, connection, prefix: options.prefix });
   const ownsProducer = !options.producer;

@@ -20,7 +20,6 @@ export {
   type DiscoveryStore,
   type OrgSideFacts,
 } from './discovery-store';
-export { createLogger } from './logger';
 export { createRunRecovery } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';

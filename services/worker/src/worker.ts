@@ -100,7 +100,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           );
         })());
   const ownsDatabase = !options.database;
-  const database = options.database ?? createDatabase({ url: config.databaseUrl, max: 20 });
+  const database =
+    options.database ?? createDatabase({ url: config.databaseUrl, max: 20, timeouts: config.database });
   guardPoolClients(database, logger);
   const metrics = createScanMetrics();
   const observer = combineObservers(metrics, options.observer);

@@ -11,10 +11,10 @@ import {
   scanRunDone,
   schema,
 } from '@rootwatch/db';
-import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
+import { createTestDatabase, startTcpProxy, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type RetryPolicy, redisConnection } from '@rootwatch/queue';
 import { count, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningWorker, startWorker } from '../src/index';
 import {
   generatedDefinition,
@@ -241,6 +241,46 @@ describe('the BullMQ worker under faults', () => {
       await proxy.stop();
     }
   }, 120_000);
+
+  // A silent partition: the proxy stops forwarding but closes nothing, so no socket error ever comes.
+  // Without the pool's bounds every job in flight would wait forever while BullMQ kept renewing its lock.
+  it('when the network to Postgres goes silent mid-scan (no reset), jobs time out and retry instead of hanging; after it heals every account is recorded once', async () => {
+    const proxy = await startTcpProxy();
+    const keyPrefix = prefix();
+    const database: Database = createDatabase({
+      url: proxy.rewrite(testDb.url!),
+      max: 8,
+      timeouts: { connectTimeoutMs: 1_000, statementTimeoutMs: 1_000, idleInTransactionTimeoutMs: 2_000 },
+    });
+    const worker = await inProcessWorker(SHARED_REDIS, keyPrefix, { database });
+    const producer = createScanProducer({ db, connection: redisConnection(SHARED_REDIS), prefix: keyPrefix });
+    const retries = () => worker.metrics.snapshot().jobRetries['scan.account'] ?? 0;
+    try {
+      const run = await producer.startScan({ orgId: ORG_ID, trigger: 'api' });
+      await waitForRecorded(db, run.id, 12);
+      proxy.silence();
+      const before = retries();
+      // Jobs in flight at the partition and those taken after it fail on the bounds and are retried.
+      await vi.waitFor(() => expect(retries()).toBeGreaterThanOrEqual(before + 4), {
+        timeout: 30_000,
+        interval: 200,
+      });
+      const recordedDuringPartition = (
+        await db
+          .select({ n: count() })
+          .from(schema.accountScans)
+          .where(eq(schema.accountScans.scanRunId, run.id))
+      )[0]!.n;
+      expect(recordedDuringPartition).toBeLessThan(definition.accounts.length);
+      proxy.heal();
+      await expectRecordedOnce(db, run.id, definition);
+    } finally {
+      await worker.close();
+      await producer.close();
+      await database.close();
+      await proxy.stop();
+    }
+  }, 90_000);
 
   it('when 30 % of IAM calls are throttled, no account fails', async () => {
     await simControl(sim, 'PUT', '/faults', {

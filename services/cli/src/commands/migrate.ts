@@ -21,7 +21,10 @@ export const migrate: Command = async (ctx) => {
   }
   const config = { ...ctx.config() };
   if (args.values['database-url']) config.databaseUrl = args.values['database-url'];
-  const database = await requirePostgres(config, 'migrate');
+  // No statement timeout: building an index on a large table may take longer than any query should.
+  const database = await requirePostgres(config, 'migrate', {
+    timeouts: { ...config.database, statementTimeoutMs: 0 },
+  });
   const { migrate: applyMigrations, migrationStatus } = await import('@rootwatch/db');
   try {
     const before = await migrationStatus(database);

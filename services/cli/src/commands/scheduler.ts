@@ -2,6 +2,7 @@ import { type CommandSpec, helpText, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
 import { CliError, EXIT, missingSetting } from '../errors';
+import { databaseCheck, redisCheck, startProcessLiveness } from '../liveness';
 import { createCliLogger, untilAborted } from '../logger';
 
 const spec = {
@@ -34,8 +35,13 @@ export const scheduler: Command = async (ctx) => {
       }
       throw err;
     });
+    const liveness = await startProcessLiveness(config, logger, [
+      databaseCheck(database),
+      redisCheck(running.queue.getBackend().client),
+    ]);
     await untilAborted(ctx.signal);
     logger.info({ signal: String(ctx.signal.reason) }, 'shutting down');
+    await liveness?.close();
     await running.close();
     return 0;
   } finally {

@@ -2,6 +2,7 @@ import { type CommandSpec, helpText, intOption, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
 import { missingSetting } from '../errors';
+import { databaseCheck, redisCheck, startProcessLiveness } from '../liveness';
 import { createCliLogger, untilAborted } from '../logger';
 
 const spec = {
@@ -36,8 +37,13 @@ export const worker: Command = async (ctx) => {
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-worker' });
   try {
     const running = await startWorker({ config, logger, database, concurrency });
+    const liveness = await startProcessLiveness(config, logger, [
+      databaseCheck(database),
+      redisCheck(running.worker.getBackend().client),
+    ]);
     await untilAborted(ctx.signal);
     logger.info({ signal: String(ctx.signal.reason) }, 'shutting down');
+    await liveness?.close();
     await running.close();
     return 0;
   } finally {
