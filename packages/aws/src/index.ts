@@ -1,4 +1,4 @@
-export { auditRoleArn, partitionOfArn, partitionOfRegion, sanitizeSessionName } from './arn';
+export { auditRoleArn, partitionOfArn, sanitizeSessionName } from './arn';
 export {
   type AssumeAuditRoleInput,
   type AssumeAuditRoleResult,
@@ -45,6 +45,13 @@ export {
   readAccountDetails,
 } from './organization.discovery';
 export { collectPages, mapWithConcurrency } from './pagination';
+export {
+  defaultRegionOf,
+  defaultRegionOfPartition,
+  PARTITIONS,
+  type Partition,
+  partitionOfRegion,
+} from './partition';
 export {
   type AssessMemberAccountInput,
   assessMemberAccount,

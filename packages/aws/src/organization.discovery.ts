@@ -7,7 +7,7 @@ import type {
   SecurityContact,
   SourceError,
 } from '@rootwatch/core';
-import { partitionOfArn, partitionOfRegion } from './arn';
+import { partitionOfArn } from './arn';
 import type { AwsClientFactory } from './clients';
 import {
   DescribeOrganizationCommand,
@@ -22,6 +22,7 @@ import {
 } from './commands';
 import { AwsAccessError, type AwsErrorContext, awsErrorCode, classifyAwsError } from './errors';
 import { collectPages, mapWithConcurrency } from './pagination';
+import { partitionOfRegion } from './partition';
 
 // Requests in flight during discovery (OU walk, then per account: tags, SCPs, security contact).
 // Organizations throttles per account at a modest request rate (TooManyRequestsException); the SDK's

@@ -52,9 +52,3 @@ export interface ScanSourceError {
   message: string;
   retryable: boolean;
 }
-
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}

@@ -1,3 +1,4 @@
+import { partitionOfRegion } from '@rootwatch/aws';
 import type { OrgConfig } from '@rootwatch/config';
 import {
   effectiveCoverage,
@@ -17,7 +18,7 @@ import {
 } from './account-result.recorder';
 import { RetryLaterError, sourceErrorOf } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
-import { type AccountBase, partitionOfRegion, type ScanSource } from './scan-source';
+import type { AccountBase, ScanSource } from './scan-source';
 
 export interface ScanAccountDeps {
   db: Db;
