@@ -16,6 +16,7 @@ export {
 } from './clients';
 export {
   ACCOUNT_COMMANDS,
+  MEMBER_ACCOUNT_COMMANDS,
   MEMBER_COMMANDS,
   ORG_COMMANDS,
   ORG_IAM_COMMANDS,
@@ -34,15 +35,14 @@ export {
 } from './errors';
 export {
   type AccountDetails,
-  createPolicyReader,
   DEFAULT_DISCOVERY_CONCURRENCY,
   type DiscoveredOrganization,
   type DiscoveredOu,
   type DiscoverOrganizationInput,
   discoverOrganization,
   type ParentPolicies,
-  type PolicyReader,
   readAccountDetails,
+  readScpAttachments,
 } from './organization.discovery';
 export { collectPages, mapWithConcurrency } from './pagination';
 export {
@@ -61,3 +61,9 @@ export {
   DEFAULT_REPORT_POLLING,
 } from './posture.collector';
 export { createScannerRoleCredentials, type ScannerRoleInput } from './scanner-role';
+export {
+  readCallerAccountId,
+  readMemberSecurityContact,
+  readOrgSecurityContact,
+  readSecurityContactInMember,
+} from './security-contact';

@@ -7,13 +7,14 @@ describe('requiredPermissions', () => {
   it('is derived from the command lists', () => {
     const { scanner, member } = requiredPermissions();
     expect(member).toEqual([
+      'account:GetAlternateContact',
       'iam:GenerateCredentialReport',
       'iam:GetAccountPasswordPolicy',
       'iam:GetAccountSummary',
       'iam:GetCredentialReport',
       'iam:ListVirtualMFADevices',
     ]);
-    expect(member).toHaveLength(MEMBER_COMMANDS.length);
+    expect(member).toHaveLength(MEMBER_COMMANDS.length + 1);
     expect(scanner).toEqual([
       'account:GetAlternateContact',
       'iam:ListOrganizationsFeatures',
@@ -22,9 +23,10 @@ describe('requiredPermissions', () => {
       'organizations:ListAccounts',
       'organizations:ListAccountsForParent',
       'organizations:ListOrganizationalUnitsForParent',
-      'organizations:ListPoliciesForTarget',
+      'organizations:ListPolicies',
       'organizations:ListRoots',
       'organizations:ListTagsForResource',
+      'organizations:ListTargetsForPolicy',
       'sts:AssumeRole',
     ]);
   });
