@@ -1,4 +1,9 @@
-import type { Account as OrgAccount, PolicySummary, PolicyTargetSummary, Root } from '@aws-sdk/client-organizations';
+import type {
+  Account as OrgAccount,
+  PolicySummary,
+  PolicyTargetSummary,
+  Root,
+} from '@aws-sdk/client-organizations';
 import type {
   AccountContext,
   EffectivePolicy,
@@ -309,7 +314,9 @@ export async function readScpAttachments(
 ): Promise<Ok<Map<string, EffectivePolicy[]>> | Fail> {
   const listed = await attempt({ operation: 'organizations:ListPolicies' }, () =>
     collectPages<PolicySummary>(async (token) => {
-      const out = await orgs.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken: token }));
+      const out = await orgs.send(
+        new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken: token }),
+      );
       return { items: out.Policies, next: out.NextToken };
     }),
   );
@@ -323,7 +330,9 @@ export async function readScpAttachments(
       }),
       attempt({ operation: 'organizations:ListTargetsForPolicy' }, () =>
         collectPages<PolicyTargetSummary>(async (token) => {
-          const out = await orgs.send(new ListTargetsForPolicyCommand({ PolicyId: summary.Id, NextToken: token }));
+          const out = await orgs.send(
+            new ListTargetsForPolicyCommand({ PolicyId: summary.Id, NextToken: token }),
+          );
           return { items: out.Targets, next: out.NextToken };
         }),
       ),
@@ -337,7 +346,12 @@ export async function readScpAttachments(
     for (const t of targets.value) {
       if (!t.TargetId) continue;
       const list = byTarget.get(t.TargetId) ?? [];
-      list.push({ id: summary.Id, name: summary.Name ?? summary.Id, targetId: t.TargetId, document: doc.value });
+      list.push({
+        id: summary.Id,
+        name: summary.Name ?? summary.Id,
+        targetId: t.TargetId,
+        document: doc.value,
+      });
       byTarget.set(t.TargetId, list);
     }
   }

@@ -87,9 +87,7 @@ describe('organization discovery against the simulator', () => {
       expect(
         cards.effectiveScps.known &&
           cards.effectiveScps.policies.map((p) => `${p.name}@${p.targetId}`).sort(),
-      ).toEqual(
-        [`DenyRootUser@${OU_PROD}`],
-      );
+      ).toEqual([`DenyRootUser@${OU_PROD}`]);
       const virtual = result.accounts.find((a) => a.id === VIRTUAL)!;
       expect(virtual.effectiveScps.known && virtual.effectiveScps.policies.map((p) => p.name)).toContain(
         'DenyS3Delete',

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { DEFAULT_MEMBER_ROLE, DEFAULT_REGION, DEFAULT_SCHEDULE } from './variables';
 
+// Two letters (us-east-1) or, in the European Sovereign Cloud, four (eusc-de-east-1).
+const AWS_REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -55,12 +58,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
   const issues: ConfigIssue[] = [];
   const r = createReader(env, issues);
 
-  const region = r.text(
-    'AWS_REGION',
-    DEFAULT_REGION,
-    /^[a-z]{2}(-[a-z]+)+-\d+$/,
-    'an AWS region such as us-east-1',
-  );
+  const region = r.text('AWS_REGION', DEFAULT_REGION, AWS_REGION_PATTERN, 'an AWS region such as us-east-1');
   const config: RootwatchConfig = {
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
@@ -224,8 +222,7 @@ function parseOrg(
     externalId: field('externalId', EXTERNAL_ID, 'an ExternalId of 2-1224 characters [\\w+=,.@:/-]'),
     schedule,
     region:
-      field('region', /^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1', defaultRegion) ??
-      defaultRegion,
+      field('region', AWS_REGION_PATTERN, 'an AWS region such as us-east-1', defaultRegion) ?? defaultRegion,
   };
 }
 

@@ -12,8 +12,8 @@ import {
   readCallerAccountId,
   readSecurityContactInMember,
 } from '@rootwatch/aws';
-import type { SecurityContact } from '@rootwatch/core';
 import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
+import type { SecurityContact } from '@rootwatch/core';
 import { isAssessable } from '@rootwatch/core';
 import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
