@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
-import { DEFAULT_MEMBER_ROLE, DEFAULT_REGION, DEFAULT_SCHEDULE } from './variables';
+import {
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_REGION,
+  DEFAULT_SCHEDULE,
+  DEFAULT_TAG_READS_PER_SCAN,
+} from './variables';
 
 // Two letters (us-east-1) or, in the European Sovereign Cloud, four (eusc-de-east-1).
 const AWS_REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
@@ -25,7 +30,12 @@ export interface RootwatchConfig {
   logLevel: LogLevel;
   usageWindowDays: number;
   retentionDays: number;
-  worker: { concurrency: number; awsRequestsPerSecond: number };
+  worker: {
+    concurrency: number;
+    awsRequestsPerSecond: number;
+    /** ListTagsForResource calls a scan spends refreshing known accounts' tags (new accounts: always). */
+    tagReadsPerScan?: number;
+  };
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
 }
@@ -72,6 +82,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     worker: {
       concurrency: r.int('ROOTWATCH_WORKER_CONCURRENCY', 32, 1, 1000),
       awsRequestsPerSecond: r.int('ROOTWATCH_AWS_REQUESTS_PER_SECOND', 100, 1, 100000),
+      tagReadsPerScan: r.int('ROOTWATCH_TAG_READS_PER_SCAN', DEFAULT_TAG_READS_PER_SCAN, 0, 1_000_000),
     },
     aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
     organizations: [],

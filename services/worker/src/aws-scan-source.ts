@@ -206,7 +206,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
       await this.discover({ runId, org });
     },
 
-    async assess({ runId, org, orgContext, account, allowMissingDiscovery }) {
+    async assess({ runId, org, orgContext, account, allowMissingDiscovery, readTags }) {
       const clients = clientsFor(org);
       // The parents' SCPs are cached per process and run, so an account that reads its own org-side facts
       // (every account with a job, with this discovery) costs no store round trip; stored per-account facts
@@ -228,6 +228,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
                 account,
                 scpEnabled: orgContext.scpEnabled ?? false,
                 parentPolicies: parents,
+                tags: readTags !== false,
               }),
             )
           : null,

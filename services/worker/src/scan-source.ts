@@ -37,6 +37,8 @@ export interface ScanSource {
      * for the re-driven run to restore them.
      */
     allowMissingDiscovery: boolean;
+    /** Read the account's tags (organizations:ListTagsForResource) in this job; default true. */
+    readTags?: boolean;
   }): Promise<{
     account: AccountContext;
     posture: RootPosture;

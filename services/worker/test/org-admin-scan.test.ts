@@ -3,7 +3,7 @@ import { schema } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORG_ID, orgConfig, startSim, testConfig, waitForRun } from './support/harness';
+import { ORG_ID, orgConfig, simControl, startSim, testConfig, waitForRun } from './support/harness';
 import { inlineScanner } from './support/inline';
 
 const MGMT = '111111111111';
@@ -103,7 +103,11 @@ describe('a whole scan run as the delegated administrator, in an opt-in region',
     const db = testDb.database.db;
     sim = await startSim(delegatedAdminOrg() as OrgDefinition);
     const org = { ...orgConfig(sim.definition()), region: ORG_REGION };
-    scanner = inlineScanner({ db, sim, config: testConfig(sim, [org]) });
+    // Known accounts' tags are not re-read at all: only new accounts' tags are (the budget's floor).
+    const config = testConfig(sim, [org], {
+      worker: { concurrency: 16, awsRequestsPerSecond: 5000, tagReadsPerScan: 0 },
+    });
+    scanner = inlineScanner({ db, sim, config });
     const started = await scanner.producer.startScan({ orgId: ORG_ID, trigger: 'cli' });
     await scanner.dispatcher.idle();
     expect(scanner.dispatcher.failures()).toEqual([]);
@@ -172,5 +176,23 @@ describe('a whole scan run as the delegated administrator, in an opt-in region',
     expect(ops['sts:GetCallerIdentity']).toBe(1);
     // Every account once, plus the retry in us-east-1 for each account whose region answered RegionDisabled.
     expect(ops['sts:AssumeRole']).toBeGreaterThanOrEqual(7 + 2);
+    // Every account is new on the first scan: all tags are read.
+    expect(ops['organizations:ListTagsForResource']).toBe(7);
+  });
+
+  it('on the next scan reads the tags of new accounts only, within a tag budget of 0', async () => {
+    const db = testDb.database.db;
+    const joined = account('888888888888', { parentId: OU_PROD, tags: { team: 'new' } });
+    await simControl(sim, 'POST', '/accounts', joined);
+    await simControl(sim, 'PATCH', `/accounts/${GUARDED}`, { tags: { changed: 'later' } });
+    sim.resetStats();
+    const started = await scanner.producer.startScan({ orgId: ORG_ID, trigger: 'cli' });
+    await scanner.dispatcher.idle();
+    expect(await waitForRun(db, started.id, 30_000)).toMatchObject({ total: 8, assessed: 7 });
+    expect(sim.stats().byOperation['organizations:ListTagsForResource']).toBe(1);
+    const stored = new Map((await db.select().from(schema.accounts)).map((a) => [a.id, a.tags] as const));
+    expect(stored.get('888888888888')).toEqual({ team: 'new' });
+    // Not re-read this scan: still the tags of the first one.
+    expect(stored.get(GUARDED)).toEqual({ n: '333' });
   });
 });
