@@ -1,5 +1,6 @@
 import { AwsError } from './aws-error';
 import type { JsonCall } from './organizations.service';
+import { isOrgAdmin } from './sim-state';
 
 export const ACCOUNT_PATHS: Record<string, string> = { '/getAlternateContact': 'GetAlternateContact' };
 
@@ -27,14 +28,28 @@ export function handleAccount(call: JsonCall): unknown {
   const targetId = requested ?? identity.accountId;
   call.actOn(targetId);
   const management = state.definition.organization.managementAccountId;
-  const denied = new AwsError(
-    'AccessDeniedException',
-    403,
-    `User: ${identity.arn} is not authorized to perform: account:GetAlternateContact on resource: arn:aws:account::${targetId}:account`,
-  );
-  // Reading another account's contact needs the management account (trusted access for Account Management).
-  if (identity.kind === 'root' || (targetId !== identity.accountId && identity.accountId !== management))
-    throw denied;
+  const denied = (reason = '') =>
+    new AwsError(
+      'AccessDeniedException',
+      403,
+      `User: ${identity.arn} is not authorized to perform: account:GetAlternateContact${reason}`,
+    );
+  if (identity.kind === 'root') throw denied();
+  if (requested === undefined) {
+    // Standalone context: any identity reads its own account's contact, if its policy allows it.
+    const own = state.accounts.get(identity.accountId);
+    if (identity.kind === 'role' && own?.faults?.memberContact === 'AccessDenied') throw denied();
+  } else {
+    // Naming an account needs the management or delegated-admin account (trusted access for Account
+    // Management), and the management account may not name itself. AWS's answer, as observed in
+    // turbot/steampipe-plugin-aws aws/table_aws_account_alternate_contact.go: 403 AccessDeniedException
+    // "… (The management account can only be managed using the standalone context from the management account.)"
+    if (!isOrgAdmin(state, identity.accountId)) throw denied();
+    if (identity.accountId === management && targetId === management)
+      throw denied(
+        ' (The management account can only be managed using the standalone context from the management account.)',
+      );
+  }
   const account = state.accounts.get(targetId);
   if (!account) {
     if (targetId === management) throw notFound();
@@ -44,7 +59,7 @@ export function handleAccount(call: JsonCall): unknown {
       `The account ${targetId} is not a member of the organization.`,
     );
   }
-  if (account.faults?.contact === 'AccessDenied') throw denied;
+  if (account.faults?.contact === 'AccessDenied') throw denied();
   const contact = account.securityContact;
   if (type !== 'SECURITY' || !contact) throw notFound();
   return {

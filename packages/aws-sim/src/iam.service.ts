@@ -2,7 +2,7 @@ import { AwsError, validation } from './aws-error';
 import { buildCredentialReport, buildMalformedReport } from './credential-report';
 import type { SimAccount, SimIamUser } from './org-definition.types';
 import { iamPage } from './pagination';
-import { derivedId, type Identity, type SimState } from './sim-state';
+import { derivedId, type Identity, isOrgAdmin, type SimState } from './sim-state';
 import { isoSeconds as iso } from './time';
 import { el, esc, members, node } from './xml';
 
@@ -11,6 +11,8 @@ export interface QueryCall {
   identity: Identity;
   action: string;
   params: URLSearchParams;
+  /** The region the request was signed for (its endpoint's region). */
+  region: string;
   /** Records the account the call acts on (stats). */
   actOn(accountId: string): void;
 }
@@ -300,7 +302,7 @@ function passwordPolicy(account: SimAccount): string {
 
 function listOrganizationsFeatures(call: QueryCall, account: SimAccount): string {
   const { organization } = call.state.definition;
-  if (account.id !== organization.managementAccountId)
+  if (!isOrgAdmin(call.state, account.id))
     throw new AwsError(
       'AccountNotManagementOrDelegatedAdministratorException',
       400,

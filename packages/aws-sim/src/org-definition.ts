@@ -154,6 +154,13 @@ export function checkReferences(definition: OrgDefinition): void {
         a.parentId,
       );
   });
+  const delegated = definition.organization.delegatedAdmin?.accountId;
+  if (delegated !== undefined && (delegated === managementAccountId || !accountIds.has(delegated)))
+    throw new OrgDefinitionError(
+      'organization.delegatedAdmin.accountId',
+      'expected a member account of this organization (not the management account)',
+      delegated,
+    );
   const policyIds = new Set<string>();
   if (definition.organization.allFeatures === false && definition.policies.length > 0)
     throw new OrgDefinitionError(
@@ -243,6 +250,16 @@ function parseOrganization(value: unknown, path: string): OrgDefinition['organiz
     // Only when given: the documented format round-trips unchanged.
     ...(o.iamTrustedAccess !== undefined ? { iamTrustedAccess } : {}),
     ...(o.allFeatures !== undefined ? { allFeatures } : {}),
+    ...(o.delegatedAdmin === undefined || o.delegatedAdmin === null
+      ? {}
+      : {
+          delegatedAdmin: {
+            accountId: accountId(
+              object(o.delegatedAdmin, `${path}.delegatedAdmin`).accountId,
+              `${path}.delegatedAdmin.accountId`,
+            ),
+          },
+        }),
   };
 }
 
@@ -405,6 +422,12 @@ function parseAccountFaults(value: unknown, path: string): SimAccountFaults {
     faults.iam = oneOf(o.iam, `${path}.iam`, ['AccessDenied'] as const);
   if (o.contact !== undefined && o.contact !== null)
     faults.contact = oneOf(o.contact, `${path}.contact`, ['AccessDenied'] as const);
+  if (o.memberContact !== undefined && o.memberContact !== null)
+    faults.memberContact = oneOf(o.memberContact, `${path}.memberContact`, ['AccessDenied'] as const);
+  if (o.stsDisabledRegions !== undefined && o.stsDisabledRegions !== null)
+    faults.stsDisabledRegions = array(o.stsDisabledRegions, `${path}.stsDisabledRegions`).map((r, i) =>
+      str(r, `${path}.stsDisabledRegions[${i}]`, /^[a-z]{2,4}(-[a-z]+)+-\d+$/),
+    );
   return faults;
 }
 

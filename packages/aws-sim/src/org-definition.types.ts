@@ -69,6 +69,13 @@ export interface SimContact {
 
 export interface SimAccountFaults {
   assumeRole?: AssumeRoleFault;
+  /** AssumeRole signed for one of these regions answers RegionDisabledException (STS not activated there). */
+  stsDisabledRegions?: string[];
+  /**
+   * The audit role lacks `account:GetAlternateContact` (a member role deployed before it was added):
+   * the member-side contact read answers AccessDenied; the organization-side read still works.
+   */
+  memberContact?: 'AccessDenied';
   credentialReport?: CredentialReportFault;
   iam?: 'AccessDenied';
   contact?: 'AccessDenied';
@@ -132,6 +139,11 @@ export interface OrgDefinition {
     iamTrustedAccess?: boolean;
     /** false → a consolidated-billing organization: no SCPs, OrganizationNotInAllFeaturesModeException (absent = true). */
     allFeatures?: boolean;
+    /**
+     * The caller acts in this member account, registered as IAM and Account delegated administrator,
+     * instead of in the management account.
+     */
+    delegatedAdmin?: { accountId: string };
   };
   caller: { accessKeyId: string; secretAccessKey: string };
   auditRole: { name: string; externalId: string | null };

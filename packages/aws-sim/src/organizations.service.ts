@@ -1,7 +1,7 @@
 import { AwsError } from './aws-error';
 import type { SimAccount, SimPolicy } from './org-definition.types';
 import { orgPage } from './pagination';
-import type { Identity, SimState } from './sim-state';
+import { type Identity, isOrgAdmin, type SimState } from './sim-state';
 
 export interface JsonCall {
   state: SimState;
@@ -101,13 +101,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   ListPoliciesForTarget: (call) => {
     const targetId = requiredString(call, 'TargetId');
-    const filter = requiredString(call, 'Filter');
-    if (!POLICY_TYPES.includes(filter))
-      throw new AwsError(
-        'InvalidInputException',
-        400,
-        'You provided a value that does not match the required pattern.',
-      );
+    const filter = policyFilter(call);
     const { state } = call;
     if (!state.accounts.has(targetId) && !state.index().parents.has(targetId))
       throw new AwsError(
@@ -118,6 +112,36 @@ const HANDLERS: Record<string, Handler> = {
     const policies = filter === 'SERVICE_CONTROL_POLICY' ? policiesFor(state, targetId) : [];
     const page = orgPage(policies, call.input.NextToken, call.input.MaxResults);
     return withToken({ Policies: page.items.map((p) => policySummary(state, p)) }, page.next);
+  },
+  ListPolicies: (call) => {
+    const filter = policyFilter(call);
+    const { state } = call;
+    const policies = filter === 'SERVICE_CONTROL_POLICY' ? allScps(state) : [];
+    const page = orgPage(policies, call.input.NextToken, call.input.MaxResults);
+    return withToken({ Policies: page.items.map((p) => policySummary(state, p)) }, page.next);
+  },
+  // Root, OUs and accounts a policy is attached to: one call per policy instead of one per target.
+  ListTargetsForPolicy: (call) => {
+    const policyId = requiredString(call, 'PolicyId');
+    const { state } = call;
+    const policy = findPolicy(state, policyId);
+    if (!policy)
+      throw new AwsError(
+        'PolicyNotFoundException',
+        400,
+        "We can't find a policy with the PolicyId that you specified.",
+      );
+    const { organization } = state.definition;
+    const targets =
+      policy.id === FULL_AWS_ACCESS.id && !state.definition.policies.some((p) => p.id === FULL_AWS_ACCESS.id)
+        ? [
+            organization.rootId,
+            ...state.definition.organizationalUnits.map((o) => o.id),
+            ...state.accounts.keys(),
+          ]
+        : policy.targets;
+    const page = orgPage(targets, call.input.NextToken, call.input.MaxResults);
+    return withToken({ Targets: page.items.map((id) => targetSummary(state, id)) }, page.next);
   },
   DescribePolicy: (call) => {
     const policyId = requiredString(call, 'PolicyId');
@@ -148,10 +172,10 @@ export function handleOrganizations(call: JsonCall): unknown {
   const handler = HANDLERS[call.operation];
   if (!handler) throw new AwsError('UnknownOperationException', 400, `Unknown operation ${call.operation}`);
   const { identity, state } = call;
-  const management = state.definition.organization.managementAccountId;
   call.actOn(identity.accountId);
-  const member = identity.accountId !== management;
-  // Members may describe their organization; everything else needs the management account.
+  // A delegated administrator may call the read-only Organizations operations, like the management account.
+  const member = !isOrgAdmin(state, identity.accountId);
+  // Members may describe their organization; everything else needs the management or delegated-admin account.
   if (identity.kind === 'root' || (member && call.operation !== 'DescribeOrganization'))
     throw new AwsError('AccessDeniedException', 400, "You don't have permissions to access this resource.");
   if (member && !state.accounts.has(identity.accountId))
@@ -218,6 +242,45 @@ function parent(call: JsonCall): string {
       "We can't find a root or OU with the ParentId that you specified.",
     );
   return parentId;
+}
+
+function policyFilter(call: JsonCall): string {
+  const filter = requiredString(call, 'Filter');
+  if (!POLICY_TYPES.includes(filter))
+    throw new AwsError(
+      'InvalidInputException',
+      400,
+      'You provided a value that does not match the required pattern.',
+    );
+  return filter;
+}
+
+/** Every SCP of the organization, FullAWSAccess first (AWS creates it with the organization). */
+function allScps(state: SimState): SimPolicy[] {
+  const { policies, organization } = state.definition;
+  if (!organization.scpEnabled) return [];
+  return policies.some((p) => p.id === FULL_AWS_ACCESS.id) ? [...policies] : [FULL_AWS_ACCESS, ...policies];
+}
+
+function targetSummary(state: SimState, id: string): Record<string, string> {
+  const { organization } = state.definition;
+  const prefix = `arn:aws:organizations::${organization.managementAccountId}`;
+  if (id === organization.rootId)
+    return { TargetId: id, Arn: `${prefix}:root/${organization.id}/${id}`, Name: 'Root', Type: 'ROOT' };
+  const ou = state.index().ousById.get(id);
+  if (ou)
+    return {
+      TargetId: id,
+      Arn: `${prefix}:ou/${organization.id}/${id}`,
+      Name: ou.name,
+      Type: 'ORGANIZATIONAL_UNIT',
+    };
+  return {
+    TargetId: id,
+    Arn: `${prefix}:account/${organization.id}/${id}`,
+    Name: state.accounts.get(id)?.name ?? id,
+    Type: 'ACCOUNT',
+  };
 }
 
 function findPolicy(state: SimState, id: string): SimPolicy | undefined {

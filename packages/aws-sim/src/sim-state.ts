@@ -64,6 +64,23 @@ export interface SimState {
   issueSession(fields: Omit<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>): Session;
 }
 
+/**
+ * The account the configured caller acts in: the management account, or the member registered as
+ * IAM and Account delegated administrator (`organization.delegatedAdmin`).
+ */
+export function callerAccountId(state: Pick<SimState, 'definition'>): string {
+  const { organization } = state.definition;
+  return organization.delegatedAdmin?.accountId ?? organization.managementAccountId;
+}
+
+/** Management or delegated-admin account: may read Organizations and name other accounts. */
+export function isOrgAdmin(state: Pick<SimState, 'definition'>, accountId: string): boolean {
+  const { organization } = state.definition;
+  return (
+    accountId === organization.managementAccountId || accountId === organization.delegatedAdmin?.accountId
+  );
+}
+
 export function emptyStats(): SimStats {
   return { requests: 0, byOperation: {}, throttled: 0, failed: 0, byAccount: {} };
 }

@@ -12,6 +12,7 @@ import type { OrgDefinition, SimStats } from './org-definition.types';
 import { handleOrganizations, type JsonCall, ORGANIZATIONS_TARGET_PREFIX } from './organizations.service';
 import { createSigV4Verifier, headerValue, parseAuthorization, sha256Hex } from './sigv4';
 import {
+  callerAccountId,
   createSimState,
   derivedId,
   emptyStats,
@@ -172,7 +173,15 @@ async function handleRequest(
     switch (route.service) {
       case 'iam':
       case 'sts': {
-        const call: QueryCall = { state, identity, action: route.operation, params: route.params!, actOn };
+        const call: QueryCall = {
+          state,
+          identity,
+          action: route.operation,
+          params: route.params!,
+          actOn,
+          // The SigV4 scope's region: the regional STS endpoint the request was sent to.
+          region: parseAuthorization(headerValue(req.headers.authorization))?.region ?? REGION,
+        };
         result = route.service === 'iam' ? handleIam(call) : handleSts(call);
         break;
       }
@@ -291,12 +300,12 @@ function authenticate(
   if (sentHash !== undefined && sentHash !== bodyHash)
     throw new AwsError('SignatureDoesNotMatch', 403, SIGNATURE_MISMATCH);
 
-  const { caller, organization } = state.definition;
+  const { caller } = state.definition;
   const request = { method: req.method ?? 'POST', path, query, headers: req.headers, body };
   if (auth.accessKeyId === caller.accessKeyId) {
     if (!verifier.verify(request, auth, caller.secretAccessKey, bodyHash))
       throw new AwsError('SignatureDoesNotMatch', 403, SIGNATURE_MISMATCH);
-    return callerIdentity(organization.managementAccountId);
+    return callerIdentity(callerAccountId(state));
   }
   const session = state.sessions.get(auth.accessKeyId);
   if (!session || headerValue(req.headers['x-amz-security-token']) !== session.sessionToken)

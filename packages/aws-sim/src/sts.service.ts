@@ -1,6 +1,6 @@
 import { AwsError, notNull, throttling, validation } from './aws-error';
 import type { QueryCall } from './iam.service';
-import { derivedId, type Identity, type Session } from './sim-state';
+import { callerAccountId, derivedId, type Identity, type Session } from './sim-state';
 import { isoSeconds } from './time';
 import { el, node } from './xml';
 
@@ -79,8 +79,9 @@ function assumeRole(call: QueryCall): string {
   const [, partition, accountId, roleName] = m as unknown as [string, string, string, string];
   const seconds = duration(params.get('DurationSeconds'), 900, 43_200, 3600);
   call.actOn(accountId);
-  const { auditRole, scannerRole, organization } = state.definition;
-  if (accountId === organization.managementAccountId && roleName === scannerRole.name) {
+  const { auditRole, scannerRole } = state.definition;
+  // The scanner role lives where the caller acts: the management or the delegated-admin account.
+  if (accountId === callerAccountId(state) && roleName === scannerRole.name) {
     // The scanner role trusts the caller only; it is not itself chained from another role.
     if (identity.kind !== 'caller') throw denied(identity, 'AssumeRole', roleArn);
     if (scannerRole.externalId !== null && params.get('ExternalId') !== scannerRole.externalId)
@@ -92,7 +93,8 @@ function assumeRole(call: QueryCall): string {
   if (!mayAssumeAudit) throw denied(identity, 'AssumeRole', roleArn);
   const account = state.accounts.get(accountId);
   if (!account) throw denied(identity, 'AssumeRole', roleArn);
-  switch (account.faults?.assumeRole) {
+  const disabledHere = account.faults?.stsDisabledRegions?.includes(call.region) ?? false;
+  switch (disabledHere ? 'RegionDisabled' : account.faults?.assumeRole) {
     case 'AccessDenied':
       throw denied(identity, 'AssumeRole', roleArn);
     case 'RegionDisabled':

@@ -2,6 +2,7 @@ import { auditRoleArn, sanitizeSessionName } from './arn';
 import type { AwsClientFactory, AwsCredentials } from './clients';
 import { AssumeRoleCommand } from './commands';
 import { type ClassifiedAwsError, classifyAwsError } from './errors';
+import { defaultRegionOf } from './partition';
 
 // The shortest session STS allows: one account's reads take seconds, and less exposure if leaked.
 export const AUDIT_SESSION_SECONDS = 900;
@@ -14,7 +15,10 @@ export interface AssumeAuditRoleInput {
   externalId?: string | null;
   /** Identifies the scan in CloudTrail (e.g. `rootwatch-<scanRunId>`); sanitized to STS's charset. */
   sessionName: string;
-  /** STS region; defaults to the factory's. A regional endpoint is always used. */
+  /**
+   * STS region; defaults to the factory's. A regional endpoint is always used; if STS is not activated
+   * there (an opt-in region), the assume is retried once in the partition's default region.
+   */
   region?: string;
   durationSeconds?: number;
 }
@@ -23,17 +27,33 @@ export type AssumeAuditRoleResult =
   | { ok: true; roleArn: string; credentials: AwsCredentials }
   | { ok: false; roleArn: string; error: ClassifiedAwsError };
 
-/** Assumes the audit role in a member account. Credentials stay in memory, in the returned object only. */
+/**
+ * Assumes the audit role in a member account. Credentials stay in memory, in the returned object only.
+ *
+ * `RegionDisabledException` ("STS is not activated in the requested region for the account that is being
+ * asked to generate credentials", STS API Reference, AssumeRole) means the regional endpoint is off for
+ * that account, not that the role is unreachable: the partition's default region is never opt-in, so the
+ * assume is retried there once before the account is declared unreachable.
+ */
 export async function assumeAuditRole(input: AssumeAuditRoleInput): Promise<AssumeAuditRoleResult> {
+  const region = input.region ?? input.clients.region;
+  const first = await assumeIn(input, region);
+  if (first.ok || first.error.kind !== 'region_disabled') return first;
+  const fallback = defaultRegionOf(region);
+  if (fallback === region) return first;
+  return assumeIn(input, fallback);
+}
+
+async function assumeIn(input: AssumeAuditRoleInput, region: string): Promise<AssumeAuditRoleResult> {
   const roleArn = auditRoleArn(input.partition, input.accountId, input.roleName);
   const context = {
     operation: 'sts:AssumeRole',
     accountId: input.accountId,
     roleName: input.roleName,
-    region: input.region ?? input.clients.region,
+    region,
   };
   try {
-    const out = await input.clients.sts(input.region).send(
+    const out = await input.clients.sts(region).send(
       new AssumeRoleCommand({
         RoleArn: roleArn,
         RoleSessionName: sanitizeSessionName(input.sessionName),

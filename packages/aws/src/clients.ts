@@ -47,7 +47,8 @@ export interface AwsClientFactory {
   iam(credentials?: AwsCredentials): IAMClient;
   /** STS on its regional endpoint (the factory's region unless given), or the endpoint override. */
   sts(region?: string): STSClient;
-  account(): AccountClient;
+  /** The scanner's Account Management client, or one for a member account when given its session credentials. */
+  account(credentials?: AwsCredentials): AccountClient;
   /** Closes the shared sockets. */
   destroy(): void;
 }
@@ -149,7 +150,8 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
       }
       return client;
     },
-    account: () => {
+    account: (credentials) => {
+      if (credentials) return make(new AccountClient(base(credentials)), 'account');
       account ??= make(new AccountClient(base(options.credentials)), 'account');
       return account;
     },

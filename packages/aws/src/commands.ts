@@ -13,11 +13,12 @@ import {
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
-  ListPoliciesForTargetCommand,
+  ListPoliciesCommand,
   ListRootsCommand,
   ListTagsForResourceCommand,
+  ListTargetsForPolicyCommand,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 
 /**
  * The single list of AWS operations Rootwatch calls. Collectors import the commands
@@ -32,14 +33,16 @@ export {
   GetAccountPasswordPolicyCommand,
   GetAccountSummaryCommand,
   GetAlternateContactCommand,
+  GetCallerIdentityCommand,
   GetCredentialReportCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
   ListOrganizationsFeaturesCommand,
-  ListPoliciesForTargetCommand,
+  ListPoliciesCommand,
   ListRootsCommand,
   ListTagsForResourceCommand,
+  ListTargetsForPolicyCommand,
   ListVirtualMFADevicesCommand,
 };
 
@@ -52,7 +55,16 @@ export const MEMBER_COMMANDS = [
   GetAccountPasswordPolicyCommand,
 ] as const;
 
-/** Organizations reads from the management (or delegated-admin) account. */
+/**
+ * Account Management reads through the audit role: the member's own security contact, without
+ * `AccountId`, on the member's own GetAlternateContact quota (10/s per account, docs/aws-quotas.md).
+ */
+export const MEMBER_ACCOUNT_COMMANDS = [GetAlternateContactCommand] as const;
+
+/**
+ * Organizations reads from the management (or delegated-admin) account. SCP attachments are read per
+ * policy (ListPolicies + ListTargetsForPolicy), not per target: a handful of calls, not one per account.
+ */
 export const ORG_COMMANDS = [
   DescribeOrganizationCommand,
   ListAccountsCommand,
@@ -60,16 +72,21 @@ export const ORG_COMMANDS = [
   ListOrganizationalUnitsForParentCommand,
   ListAccountsForParentCommand,
   ListTagsForResourceCommand,
-  ListPoliciesForTargetCommand,
+  ListPoliciesCommand,
+  ListTargetsForPolicyCommand,
   DescribePolicyCommand,
 ] as const;
 
 /** IAM reads the scanner makes in the management (or delegated-admin) account. */
 export const ORG_IAM_COMMANDS = [ListOrganizationsFeaturesCommand] as const;
 
-/** Account Management reads (member security contacts) from the management account. */
+/**
+ * Account Management reads from the management (or delegated-admin) account: a member's security contact
+ * when its audit role cannot read it (a member role deployed before it had account:GetAlternateContact).
+ */
 export const ACCOUNT_COMMANDS = [GetAlternateContactCommand] as const;
 
+/** `sts:GetCallerIdentity` is also called (which account the scanner is), but needs no permission. */
 export const STS_COMMANDS = [AssumeRoleCommand] as const;
 
 type CommandClass = { readonly name: string };
@@ -93,6 +110,8 @@ export function requiredPermissions(): { scanner: string[]; member: string[] } {
   ];
   return {
     scanner: [...new Set(scanner)].sort(),
-    member: [...new Set(actions('iam', MEMBER_COMMANDS))].sort(),
+    member: [
+      ...new Set([...actions('iam', MEMBER_COMMANDS), ...actions('account', MEMBER_ACCOUNT_COMMANDS)]),
+    ].sort(),
   };
 }

@@ -1,4 +1,4 @@
-export { auditRoleArn, partitionOfArn, partitionOfRegion, sanitizeSessionName } from './arn';
+export { auditRoleArn, partitionOfArn, sanitizeSessionName } from './arn';
 export {
   type AssumeAuditRoleInput,
   type AssumeAuditRoleResult,
@@ -16,6 +16,7 @@ export {
 } from './clients';
 export {
   ACCOUNT_COMMANDS,
+  MEMBER_ACCOUNT_COMMANDS,
   MEMBER_COMMANDS,
   ORG_COMMANDS,
   ORG_IAM_COMMANDS,
@@ -34,18 +35,24 @@ export {
 } from './errors';
 export {
   type AccountDetails,
-  createPolicyReader,
   DEFAULT_DISCOVERY_CONCURRENCY,
   type DiscoveredOrganization,
   type DiscoveredOu,
   type DiscoverOrganizationInput,
   discoverOrganization,
   type ParentPolicies,
-  type PolicyReader,
   readAccountDetails,
+  readScpAttachments,
 } from './organization.discovery';
 export { type OrganizationsFeatures, readOrganizationsFeatures } from './organization-features';
 export { collectPages, mapWithConcurrency } from './pagination';
+export {
+  defaultRegionOf,
+  defaultRegionOfPartition,
+  PARTITIONS,
+  type Partition,
+  partitionOfRegion,
+} from './partition';
 export {
   type AssessMemberAccountInput,
   assessMemberAccount,
@@ -55,3 +62,9 @@ export {
   DEFAULT_REPORT_POLLING,
 } from './posture.collector';
 export { createScannerRoleCredentials, type ScannerRoleInput } from './scanner-role';
+export {
+  readCallerAccountId,
+  readMemberSecurityContact,
+  readOrgSecurityContact,
+  readSecurityContactInMember,
+} from './security-contact';

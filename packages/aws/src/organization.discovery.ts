@@ -1,4 +1,9 @@
-import type { Account as OrgAccount, Root } from '@aws-sdk/client-organizations';
+import type {
+  Account as OrgAccount,
+  PolicySummary,
+  PolicyTargetSummary,
+  Root,
+} from '@aws-sdk/client-organizations';
 import type {
   AccountContext,
   EffectivePolicy,
@@ -7,27 +12,28 @@ import type {
   SecurityContact,
   SourceError,
 } from '@rootwatch/core';
-import { partitionOfArn, partitionOfRegion } from './arn';
+import { partitionOfArn } from './arn';
 import type { AwsClientFactory } from './clients';
 import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
-  GetAlternateContactCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
-  ListPoliciesForTargetCommand,
+  ListPoliciesCommand,
   ListRootsCommand,
   ListTagsForResourceCommand,
+  ListTargetsForPolicyCommand,
 } from './commands';
-import { AwsAccessError, type AwsErrorContext, awsErrorCode, classifyAwsError } from './errors';
+import { AwsAccessError, type AwsErrorContext, classifyAwsError } from './errors';
 import { readOrganizationsFeatures } from './organization-features';
 import { collectPages, mapWithConcurrency } from './pagination';
+import { partitionOfRegion } from './partition';
+import { readCallerAccountId, readOrgSecurityContact } from './security-contact';
 
-// Requests in flight during discovery (OU walk, then per account: tags, SCPs, security contact).
-// Organizations throttles per account at a modest request rate (TooManyRequestsException); the SDK's
+// Requests in flight during discovery (OU walk, SCPs per policy, then per account: tags). Organizations
+// throttles the calling account at a modest rate (TooManyRequestsException, docs/aws-quotas.md); the SDK's
 // retry with backoff absorbs bursts, so a moderate fan-out still finishes sooner than a narrow one
-// without hammering: 16 × ~3 calls per account at ~100 ms latency. Higher values only help where
-// Organizations is not the limit (the simulator, a delegated admin with raised quotas).
+// without hammering. Higher values only help where Organizations is not the limit (the simulator).
 export const DEFAULT_DISCOVERY_CONCURRENCY = 16;
 
 export interface DiscoveredOu {
@@ -44,8 +50,14 @@ export interface DiscoveredOrganization {
   organizationalUnits: DiscoveredOu[];
   /** Optional reads that failed (tags, contacts, SCPs, features): the data they feed is marked unknown. */
   warnings: (SourceError & { target: string })[];
-  /** SCPs attached to the root and to each OU (by target id), as readAccountDetails needs them. */
+  /**
+   * SCPs by the target they are attached to (the root, OUs, and accounts with a direct attachment), as
+   * readAccountDetails needs them. A target that is absent has none attached; a failed read marks every
+   * parent failed, so no account's SCPs are reported known.
+   */
   parentPolicies: ParentPolicies;
+  /** The account the scanner's credentials belong to (sts:GetCallerIdentity); null when it failed. */
+  callerAccountId: string | null;
   /** Accounts whose tags, SCPs and contact were not read (see readDetailsOf): those fields are placeholders. */
   deferred: string[];
 }
@@ -62,9 +74,13 @@ export interface AccountDetails {
 }
 
 export interface DiscoverOrganizationInput {
-  clients: Pick<AwsClientFactory, 'organizations' | 'iam' | 'account' | 'region'>;
+  clients: Pick<AwsClientFactory, 'organizations' | 'iam' | 'account' | 'sts' | 'region'>;
   concurrency?: number;
-  /** Skip GetAlternateContact (e.g. trusted access for Account Management not enabled). */
+  /**
+   * Read security contacts here, from the organization side (default true). A scan reads them inside each
+   * member instead (readMemberSecurityContact): the organization side puts every member on the caller
+   * account's GetAlternateContact quota.
+   */
   securityContacts?: boolean;
   /**
    * Which accounts get their per-account reads (tags, SCPs, security contact) here; the others are
@@ -196,19 +212,22 @@ export async function discoverOrganization(
     level = next;
   }
 
-  const policyReader = createPolicyReader(orgs);
-  const { policiesFor } = policyReader;
-
   const parents: ParentPolicies = {};
   if (scpEnabled) {
-    const targets = [rootId, ...ous.map((o) => o.id)];
-    const results = await mapWithConcurrency(targets, limit, policiesFor);
-    targets.forEach((t, i) => {
-      const r = results[i]!;
-      parents[t] = r;
-      if (!r.ok) warnings.push({ ...r.error, target: t });
-    });
+    const attachments = await readScpAttachments(orgs, limit);
+    const tree = [rootId, ...ous.map((o) => o.id)];
+    if (attachments.ok) {
+      for (const t of tree) parents[t] = { ok: true, value: attachments.value.get(t) ?? [] };
+      for (const [t, policies] of attachments.value) parents[t] ??= { ok: true, value: policies };
+    } else {
+      for (const t of tree) parents[t] = attachments;
+      warnings.push({ ...attachments.error, target: rootId });
+    }
   }
+
+  // Which account the scanner is: a security contact read from the organization side names every other
+  // account by AccountId and leaves it out only for this one (CONTROLS.md).
+  const caller = input.securityContacts === false ? null : await readCallerAccountId(input.clients);
 
   const readDetailsOf = input.readDetailsOf ?? (() => true);
   const deferred: string[] = [];
@@ -241,8 +260,8 @@ export async function discoverOrganization(
       account: base,
       scpEnabled,
       parentPolicies: parents,
-      securityContacts: input.securityContacts,
-      policies: policyReader,
+      securityContacts: input.securityContacts !== false && caller !== null,
+      callerAccountId: caller,
     });
     warnings.push(...details.warnings);
     return {
@@ -272,85 +291,69 @@ export async function discoverOrganization(
     organizationalUnits: ous,
     warnings,
     parentPolicies: parents,
+    callerAccountId: caller,
     deferred,
   };
 }
 
-async function readSecurityContact(
-  clients: Pick<AwsClientFactory, 'account'>,
-  accountId: string,
-  isManagementAccount: boolean,
-): Promise<SecurityContact> {
-  try {
-    // The management account reads its own contact without AccountId (AWS rejects its own id there).
-    const out = await clients.account().send(
-      new GetAlternateContactCommand({
-        AlternateContactType: 'SECURITY',
-        ...(isManagementAccount ? {} : { AccountId: accountId }),
+/**
+ * Every SCP of the organization with the targets it is attached to, read per policy: ListPolicies, then
+ * DescribePolicy and ListTargetsForPolicy for each — a handful of calls instead of ListPoliciesForTarget
+ * once per account and OU on the management account's scarce Organizations quota (docs/aws-quotas.md).
+ *
+ * AWS-managed SCPs are skipped: FullAWSAccess is the only one, an `Allow *` attached to every root, OU and
+ * account by default (listing its targets would cost one page per 20 accounts), and an Allow never adds a
+ * guardrail. Any failure fails the whole set: a policy that could not be read may be the one that denies.
+ */
+export async function readScpAttachments(
+  orgs: ReturnType<AwsClientFactory['organizations']>,
+  concurrency = DEFAULT_DISCOVERY_CONCURRENCY,
+): Promise<Ok<Map<string, EffectivePolicy[]>> | Fail> {
+  const listed = await attempt({ operation: 'organizations:ListPolicies' }, () =>
+    collectPages<PolicySummary>(async (token) => {
+      const out = await orgs.send(
+        new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY', NextToken: token }),
+      );
+      return { items: out.Policies, next: out.NextToken };
+    }),
+  );
+  if (!listed.ok) return listed;
+  const customer = listed.value.filter((p): p is PolicySummary & { Id: string } => !!p.Id && !p.AwsManaged);
+  const read = await mapWithConcurrency(customer, concurrency, async (summary) => {
+    const [doc, targets] = await Promise.all([
+      attempt({ operation: 'organizations:DescribePolicy' }, async () => {
+        const out = await orgs.send(new DescribePolicyCommand({ PolicyId: summary.Id }));
+        return parseDocument(out.Policy?.Content);
       }),
-    );
-    const c = out.AlternateContact;
-    return {
-      status: 'present',
-      ...(c?.Name ? { name: c.Name } : {}),
-      ...(c?.EmailAddress ? { email: c.EmailAddress } : {}),
-    };
-  } catch (err) {
-    const code = awsErrorCode(err);
-    if (code === 'ResourceNotFoundException') return { status: 'absent' };
-    return { status: 'unknown', reason: code };
-  }
-}
-
-/** SCP reads with each policy described once per reader, however many targets it is attached to. */
-export function createPolicyReader(orgs: ReturnType<AwsClientFactory['organizations']>) {
-  const policyDocs = new Map<string, Promise<Ok<{ name: string; document: unknown }> | Fail>>();
-  const describePolicy = (id: string) => {
-    let doc = policyDocs.get(id);
-    if (!doc) {
-      doc = attempt({ operation: 'organizations:DescribePolicy' }, async () => {
-        const out = await orgs.send(new DescribePolicyCommand({ PolicyId: id }));
-        return {
-          name: out.Policy?.PolicySummary?.Name ?? id,
-          document: parseDocument(out.Policy?.Content),
-        };
-      });
-      policyDocs.set(id, doc);
-    }
-    return doc;
-  };
-  const policiesFor = async (targetId: string): Promise<Ok<EffectivePolicy[]> | Fail> => {
-    const listed = await attempt({ operation: 'organizations:ListPoliciesForTarget' }, () =>
-      collectPages(async (token) => {
-        const out = await orgs.send(
-          new ListPoliciesForTargetCommand({
-            TargetId: targetId,
-            Filter: 'SERVICE_CONTROL_POLICY',
-            NextToken: token,
-          }),
-        );
-        return { items: out.Policies, next: out.NextToken };
-      }),
-    );
-    if (!listed.ok) return listed;
-    const policies: EffectivePolicy[] = [];
-    for (const summary of listed.value) {
-      if (!summary.Id) continue;
-      const doc = await describePolicy(summary.Id);
-      if (!doc.ok) return doc;
-      policies.push({
+      attempt({ operation: 'organizations:ListTargetsForPolicy' }, () =>
+        collectPages<PolicyTargetSummary>(async (token) => {
+          const out = await orgs.send(
+            new ListTargetsForPolicyCommand({ PolicyId: summary.Id, NextToken: token }),
+          );
+          return { items: out.Targets, next: out.NextToken };
+        }),
+      ),
+    ]);
+    return { summary, doc, targets };
+  });
+  const byTarget = new Map<string, EffectivePolicy[]>();
+  for (const { summary, doc, targets } of read) {
+    if (!doc.ok) return doc;
+    if (!targets.ok) return targets;
+    for (const t of targets.value) {
+      if (!t.TargetId) continue;
+      const list = byTarget.get(t.TargetId) ?? [];
+      list.push({
         id: summary.Id,
-        name: summary.Name ?? doc.value.name,
-        targetId,
-        document: doc.value.document,
+        name: summary.Name ?? summary.Id,
+        targetId: t.TargetId,
+        document: doc.value,
       });
+      byTarget.set(t.TargetId, list);
     }
-    return { ok: true, value: policies };
-  };
-  return { policiesFor };
+  }
+  return { ok: true, value: byTarget };
 }
-
-export type PolicyReader = ReturnType<typeof createPolicyReader>;
 
 /**
  * One account's org-side reads: tags, its own SCPs (joined with its parents' into the effective set)
@@ -360,33 +363,46 @@ export async function readAccountDetails(input: {
   clients: Pick<AwsClientFactory, 'organizations' | 'account'>;
   account: { id: string; ouPath: OuRef[]; isManagementAccount: boolean };
   scpEnabled: boolean;
+  /** From discoverOrganization: SCPs by target (root, OUs, accounts with a direct attachment). */
   parentPolicies: ParentPolicies;
+  /** Read the security contact from the organization side (default false: the member reads its own). */
   securityContacts?: boolean;
-  /** Shares DescribePolicy results between accounts; one per call otherwise. */
-  policies?: PolicyReader;
+  /** The scanner's own account (sts:GetCallerIdentity): its contact is read without AccountId. */
+  callerAccountId?: string | null;
+  /** Skip ListTagsForResource (tags are null then): the scan's tag budget did not pick this account. */
+  tags?: boolean;
 }): Promise<AccountDetails> {
   const orgs = input.clients.organizations();
   const { id, ouPath, isManagementAccount } = input.account;
-  const { policiesFor } = input.policies ?? createPolicyReader(orgs);
-  const contacts = input.securityContacts !== false;
+  const contacts = input.securityContacts === true;
   const warnings: AccountDetails['warnings'] = [];
-  const [tags, accountPolicies, securityContact] = await Promise.all([
-    attempt({ operation: 'organizations:ListTagsForResource', accountId: id }, () =>
-      collectPages(async (token) => {
-        const out = await orgs.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
-        return { items: out.Tags, next: out.NextToken };
-      }),
-    ),
-    input.scpEnabled ? policiesFor(id) : Promise.resolve(null),
+  // Attachments come from discovery's per-policy read: no call here. An account absent from the map has
+  // no SCP of its own (when the read failed, its parents carry the failure).
+  const accountPolicies: PoliciesResult | null = input.scpEnabled
+    ? (input.parentPolicies[id] ?? { ok: true, value: [] })
+    : null;
+  const [tags, securityContact] = await Promise.all([
+    input.tags === false
+      ? Promise.resolve(null)
+      : attempt({ operation: 'organizations:ListTagsForResource', accountId: id }, () =>
+          collectPages(async (token) => {
+            const out = await orgs.send(new ListTagsForResourceCommand({ ResourceId: id, NextToken: token }));
+            return { items: out.Tags, next: out.NextToken };
+          }),
+        ),
     contacts
-      ? readSecurityContact(input.clients, id, isManagementAccount)
+      ? readOrgSecurityContact({
+          clients: input.clients,
+          accountId: id,
+          // Without a caller id, fall back on what is known: the management account reads itself standalone.
+          callerAccountId: input.callerAccountId ?? (isManagementAccount ? id : null),
+        })
       : Promise.resolve<SecurityContact>({
           status: 'unknown',
-          reason: 'security contacts not read (disabled)',
+          reason: 'security contact not read here',
         }),
   ]);
-  if (!tags.ok) warnings.push({ ...tags.error, target: id });
-  if (accountPolicies && !accountPolicies.ok) warnings.push({ ...accountPolicies.error, target: id });
+  if (tags && !tags.ok) warnings.push({ ...tags.error, target: id });
   if (securityContact.status === 'unknown' && contacts) {
     warnings.push({
       kind: 'denied',
@@ -409,7 +425,7 @@ export async function readAccountDetails(input: {
         : { known: false, reason: failed && !failed.ok ? failed.error.code : 'policies not read' };
   }
   return {
-    tags: tags.ok ? Object.fromEntries(tags.value.map((t) => [t.Key ?? '', t.Value ?? ''])) : null,
+    tags: tags?.ok ? Object.fromEntries(tags.value.map((t) => [t.Key ?? '', t.Value ?? ''])) : null,
     effectiveScps,
     securityContact,
     warnings,

@@ -224,6 +224,8 @@ export interface AssessMemberAccountInput
   externalId?: string | null;
   sessionName: string;
   stsRegion?: string;
+  /** More reads with the audit-role session (the member's security contact), alongside the posture's. */
+  withSession?: (credentials: AwsCredentials) => Promise<void>;
 }
 
 /** AssumeRole + collectRootPosture; an unassumable role becomes a posture with a coverage error, never a throw. */
@@ -246,5 +248,9 @@ export async function assessMemberAccount(input: AssessMemberAccountInput): Prom
       error: { kind, code, message },
     });
   }
-  return collectRootPosture({ ...input, credentials: assumed.credentials, roleArn: assumed.roleArn });
+  const [posture] = await Promise.all([
+    collectRootPosture({ ...input, credentials: assumed.credentials, roleArn: assumed.roleArn }),
+    input.withSession?.(assumed.credentials),
+  ]);
+  return posture;
 }

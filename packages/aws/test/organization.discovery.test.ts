@@ -30,13 +30,11 @@ function expectedFromDefinition(def: OrgDefinition) {
     for (let id: string | undefined = parentId; id; id = ouById.get(id)?.parentId) chain.unshift(id);
     return chain;
   };
-  const fullAccess = def.policies.some((p) => p.id === 'p-FullAWSAccess') ? [] : ['p-FullAWSAccess'];
-  const attached = (target: string) => [
-    ...(def.organization.scpEnabled ? fullAccess : []),
-    ...(def.organization.scpEnabled
-      ? def.policies.filter((p) => p.targets.includes(target)).map((p) => p.id)
-      : []),
-  ];
+  // AWS-managed FullAWSAccess (Allow *, attached everywhere) is not read: it never adds a guardrail.
+  const attached = (target: string) =>
+    def.organization.scpEnabled
+      ? def.policies.filter((p) => p.id !== 'p-FullAWSAccess' && p.targets.includes(target)).map((p) => p.id)
+      : [];
   return new Map(
     def.accounts.map((a) => {
       const path = pathTo(a.parentId);
@@ -89,16 +87,7 @@ describe('organization discovery against the simulator', () => {
       expect(
         cards.effectiveScps.known &&
           cards.effectiveScps.policies.map((p) => `${p.name}@${p.targetId}`).sort(),
-      ).toEqual(
-        [
-          `DenyRootUser@${OU_PROD}`,
-          `FullAWSAccess@${CARDS}`,
-          `FullAWSAccess@${OU_CARDS}`,
-          `FullAWSAccess@${OU_PAYMENTS}`,
-          `FullAWSAccess@${OU_PROD}`,
-          `FullAWSAccess@${ROOT_ID}`,
-        ].sort(),
-      );
+      ).toEqual([`DenyRootUser@${OU_PROD}`]);
       const virtual = result.accounts.find((a) => a.id === VIRTUAL)!;
       expect(virtual.effectiveScps.known && virtual.effectiveScps.policies.map((p) => p.name)).toContain(
         'DenyS3Delete',
@@ -183,7 +172,7 @@ describe('organization discovery against the simulator', () => {
     });
     afterAll(() => sim.stop());
 
-    it('discovers every account completely, paginating, describing each policy once', async () => {
+    it('discovers every account completely, paginating, reading SCPs per policy, not per target', async () => {
       const def = sim.definition();
       const expected = expectedFromDefinition(def);
       sim.resetStats();
@@ -223,7 +212,12 @@ describe('organization discovery against the simulator', () => {
       const distinctPolicies = new Set(
         [...expected.values()].flatMap((e) => e.scps.map((s) => s.split('@')[0])),
       );
-      expect(stats.byOperation['organizations:DescribePolicy']).toBe(distinctPolicies.size);
+      const customerPolicies = def.policies.filter((p) => p.id !== 'p-FullAWSAccess').length;
+      expect(distinctPolicies.size).toBeLessThanOrEqual(customerPolicies);
+      expect(stats.byOperation['organizations:DescribePolicy']).toBe(customerPolicies);
+      expect(stats.byOperation['organizations:ListTargetsForPolicy']).toBe(customerPolicies);
+      expect(stats.byOperation['organizations:ListPolicies']).toBe(1);
+      expect(stats.byOperation['organizations:ListPoliciesForTarget'] ?? 0).toBe(0);
       expect(stats.byOperation['organizations:ListAccounts'] ?? 0).toBe(0);
       expect(stats.byOperation['organizations:ListTagsForResource']).toBe(def.accounts.length);
     });

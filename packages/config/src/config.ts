@@ -7,8 +7,12 @@ import {
   DEFAULT_MEMBER_ROLE,
   DEFAULT_REGION,
   DEFAULT_SCHEDULE,
+  DEFAULT_TAG_READS_PER_SCAN,
   type HealthConfig,
 } from './variables';
+
+// Two letters (us-east-1) or, in the European Sovereign Cloud, four (eusc-de-east-1).
+const AWS_REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -34,7 +38,12 @@ export interface RootwatchConfig {
   health?: HealthConfig;
   usageWindowDays: number;
   retentionDays: number;
-  worker: { concurrency: number; awsRequestsPerSecond: number };
+  worker: {
+    concurrency: number;
+    awsRequestsPerSecond: number;
+    /** ListTagsForResource calls a scan spends refreshing known accounts' tags (new accounts: always). */
+    tagReadsPerScan?: number;
+  };
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
 }
@@ -67,12 +76,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
   const issues: ConfigIssue[] = [];
   const r = createReader(env, issues);
 
-  const region = r.text(
-    'AWS_REGION',
-    DEFAULT_REGION,
-    /^[a-z]{2}(-[a-z]+)+-\d+$/,
-    'an AWS region such as us-east-1',
-  );
+  const region = r.text('AWS_REGION', DEFAULT_REGION, AWS_REGION_PATTERN, 'an AWS region such as us-east-1');
   const config: RootwatchConfig = {
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     database: {
@@ -116,6 +120,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     worker: {
       concurrency: r.int('ROOTWATCH_WORKER_CONCURRENCY', 32, 1, 1000),
       awsRequestsPerSecond: r.int('ROOTWATCH_AWS_REQUESTS_PER_SECOND', 100, 1, 100000),
+      tagReadsPerScan: r.int('ROOTWATCH_TAG_READS_PER_SCAN', DEFAULT_TAG_READS_PER_SCAN, 0, 1_000_000),
     },
     aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
     organizations: [],
@@ -266,8 +271,7 @@ function parseOrg(
     externalId: field('externalId', EXTERNAL_ID, 'an ExternalId of 2-1224 characters [\\w+=,.@:/-]'),
     schedule,
     region:
-      field('region', /^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1', defaultRegion) ??
-      defaultRegion,
+      field('region', AWS_REGION_PATTERN, 'an AWS region such as us-east-1', defaultRegion) ?? defaultRegion,
   };
 }
 

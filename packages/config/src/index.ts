@@ -17,5 +17,6 @@ export {
   DEFAULT_MEMBER_ROLE,
   DEFAULT_REGION,
   DEFAULT_SCHEDULE,
+  DEFAULT_TAG_READS_PER_SCAN,
   type HealthConfig,
 } from './variables';

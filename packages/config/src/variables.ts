@@ -9,6 +9,10 @@ export interface ConfigVariable {
 export const DEFAULT_SCHEDULE = '0 */6 * * *';
 export const DEFAULT_MEMBER_ROLE = 'RootwatchAudit';
 export const DEFAULT_REGION = 'us-east-1';
+// Tags cost one organizations:ListTagsForResource per account on the caller account's Organizations
+// quota (a few requests/s, docs/aws-quotas.md): 1,000 refreshes a scan keep a 10,000-account org's tags
+// within ~10 scans old for ~200 s of that quota, spread over the scan.
+export const DEFAULT_TAG_READS_PER_SCAN = 1000;
 
 /** The bounds every Postgres pool gets (packages/db createDatabase); 0 turns a timeout off. */
 export interface DatabaseTimeouts {
@@ -164,6 +168,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '60000',
     description:
       'Worker/scheduler `/live` answers 503 once their own database pool and Redis connection have not both answered for this long.',
+  },
+  {
+    name: 'ROOTWATCH_TAG_READS_PER_SCAN',
+    required: false,
+    default: String(DEFAULT_TAG_READS_PER_SCAN),
+    description:
+      "Account tags re-read per scan (organizations:ListTagsForResource on the management account's quota); new accounts are always read, the others at random, about this many a scan.",
   },
   {
     name: 'ROOTWATCH_RETENTION_DAYS',

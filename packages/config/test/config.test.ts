@@ -33,6 +33,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('accepts regions of every partition, the European Sovereign Cloud included', () => {
+    for (const region of ['us-gov-west-1', 'cn-northwest-1', 'eusc-de-east-1', 'eu-isoe-west-1']) {
+      expect(loadConfig({ AWS_REGION: region }).aws.region).toBe(region);
+    }
+    expect(() => loadConfig({ AWS_REGION: 'useast1' })).toThrow(ConfigError);
+  });
+
   it('when one organization is given by environment variables, it uses them', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://rootwatch:pw@db:5432/rootwatch',

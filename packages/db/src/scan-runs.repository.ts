@@ -21,6 +21,8 @@ export type ScanRun = typeof scanRuns.$inferSelect;
 export type AccountJobContext = {
   status: ScanStatus;
   startedAt: Date | null;
+  /** Accounts the run records (set when discovery starts it). */
+  total: number;
   recorded: boolean;
   org: typeof organizations.$inferSelect | null;
   account: typeof accounts.$inferSelect | null;
@@ -143,6 +145,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         .select({
           status: scanRuns.status,
           startedAt: scanRuns.startedAt,
+          total: scanRuns.total,
           recorded: sql<boolean>`EXISTS (SELECT 1 FROM ${accountScans} WHERE ${accountScans.scanRunId} = ${scanRuns.id} AND ${accountScans.accountId} = ${accountId})`,
           org: organizations,
           account: accounts,

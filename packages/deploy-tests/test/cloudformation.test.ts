@@ -139,7 +139,7 @@ describe('deploy/aws/member-role.yaml', () => {
     expect(statement?.Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'rw-7f3a9c' } });
   });
 
-  it('grants only IAM reads, on any resource, in one well-formed inline policy', () => {
+  it('grants only reads — IAM and its own security contact — on any resource, in one well-formed inline policy', () => {
     const audit = role(
       renderTemplate(memberTemplate, { parameters: { ScannerPrincipalArn: SCANNER_ARN } }),
       'AuditRole',
@@ -147,7 +147,11 @@ describe('deploy/aws/member-role.yaml', () => {
     expect(audit.Policies).toHaveLength(1);
     const document = audit.Policies[0]!.PolicyDocument;
     expect(validatePolicyDocument(document, 'identity')).toEqual([]);
-    for (const action of allowedActions(document)) expect(action).toMatch(/^iam:(Get|List|Generate)/);
+    for (const action of allowedActions(document))
+      expect(action).toMatch(/^(iam:(Get|List|Generate)|account:GetAlternateContact$)/);
+    // The contact read inside the member spares the management account's 10/s GetAlternateContact quota.
+    expect(allowedActions(document)).toContain('account:GetAlternateContact');
+    expect(allowedActions(document).some((a) => /^account:(Put|Delete)/.test(a))).toBe(false);
   });
 
   it('refuses a scanner principal that is not a role ARN', () => {

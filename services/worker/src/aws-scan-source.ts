@@ -5,14 +5,15 @@ import {
   assessMemberAccount,
   classifyAwsError,
   createAwsClientFactory,
-  createPolicyReader,
   createScannerRoleCredentials,
   DEFAULT_DISCOVERY_CONCURRENCY,
   discoverOrganization,
-  type PolicyReader,
   readAccountDetails,
+  readCallerAccountId,
+  readSecurityContactInMember,
 } from '@rootwatch/aws';
 import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
+import type { SecurityContact } from '@rootwatch/core';
 import { isAssessable } from '@rootwatch/core';
 import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
@@ -71,7 +72,7 @@ export function budgetedClients(clients: AwsClientFactory, bucket: TokenBucket):
     organizations: () => once(clients.organizations()),
     iam: (credentials) => once(clients.iam(credentials)),
     sts: (...args: Parameters<AwsClientFactory['sts']>) => once(clients.sts(...args)),
-    account: () => once(clients.account()),
+    account: (credentials) => once(clients.account(credentials)),
     destroy: () => clients.destroy(),
   };
 }
@@ -140,16 +141,15 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
   // Organizations throttles at a modest rate: account jobs read org-side facts a few accounts at a time
   // per process (like discovery's fan-out), whatever the job concurrency.
   const orgReads = createConcurrencyLimit(options.discoveryConcurrency ?? DEFAULT_DISCOVERY_CONCURRENCY);
-  // Each SCP document is described once per run and process, however many account jobs read it.
-  const policyReaders = new Map<string, PolicyReader>();
-  const policyReaderOf = (runId: string, clients: AwsClientFactory): PolicyReader => {
-    let reader = policyReaders.get(runId);
-    if (!reader) {
-      if (policyReaders.size >= 4) policyReaders.delete(policyReaders.keys().next().value!);
-      reader = createPolicyReader(clients.organizations());
-      policyReaders.set(runId, reader);
+  // Which account the scanner is, once per org and process: only the security-contact fallback needs it.
+  const callerIds = new Map<string, Promise<string | null>>();
+  const callerAccountIdOf = (org: OrgConfig) => {
+    let id = callerIds.get(org.id);
+    if (!id) {
+      id = readCallerAccountId(clientsFor(org));
+      callerIds.set(org.id, id);
     }
-    return reader;
+    return id;
   };
 
   return {
@@ -159,9 +159,10 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         found = await discoverOrganization({
           clients: clientsFor(org),
           ...(options.discoveryConcurrency ? { concurrency: options.discoveryConcurrency } : {}),
-          // An account that gets a job reads its own tags, SCPs and contact there: three calls per account
-          // spread over every worker and overlapped with its IAM reads, instead of a serial phase in one.
+          // An account that gets a job reads its own tags there, and its contact inside the member; SCPs
+          // come from discovery's per-policy read. Skipped accounts are not evaluated: no contact for them.
           readDetailsOf: (account) => !isAssessable(account),
+          securityContacts: false,
         });
       } catch (error) {
         // AwsAccessError already carries kind / code / retryable; anything else is classified here.
@@ -205,7 +206,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
       await this.discover({ runId, org });
     },
 
-    async assess({ runId, org, orgContext, account, allowMissingDiscovery }) {
+    async assess({ runId, org, orgContext, account, allowMissingDiscovery, readTags }) {
       const clients = clientsFor(org);
       // The parents' SCPs are cached per process and run, so an account that reads its own org-side facts
       // (every account with a job, with this discovery) costs no store round trip; stored per-account facts
@@ -218,6 +219,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           `org-side facts of run ${runId} are not available yet`,
         );
       }
+      let memberContact: SecurityContact | undefined;
       const [details, posture] = await Promise.all([
         parents
           ? orgReads(() =>
@@ -226,7 +228,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
                 account,
                 scpEnabled: orgContext.scpEnabled ?? false,
                 parentPolicies: parents,
-                policies: policyReaderOf(runId, clients),
+                tags: readTags !== false,
               }),
             )
           : null,
@@ -239,6 +241,15 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           // CloudTrail in the member account shows which run read it.
           sessionName: `rootwatch-${runId}`,
           ...(options.reportPolling ? { polling: options.reportPolling } : {}),
+          // The contact is read inside the member, on its own quota; the org side only if its role may not.
+          withSession: async (credentials) => {
+            memberContact = await readSecurityContactInMember({
+              clients,
+              credentials,
+              accountId: account.id,
+              callerAccountId: () => callerAccountIdOf(org),
+            });
+          },
         }),
       ]);
       if (details && details.warnings.length > 0) {
@@ -259,7 +270,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           ...account,
           ...(tags ? { tags } : {}),
           effectiveScps: orgSide.effectiveScps,
-          securityContact: orgSide.securityContact,
+          securityContact: memberContact ?? orgSide.securityContact,
         },
         posture,
         ...(tags ? { tags } : {}),

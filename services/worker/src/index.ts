@@ -32,12 +32,11 @@ export {
   type ScanMetricsSnapshot,
   type ScanObserver,
 } from './scan-observer';
-export {
-  type AccountBase,
-  type DiscoveredOrganization,
-  partitionOfRegion,
-  type ScanSource,
-  type ScanSourceError,
+export type {
+  AccountBase,
+  DiscoveredOrganization,
+  ScanSource,
+  ScanSourceError,
 } from './scan-source';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
 export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';

@@ -12,7 +12,9 @@ import type { ScanSource } from './scan-source';
 export interface ScanHandlersDeps {
   db: Db;
   source: ScanSource;
-  config: Pick<RootwatchConfig, 'organizations' | 'usageWindowDays'>;
+  config: Pick<RootwatchConfig, 'organizations' | 'usageWindowDays'> & {
+    worker?: Pick<RootwatchConfig['worker'], 'tagReadsPerScan'>;
+  };
   logger: Logger;
   observer?: ScanObserver;
 }
@@ -28,6 +30,9 @@ export function createScanHandlers({ db, source, config, logger, observer }: Sca
       source,
       orgConfig,
       usageWindowDays: config.usageWindowDays,
+      ...(config.worker?.tagReadsPerScan === undefined
+        ? {}
+        : { tagReadsPerScan: config.worker.tagReadsPerScan }),
       logger,
       observer,
       recorder: createAccountResultRecorder({ db }),

@@ -37,6 +37,8 @@ export interface ScanSource {
      * for the re-driven run to restore them.
      */
     allowMissingDiscovery: boolean;
+    /** Read the account's tags (organizations:ListTagsForResource) in this job; default true. */
+    readTags?: boolean;
   }): Promise<{
     account: AccountContext;
     posture: RootPosture;
@@ -51,10 +53,4 @@ export interface ScanSourceError {
   code: string;
   message: string;
   retryable: boolean;
-}
-
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
 }

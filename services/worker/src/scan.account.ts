@@ -1,4 +1,5 @@
-import type { OrgConfig } from '@rootwatch/config';
+import { partitionOfRegion } from '@rootwatch/aws';
+import { DEFAULT_TAG_READS_PER_SCAN, type OrgConfig } from '@rootwatch/config';
 import {
   effectiveCoverage,
   type OrgContext,
@@ -17,13 +18,16 @@ import {
 } from './account-result.recorder';
 import { RetryLaterError, sourceErrorOf } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
-import { type AccountBase, partitionOfRegion, type ScanSource } from './scan-source';
+import type { AccountBase, ScanSource } from './scan-source';
+import { readsTagsThisRun } from './tag-budget';
 
 export interface ScanAccountDeps {
   db: Db;
   source: ScanSource;
   orgConfig(orgId: string): OrgConfig | undefined;
   usageWindowDays: number;
+  /** Known accounts whose tags a run re-reads (ROOTWATCH_TAG_READS_PER_SCAN); see readsTagsThisRun. */
+  tagReadsPerScan?: number;
   logger: Logger;
   observer?: ScanObserver;
   recorder?: AccountResultRecorder;
@@ -72,6 +76,7 @@ export function createScanAccountHandler({
   source,
   orgConfig,
   usageWindowDays,
+  tagReadsPerScan = DEFAULT_TAG_READS_PER_SCAN,
   logger,
   observer,
   recorder = createAccountResultRecorder({ db }),
@@ -133,6 +138,14 @@ export function createScanAccountHandler({
         orgContext,
         account: base,
         allowMissingDiscovery: context.isFinalAttempt,
+        readTags: readsTagsThisRun({
+          runId,
+          accountId,
+          // Upserted by this run's discovery, which starts the run: seen for the first time now.
+          isNew: !job.startedAt || accountRow.firstSeenAt.getTime() >= job.startedAt.getTime(),
+          total: job.total,
+          budget: tagReadsPerScan,
+        }),
       });
     } catch (error) {
       const failure = sourceErrorOf(error);

@@ -8,6 +8,10 @@ locals {
     "iam:GetAccountPasswordPolicy",
   ]
 
+  # The account's own SECURITY contact, read here (no AccountId) on this account's
+  # GetAlternateContact quota (10/s per account) instead of the management account's.
+  member_account_actions = ["account:GetAlternateContact"]
+
   # A conditional between {} and an object with a Condition attribute does not type-check;
   # a filtered for-expression gives an object that is empty or not.
   external_id_condition = {
@@ -35,6 +39,12 @@ locals {
         Effect = "Allow"
         Action = local.member_actions
         # None of these actions supports resource-level permissions.
+        Resource = "*"
+      },
+      {
+        Sid      = "ReadOwnSecurityContact"
+        Effect   = "Allow"
+        Action   = local.member_account_actions
         Resource = "*"
       }
     ]
