@@ -56,9 +56,3 @@ export function createQueueDispatcher({
     close: () => queue.close(),
   };
 }
-
-/** BullMQ connection options from a redis:// URL. */
-export function redisConnection(url: string): ConnectionOptions {
-  // maxRetriesPerRequest null: BullMQ's blocking commands must wait through a Redis restart.
-  return { url, maxRetriesPerRequest: null };
-}

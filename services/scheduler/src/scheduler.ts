@@ -16,6 +16,7 @@ import {
 } from '@rootwatch/queue';
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { Counter, Registry } from 'prom-client';
 
 export class ScheduleConfigError extends Error {
   readonly code = 'schedule_invalid';
@@ -37,6 +38,10 @@ export interface SchedulerStats {
   /** Ticks that found a scan already active for the org (the tick job's return value says so too). */
   skipped: Record<string, number>;
   prunedAccountScans: number;
+  /** Job schedulers found missing in Redis (Redis lost its data) and created again, since start. */
+  schedulesRecreated: number;
+  /** Schedule checks that could not reach Redis. */
+  scheduleCheckFailures: number;
 }
 
 export interface StartSchedulerOptions {
@@ -49,11 +54,22 @@ export interface StartSchedulerOptions {
   /** Daily by default, at a quiet minute; retention needs no precision. */
   retentionPattern?: string;
   retentionBatchSize?: number;
+  /**
+   * How often the job schedulers are checked and missing ones re-created (default 60,000 ms), besides on every
+   * reconnection to Redis: a Redis that restarted empty, or was flushed, loses them without a disconnect we see.
+   */
+  checkIntervalMs?: number;
+  /** Where the scheduler's metrics go (a registry of its own by default; `metrics.registry`). */
+  registry?: Registry;
 }
 
 export interface RunningScheduler {
   readonly queue: Queue;
   stats(): SchedulerStats;
+  /** The scheduler's Prometheus metrics (rootwatch_scheduler_*). */
+  readonly registry: Registry;
+  /** Checks the job schedulers now and re-creates missing ones; resolves with how many were re-created. */
+  checkSchedules(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -72,7 +88,8 @@ const ORG_SCHEDULER_PREFIX = scanJobIds.schedulerOf('');
 
 /**
  * One BullMQ job scheduler per configured organization; a tick only asks for a scan (the
- * worker does the work). Schedulers of organizations no longer configured are removed at start.
+ * worker does the work). Schedulers of organizations no longer configured are removed at start;
+ * missing ones are re-created on every reconnection to Redis and every `checkIntervalMs`.
  */
 export async function startScheduler(options: StartSchedulerOptions): Promise<RunningScheduler> {
   const { config, logger } = options;
@@ -91,11 +108,40 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     options.producer ?? createScanProducer({ db: database.db, connection, prefix: options.prefix });
   const ownsProducer = !options.producer;
   const accountScans = createAccountScansRepository({ db: database.db });
-  const stats: SchedulerStats = { started: {}, skipped: {}, prunedAccountScans: 0 };
+  const stats: SchedulerStats = {
+    started: {},
+    skipped: {},
+    prunedAccountScans: 0,
+    schedulesRecreated: 0,
+    scheduleCheckFailures: 0,
+  };
+  const registry = options.registry ?? new Registry();
+  const recreated = new Counter({
+    name: 'rootwatch_scheduler_schedules_recreated_total',
+    help: 'Job schedulers found missing in Redis (it lost its data) and created again.',
+    registers: [registry],
+  });
+  const checkFailures = new Counter({
+    name: 'rootwatch_scheduler_schedule_check_failures_total',
+    help: 'Checks of the job schedulers that could not reach Redis (retried on reconnection and every interval).',
+    registers: [registry],
+  });
 
   const queue = new Queue(SCHEDULE_QUEUE, { connection, ...prefixOpt });
   queue.on('error', (error) => logger.warn({ err: error }, 'schedule queue connection error'));
 
+  const wanted = [
+    ...config.organizations.map((org) => ({
+      id: scanJobIds.schedulerOf(org.id),
+      pattern: org.schedule,
+      template: { name: SCHEDULE_JOB_NAMES.tick, data: { orgId: org.id } satisfies ScheduleTickPayload },
+    })),
+    {
+      id: scanJobIds.retentionScheduler,
+      pattern: options.retentionPattern ?? '17 3 * * *',
+      template: { name: SCHEDULE_JOB_NAMES.retention, data: {} },
+    },
+  ];
   const configured = new Set(config.organizations.map((o) => scanJobIds.schedulerOf(o.id)));
   for (const scheduler of await queue.getJobSchedulers(0, -1)) {
     const id = scheduler.key;
@@ -104,18 +150,46 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       logger.info({ scheduler: id }, 'removed the schedule of an organization no longer configured');
     }
   }
-  for (const org of config.organizations) {
-    await queue.upsertJobScheduler(
-      scanJobIds.schedulerOf(org.id),
-      { pattern: org.schedule, tz: 'UTC' },
-      { name: SCHEDULE_JOB_NAMES.tick, data: { orgId: org.id } satisfies ScheduleTickPayload },
-    );
+  // At start every scheduler is upserted, so a changed pattern takes effect.
+  for (const { id, pattern, template } of wanted) {
+    await queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, template);
   }
-  await queue.upsertJobScheduler(
-    scanJobIds.retentionScheduler,
-    { pattern: options.retentionPattern ?? '17 3 * * *', tz: 'UTC' },
-    { name: SCHEDULE_JOB_NAMES.retention, data: {} },
-  );
+
+  // Later checks create only the missing ones: upserting an existing scheduler would move its next run.
+  const recreateMissing = async (): Promise<number> => {
+    const present = new Set((await queue.getJobSchedulers(0, -1)).map((s) => s.key));
+    const missing = wanted.filter((w) => !present.has(w.id));
+    for (const { id, pattern, template } of missing) {
+      await queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, template);
+    }
+    if (missing.length > 0) {
+      stats.schedulesRecreated += missing.length;
+      recreated.inc(missing.length);
+      logger.warn(
+        { schedulers: missing.map((m) => m.id) },
+        'schedules re-created: Redis had lost them (restarted empty or flushed)',
+      );
+    }
+    return missing.length;
+  };
+  let checking: Promise<number> | undefined;
+  let closed = false;
+  const checkSchedules = () => {
+    checking ??= recreateMissing()
+      .catch((error: unknown) => {
+        stats.scheduleCheckFailures++;
+        checkFailures.inc();
+        logger.warn(
+          { err: error },
+          'schedule check failed; retried on reconnection and at the next interval',
+        );
+        return 0;
+      })
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
 
   const processor = async (job: Job): Promise<TickResult | { pruned: number }> => {
     if (job.name === SCHEDULE_JOB_NAMES.retention) {
@@ -146,14 +220,26 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     logger.error({ job: job?.name, jobId: job?.id, message: error.message }, 'schedule job failed'),
   );
   await worker.waitUntilReady();
+
+  // ioredis emits 'ready' on every reconnection; a Redis that came back empty has no schedulers left.
+  queue.getBackend().on('ready', () => {
+    if (!closed) void checkSchedules();
+  });
+  const timer = setInterval(() => void checkSchedules(), options.checkIntervalMs ?? 60_000);
+  timer.unref();
   logger.info({ organizations: config.organizations.map((o) => o.id) }, 'scheduler started');
 
   let closing: Promise<void> | undefined;
   return {
     queue,
+    registry,
     stats: () => structuredClone(stats),
+    checkSchedules,
     close() {
       closing ??= (async () => {
+        closed = true;
+        clearInterval(timer);
+        await checking;
         await worker.close();
         await queue.close();
         if (ownsProducer) await producer.close();
