@@ -10,7 +10,12 @@ export {
   type QueueDispatcherOptions,
   scanJobOptions,
 } from './queue-dispatcher';
-export { type FailFastOptions, failFastRedisConnection, redisConnection } from './redis-connections';
+export {
+  closeQueue,
+  type FailFastOptions,
+  failFastRedisConnection,
+  redisConnection,
+} from './redis-connections';
 export { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry-policy';
 export {
   isPermanentJobError,

@@ -39,3 +39,15 @@ export function failFastRedisConnection(
     retryStrategy: reconnectDelayMs,
   };
 }
+
+/**
+ * Closes a BullMQ queue even while Redis is down: close() sends QUIT, which a fail-fast connection refuses
+ * when it is not connected ("Stream isn't writeable"); then the socket is simply dropped.
+ */
+export async function closeQueue(queue: { close(): Promise<void>; disconnect(): Promise<void> }) {
+  try {
+    await queue.close();
+  } catch {
+    await queue.disconnect().catch(() => {});
+  }
+}

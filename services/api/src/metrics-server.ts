@@ -1,13 +1,13 @@
 import Fastify from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Logger } from './logger';
 
 /**
  * /metrics on a listener (API and scheduler roles) of its own (ROOTWATCH_METRICS_PORT), so the port exposed to API clients does not
  * expose it: Prometheus scrapes the pod directly, a load balancer forwards only the API port.
  */
-export function buildMetricsApp({ registry, logger }: { registry: Registry; logger?: Logger }) {
-  const app = Fastify({ ...(logger ? { loggerInstance: logger } : {}), disableRequestLogging: true });
+export function buildMetricsApp({ registry }: { registry: Registry }) {
+  // No request log: a scrape every few seconds would drown the API's own lines.
+  const app = Fastify();
   app.get('/metrics', async (_request, reply) => {
     const text = await registry.metrics();
     return reply.header('Content-Type', registry.contentType).send(text);
@@ -22,7 +22,6 @@ export type MetricsServer = { url: string; close(): Promise<void> };
 
 export async function startMetricsServer(options: {
   registry: Registry;
-  logger?: Logger;
   host: string;
   port: number;
 }): Promise<MetricsServer> {

@@ -107,7 +107,6 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     if (metricsPort !== false) {
       metricsServer = await startMetricsServer({
         registry: app.deps.metrics.registry,
-        logger,
         host: config.api.host,
         port: metricsPort,
       });

@@ -44,7 +44,6 @@ export const scheduler: Command = async (ctx) => {
         ? undefined
         : await startMetricsServer({
             registry: running.registry,
-            logger,
             host: config.api.host,
             port: config.api.metricsPort,
           }).catch(async (err: unknown) => {
