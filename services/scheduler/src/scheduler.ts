@@ -6,7 +6,9 @@ import {
   ScanAlreadyActiveError,
 } from '@rootwatch/db';
 import {
+  closeQueue,
   createScanProducer,
+  failFastRedisConnection,
   redisConnection,
   SCHEDULE_JOB_NAMES,
   SCHEDULE_QUEUE,
@@ -94,18 +96,19 @@ const ORG_SCHEDULER_PREFIX = scanJobIds.schedulerOf('');
 export async function startScheduler(options: StartSchedulerOptions): Promise<RunningScheduler> {
   const { config, logger } = options;
   validateSchedules(config.organizations);
-  const connection =
-    options.connection ??
-    (config.redisUrl
-      ? redisConnection(config.redisUrl)
-      : (() => {
-          throw Object.assign(new Error('the scheduler needs REDIS_URL'), { code: 'redis_required' });
-        })());
+  if (!options.connection && !config.redisUrl) {
+    throw Object.assign(new Error('the scheduler needs REDIS_URL'), { code: 'redis_required' });
+  }
+  // The tick worker waits through a Redis outage; the queue the checks use and the producer fail fast, so a
+  // check or a shutdown during an outage does not hang (the next reconnection runs the check again).
+  const connection = options.connection ?? redisConnection(config.redisUrl!);
+  const queueConnection = options.connection ?? failFastRedisConnection(config.redisUrl!);
   const prefixOpt = options.prefix ? { prefix: options.prefix } : {};
   const ownsDatabase = !options.database;
   const database = options.database ?? createDatabase({ url: config.databaseUrl, max: 4 });
   const producer =
-    options.producer ?? createScanProducer({ db: database.db, connection, prefix: options.prefix });
+    options.producer ??
+    createScanProducer({ db: database.db, connection: queueConnection, prefix: options.prefix });
   const ownsProducer = !options.producer;
   const accountScans = createAccountScansRepository({ db: database.db });
   const stats: SchedulerStats = {
@@ -127,7 +130,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     registers: [registry],
   });
 
-  const queue = new Queue(SCHEDULE_QUEUE, { connection, ...prefixOpt });
+  const queue = new Queue(SCHEDULE_QUEUE, { connection: queueConnection, ...prefixOpt });
   queue.on('error', (error) => logger.warn({ err: error }, 'schedule queue connection error'));
 
   const wanted = [
@@ -241,7 +244,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
         clearInterval(timer);
         await checking;
         await worker.close();
-        await queue.close();
+        await closeQueue(queue);
         if (ownsProducer) await producer.close();
         if (ownsDatabase) await database.close();
       })();
