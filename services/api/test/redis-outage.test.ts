@@ -243,4 +243,37 @@ describe('a Redis outage, with the API, a worker and the scheduler running', () 
       await queue.close();
     }
   }, 90_000);
+
+  it('when Redis hangs (accepts, never answers), reads keep working and POST /v1/scans still answers 503 within 5 s', async () => {
+    redis.freeze();
+    try {
+      for (const path of ['/v1/summary', '/v1/accounts', '/v1/scans', '/v1/findings']) {
+        const response = await call(path);
+        expect({ path, status: response.status }).toEqual({ path, status: 200 });
+      }
+      const ready = await fetch(`${api.url}/ready`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { status: string }).status).toBe('degraded');
+
+      const postedAt = performance.now();
+      const refused = await postScan();
+      const refusedAfterMs = performance.now() - postedAt;
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('queue_unavailable');
+      expect(refusedAfterMs).toBeLessThan(5_000);
+      const runs = (
+        await createRepositories({ db: testDb.database.db }).scanRuns.list({ orgId: API_ORG, limit: 10 })
+      ).items;
+      expect(runs.filter((run) => run.status === 'queued' || run.status === 'running')).toEqual([]);
+      console.info(`redis hung: POST refused in ${refusedAfterMs.toFixed(0)} ms`);
+    } finally {
+      redis.thaw();
+    }
+    const accepted = await until('POST /v1/scans to be accepted after the hang', async () => {
+      const response = await postScan();
+      return response.status === 202 ? response : undefined;
+    });
+    const resumed = await finished(((await accepted.json()) as { items: ScanRun[] }).items[0]!.id);
+    expect(resumed.status).toMatch(/^(succeeded|partial)$/);
+  }, 60_000);
 });

@@ -49,5 +49,12 @@ export async function startOwnRedis() {
   };
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, start, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop,
+    /** SIGSTOP: the server keeps its connections open but answers nothing (a hung or partitioned Redis). */
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
+  };
 }
