@@ -27,6 +27,7 @@ export const api: Command = async (ctx) => {
   const config = {
     ...base,
     api: {
+      ...base.api,
       host: args.values.host ?? base.api.host,
       port: intOption(args.values.port, 'port', {
         min: 0,
