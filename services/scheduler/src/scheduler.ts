@@ -61,7 +61,7 @@ export interface StartSchedulerOptions {
    * reconnection to Redis: a Redis that restarted empty, or was flushed, loses them without a disconnect we see.
    */
   checkIntervalMs?: number;
-  /** Where the scheduler's metrics go (a registry of its own by default; `metrics.registry`). */
+  /** Where the scheduler registers its metrics (a registry of its own by default, returned as `registry`). */
   registry?: Registry;
 }
 
