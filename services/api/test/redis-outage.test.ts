@@ -224,6 +224,9 @@ describe('a Redis outage, with the API, a worker and the scheduler running', () 
         .find((line) => line.msg.startsWith('schedules re-created'));
       expect(recreatedLog).toBeDefined();
       const recreatedAfterMs = recreatedLog!.time - backAtClock;
+      // The outage was told once, then its end (not a warning per reconnection attempt).
+      expect(schedulerLogs.text()).toMatch(/scheduler: Redis connection error; ticks wait/);
+      expect(schedulerLogs.text()).toMatch(/scheduler: Redis is back/);
 
       // /ready and the shared rate limit recover by themselves.
       await until('/ready to be ready again', async () => {

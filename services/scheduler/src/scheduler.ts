@@ -131,7 +131,14 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   });
 
   const queue = new Queue(SCHEDULE_QUEUE, { connection: queueConnection, ...prefixOpt });
-  queue.on('error', (error) => logger.warn({ err: error }, 'schedule queue connection error'));
+  // ioredis reports every failed reconnection attempt (one every 2 s at most): one warning per outage.
+  let redisDown = false;
+  const connectionError = (error: Error) => {
+    if (redisDown) return logger.debug({ err: error }, 'scheduler: Redis connection error again');
+    redisDown = true;
+    logger.warn({ err: error }, 'scheduler: Redis connection error; ticks wait until it is back');
+  };
+  queue.on('error', connectionError);
 
   const wanted = [
     ...config.organizations.map((org) => ({
@@ -218,7 +225,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     }
   };
   const worker = new Worker(SCHEDULE_QUEUE, processor, { connection, ...prefixOpt, concurrency: 1 });
-  worker.on('error', (error) => logger.warn({ err: error }, 'schedule worker connection error'));
+  worker.on('error', connectionError);
   worker.on('failed', (job, error) =>
     logger.error({ job: job?.name, jobId: job?.id, message: error.message }, 'schedule job failed'),
   );
@@ -226,6 +233,8 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
 
   // ioredis emits 'ready' on every reconnection; a Redis that came back empty has no schedulers left.
   queue.getBackend().on('ready', () => {
+    if (redisDown) logger.info('scheduler: Redis is back');
+    redisDown = false;
     if (!closed) void checkSchedules();
   });
   const timer = setInterval(() => void checkSchedules(), options.checkIntervalMs ?? 60_000);
