@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKeysUsecases, createLogger, type RunningApi, startApi } from '../src/index';
 import { createLogCapture } from './harness';
-import { startOwnRedis } from './support/own-redis';
+import { freePort, startOwnRedis } from './support/own-redis';
 
 // The API, a worker and the scheduler against a private redis-server that is killed and comes back empty.
 // Each has its own BullMQ prefix on it: the scheduler's ticks go to a queue no worker reads, so its org's
@@ -278,5 +278,50 @@ describe('a Redis outage, with the API, a worker and the scheduler running', () 
     });
     const resumed = await finished(((await accepted.json()) as { items: ScanRun[] }).items[0]!.id);
     expect(resumed.status).toMatch(/^(succeeded|partial)$/);
+  }, 60_000);
+
+  it('an API started while Redis is down serves reads and refuses scans with 503 within 5 s', async () => {
+    const nobody = `redis://127.0.0.1:${await freePort()}`;
+    const coldApi = await startApi({
+      config: loadConfig({
+        DATABASE_URL: testDb.url!,
+        REDIS_URL: nobody,
+        ROOTWATCH_ORG_ID: API_ORG,
+        ROOTWATCH_API_HOST: '127.0.0.1',
+        ROOTWATCH_API_PORT: '0',
+        ROOTWATCH_METRICS_PORT: '0',
+      }),
+      logger: createLogger({ level: 'silent' }),
+      database: testDb.database,
+      cursorSecret: 'test-cursor-secret',
+      handleSignals: false,
+      queuePrefix: prefix,
+    });
+    try {
+      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      expect((await fetch(`${coldApi.url}/v1/accounts`, { headers })).status).toBe(200);
+      expect(((await (await fetch(`${coldApi.url}/ready`)).json()) as { status: string }).status).toBe(
+        'degraded',
+      );
+      // Never connected: BullMQ waits for a first connection whatever the options; the enqueue timeout bounds it.
+      const postedAt = performance.now();
+      const refused = await fetch(`${coldApi.url}/v1/scans`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ org: API_ORG }),
+      });
+      const refusedAfterMs = performance.now() - postedAt;
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('queue_unavailable');
+      expect(refusedAfterMs).toBeLessThan(5_000);
+      const runs = (
+        await createRepositories({ db: testDb.database.db }).scanRuns.list({ orgId: API_ORG, limit: 10 })
+      ).items;
+      expect(runs.filter((run) => run.status === 'queued' || run.status === 'running')).toEqual([]);
+      expect(await scrape(coldApi.metricsUrl!)).not.toMatch(/^rootwatch_queue_depth\{/m);
+      console.info(`redis never reachable: POST refused in ${refusedAfterMs.toFixed(0)} ms`);
+    } finally {
+      await coldApi.close();
+    }
   }, 60_000);
 });
