@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
 import {
   type DatabaseTimeouts,
@@ -32,7 +33,19 @@ export interface RootwatchConfig {
   /** Bounds of every Postgres pool; absent in hand-built configs, where the defaults apply. */
   database?: DatabaseTimeouts;
   redisUrl?: string;
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    /**
+     * Proxy hops whose X-Forwarded-For is believed (Fastify's trustProxy): a hop count or the proxies' addresses.
+     * Absent or false: the client address is the TCP peer's.
+     */
+    trustProxy?: TrustProxy;
+    /** Port of the separate /metrics listener (0: any free port); absent: no metrics listener. */
+    metricsPort?: number;
+    /** Requests without a valid API key answered per client address and minute before it gets 429. */
+    preAuthLimitPerMinute?: number;
+  };
   logLevel: LogLevel;
   /** The worker's and scheduler's liveness endpoint; absent in hand-built configs (defaults apply). */
   health?: HealthConfig;
@@ -47,6 +60,9 @@ export interface RootwatchConfig {
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
 }
+
+/** false, a number of proxy hops, or proxy addresses/CIDR ranges (Fastify's trustProxy forms, without `true`). */
+export type TrustProxy = false | number | string[];
 
 export interface ConfigIssue {
   variable: string;
@@ -109,6 +125,9 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     api: {
       host: r.text('ROOTWATCH_API_HOST', '0.0.0.0', /^[\w.:-]+$/, 'a host name or IP address'),
       port: r.int('ROOTWATCH_API_PORT', 3000, 0, 65535),
+      trustProxy: trustProxyOf(env, issues),
+      metricsPort: r.int('ROOTWATCH_METRICS_PORT', 9464, 0, 65535),
+      preAuthLimitPerMinute: r.int('ROOTWATCH_PREAUTH_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
     },
     logLevel: r.oneOf('ROOTWATCH_LOG_LEVEL', 'info', LOG_LEVELS),
     health: {
@@ -163,6 +182,32 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
 
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
+}
+
+/**
+ * Trusting every hop (`true`) would let any client pick its own address and so its own per-address budget:
+ * only a hop count or the proxies' addresses are accepted.
+ */
+function trustProxyOf(env: Env, issues: ConfigIssue[]): TrustProxy {
+  const raw = env.ROOTWATCH_TRUST_PROXY?.trim();
+  if (!raw || raw === 'false' || raw === '0') return false;
+  if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
+  const entries = raw.split(',').map((e) => e.trim());
+  const valid = entries.every((entry) => {
+    const [address, bits, extra] = entry.split('/');
+    const version = isIP(address ?? '');
+    if (version === 0 || extra !== undefined) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+  });
+  if (!valid) {
+    issues.push({
+      variable: 'ROOTWATCH_TRUST_PROXY',
+      received: raw,
+      expected: 'false, a number of proxy hops (1-10) or comma-separated proxy IP addresses or CIDR ranges',
+    });
+    return false;
+  }
+  return entries;
 }
 
 const ENV_OF_FIELD: Record<string, string> = {

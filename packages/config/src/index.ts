@@ -7,6 +7,7 @@ export {
   type OrgConfig,
   type RootwatchConfig,
   redactUrl,
+  type TrustProxy,
 } from './config';
 export {
   CONFIG_VARIABLES,

@@ -132,6 +132,27 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   { name: 'ROOTWATCH_API_PORT', required: false, default: '3000', description: 'Port the API listens on.' },
   {
+    name: 'ROOTWATCH_METRICS_PORT',
+    required: false,
+    default: '9464',
+    description:
+      "Port of the API's Prometheus `/metrics` listener (on `ROOTWATCH_API_HOST`), kept off the public API port; 0 = any free port.",
+  },
+  {
+    name: 'ROOTWATCH_TRUST_PROXY',
+    required: false,
+    default: 'false',
+    description:
+      'Proxies whose `X-Forwarded-For` gives the client address: a hop count (1-10) or comma-separated proxy IPs/CIDRs. Off: the TCP peer is the client.',
+  },
+  {
+    name: 'ROOTWATCH_PREAUTH_LIMIT_PER_MINUTE',
+    required: false,
+    default: '60',
+    description:
+      'Requests without a valid API key allowed per client address per minute; beyond it `/v1` answers 429 before any key lookup.',
+  },
+  {
     name: 'ROOTWATCH_LOG_LEVEL',
     required: false,
     default: 'info',

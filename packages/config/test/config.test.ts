@@ -25,7 +25,13 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
-    expect(config.api).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.api).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      trustProxy: false,
+      metricsPort: 9464,
+      preAuthLimitPerMinute: 60,
+    });
     expect(config.usageWindowDays).toBe(90);
     expect(config.retentionDays).toBe(90);
     expect(config.organizations).toEqual([
@@ -88,6 +94,22 @@ describe('loadConfig', () => {
       },
     ]);
     expect(err.message).toContain('ROOTWATCH_API_PORT: got "abc", expected an integer from 0 to 65535');
+  });
+
+  it('trusts X-Forwarded-For only from a hop count or listed proxies, never from everyone', () => {
+    expect(loadConfig({ ROOTWATCH_TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
+    expect(loadConfig({ ROOTWATCH_TRUST_PROXY: 'false' }).api.trustProxy).toBe(false);
+    expect(loadConfig({ ROOTWATCH_TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).api.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+    ]);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.internal', '11']) {
+      expect(errorOf({ ROOTWATCH_TRUST_PROXY: bad }).issues[0]).toMatchObject({
+        variable: 'ROOTWATCH_TRUST_PROXY',
+        received: bad,
+      });
+    }
   });
 
   it('when a cron pattern has the right shape but impossible values, it is refused', () => {

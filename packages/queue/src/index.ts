@@ -8,9 +8,14 @@ export {
   createQueueDispatcher,
   type QueueDispatcher,
   type QueueDispatcherOptions,
-  redisConnection,
   scanJobOptions,
 } from './queue-dispatcher';
+export {
+  closeQueue,
+  type FailFastOptions,
+  failFastRedisConnection,
+  redisConnection,
+} from './redis-connections';
 export { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry-policy';
 export {
   isPermanentJobError,

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Queue } from 'bullmq';
+import { closeQueue } from './redis-connections';
 import { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import type { ScanDispatcher } from './scan-handlers';
 import { SCAN_QUEUE, type ScanJob, type ScanJobName, scanJobId } from './scan-jobs';
@@ -53,12 +54,6 @@ export function createQueueDispatcher({
         );
       }
     },
-    close: () => queue.close(),
+    close: () => closeQueue(queue),
   };
-}
-
-/** BullMQ connection options from a redis:// URL. */
-export function redisConnection(url: string): ConnectionOptions {
-  // maxRetriesPerRequest null: BullMQ's blocking commands must wait through a Redis restart.
-  return { url, maxRetriesPerRequest: null };
 }

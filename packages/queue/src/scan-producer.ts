@@ -1,6 +1,7 @@
 import { createRepositories, type Db, type ScanRun, type ScanTrigger } from '@rootwatch/db';
 import type { ConnectionOptions } from 'bullmq';
 import { createQueueDispatcher } from './queue-dispatcher';
+import { failFastRedisConnection } from './redis-connections';
 import type { ScanDispatcher } from './scan-handlers';
 import { startJob } from './scan-jobs';
 
@@ -25,16 +26,29 @@ export interface ScanProducer {
   close(): Promise<void>;
 }
 
-export type ScanProducerDeps = { db: Db } & (
-  | { dispatcher: ScanDispatcher; connection?: never; prefix?: never }
-  | { connection: ConnectionOptions; prefix?: string; dispatcher?: never }
+export type ScanProducerDeps = {
+  db: Db;
+  /**
+   * How long enqueueing `scan.start` may take before the run is failed with queue_unavailable (default 3,000 ms):
+   * the caller (an HTTP request) gets its answer within this bound whatever Redis does.
+   */
+  enqueueTimeoutMs?: number;
+} & (
+  | { dispatcher: ScanDispatcher; connection?: never; redisUrl?: never; prefix?: never }
+  | { connection: ConnectionOptions; redisUrl?: never; prefix?: string; dispatcher?: never }
+  /** A fail-fast connection (failFastRedisConnection) on this URL. */
+  | { redisUrl: string; connection?: never; prefix?: string; dispatcher?: never }
 );
 
 export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
-  const { db } = deps;
+  const { db, enqueueTimeoutMs = 3_000 } = deps;
   const owned = !deps.dispatcher;
   const dispatcher =
-    deps.dispatcher ?? createQueueDispatcher({ connection: deps.connection!, prefix: deps.prefix });
+    deps.dispatcher ??
+    createQueueDispatcher({
+      connection: deps.connection ?? failFastRedisConnection(deps.redisUrl!),
+      prefix: deps.prefix,
+    });
   const repos = createRepositories({ db });
 
   return {
@@ -43,7 +57,7 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
       if (!(await repos.organizations.get({ id: orgId }))) await repos.organizations.upsert({ id: orgId });
       const run = await repos.scanRuns.create({ orgId, trigger });
       try {
-        await dispatcher.dispatch([startJob({ runId: run.id, orgId })]);
+        await withTimeout(dispatcher.dispatch([startJob({ runId: run.id, orgId })]), enqueueTimeoutMs);
       } catch (error) {
         // A queued run nobody will start would block the org's next scans: end it now, with the reason.
         await repos.scanRuns.fail({
@@ -59,4 +73,24 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
       if (owned) await dispatcher.close();
     },
   };
+}
+
+/**
+ * Bounds a dispatch: before its first connection BullMQ waits for Redis however long it takes, even without the
+ * offline queue. A dispatch that completes after the timeout enqueues a start job for a run already failed,
+ * which scan.start ignores (it starts only queued or running runs).
+ */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => {});
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not accept the job within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

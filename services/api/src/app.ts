@@ -19,12 +19,18 @@ import type { Registry } from 'prom-client';
 import { type ApiKeyScope, hasScope } from './api-keys/api-keys';
 import { type Authenticator, createAuthenticator, type Principal } from './authenticator';
 import { type CursorCodec, createCursorCodec } from './cursor-codec';
-import { ApiError, forbidden, rateLimited } from './errors';
+import { ApiError, forbidden, rateLimited, tooManyUnauthenticated } from './errors';
 import { etagOf, matchesEtag } from './etag';
 import { createJsonResponses, type JsonResponses, type JsonResponsesOptions } from './json-responses';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics, type ScanCounterSource } from './metrics';
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limit';
+import {
+  createMemoryRateLimiter,
+  createPreAuthLimiter,
+  createRedisRateLimiter,
+  type RateLimiter,
+  type RedisRateLimiter,
+} from './rate-limit';
 import { accountRoutes } from './routes/accounts';
 import { controlRoutes } from './routes/controls';
 import { driftEventRoutes } from './routes/drift-events';
@@ -58,7 +64,16 @@ export type BuildAppOptions = {
   cursorSecret?: string | Buffer;
   /** Per API key; `false` disables limiting. Default 1,200 requests a minute. */
   rateLimit?: { max: number; windowMs: number } | false;
+  /**
+   * Per client address, before authentication: requests without a valid key allowed per window (default
+   * config.api.preAuthLimitPerMinute, else 60 a minute); `false` disables it.
+   */
+  preAuthLimit?: { max: number; windowMs: number } | false;
   authCacheTtlMs?: number;
+  /** How long an unknown or revoked key prefix is answered 401 without a database read (default 10,000 ms). */
+  authNegativeCacheTtlMs?: number;
+  /** How long /metrics reuses its aggregate counts (default 15,000 ms). */
+  metricsAggregateTtlMs?: number;
   queueDepth?: () => Promise<Record<string, number>>;
   metricsRegistries?: Registry[];
   /** The worker's counters when it runs in this process (AWS calls/throttles/errors, accounts by outcome). */
@@ -112,8 +127,9 @@ export async function buildApp(options: BuildAppOptions) {
   const { database, config, logger } = options;
   const app = Fastify({
     loggerInstance: logger,
-    // Proxies and load balancers in front of the API set X-Forwarded-*; the request log uses them.
-    trustProxy: true,
+    // X-Forwarded-For is believed only from configured proxies (ROOTWATCH_TRUST_PROXY): otherwise any client
+    // could pick the address its pre-authentication budget is counted under.
+    trustProxy: trustProxyOption(config.api.trustProxy),
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 200 },
     frameworkErrors(_error, _request, reply) {
@@ -130,6 +146,33 @@ export async function buildApp(options: BuildAppOptions) {
     options.cursorSecret ??
     (await createInstallSecretsRepository({ db: database.db }).getOrCreate({ name: 'api-cursor-hmac' }));
   const responses = createJsonResponses(options.responseCache);
+  const authenticator = createAuthenticator({
+    db: database.db,
+    cacheTtlMs: options.authCacheTtlMs,
+    negativeCacheTtlMs: options.authNegativeCacheTtlMs,
+  });
+  const limiterOptions =
+    options.rateLimit === undefined ? { max: 1200, windowMs: 60_000 } : options.rateLimit;
+  const redisLimiter: RedisRateLimiter | undefined =
+    limiterOptions !== false && options.redis
+      ? createRedisRateLimiter({
+          redis: options.redis,
+          ...limiterOptions,
+          onDegraded: (error) =>
+            logger.warn(
+              { err: error },
+              'rate limiter: Redis unreachable; API keys are limited per process until it is back',
+            ),
+          onRecovered: () => logger.info('rate limiter: Redis is back; limits are shared again'),
+        })
+      : undefined;
+  const limiter: RateLimiter | undefined =
+    limiterOptions === false ? undefined : (redisLimiter ?? createMemoryRateLimiter(limiterOptions));
+  const preAuthOptions = options.preAuthLimit ?? {
+    max: config.api.preAuthLimitPerMinute ?? 60,
+    windowMs: 60_000,
+  };
+  const preAuth = preAuthOptions === false ? undefined : createPreAuthLimiter(preAuthOptions);
   const metrics = createMetrics({
     queries,
     responseCache: responses,
@@ -137,16 +180,9 @@ export async function buildApp(options: BuildAppOptions) {
     registries: options.metricsRegistries,
     scanCounters: options.scanCounters,
     collectDefaults: options.collectDefaultMetrics ?? true,
+    rateLimiter: redisLimiter,
+    aggregateTtlMs: options.metricsAggregateTtlMs,
   });
-  const authenticator = createAuthenticator({ db: database.db, cacheTtlMs: options.authCacheTtlMs });
-  const limiterOptions =
-    options.rateLimit === undefined ? { max: 1200, windowMs: 60_000 } : options.rateLimit;
-  const limiter: RateLimiter | undefined =
-    limiterOptions === false
-      ? undefined
-      : options.redis
-        ? createRedisRateLimiter({ redis: options.redis, ...limiterOptions })
-        : createMemoryRateLimiter(limiterOptions);
 
   const routes: AppDeps['routes'] = [];
   app.decorate('deps', {
@@ -189,7 +225,21 @@ export async function buildApp(options: BuildAppOptions) {
   app.addHook('onRequest', async (request, reply) => {
     const auth = request.routeOptions.config.auth;
     if (auth === undefined || auth === 'public') return;
-    const principal = await authenticator.authenticate(request.headers.authorization);
+    if (preAuth) {
+      const gate = preAuth.check(request.ip);
+      if (!gate.allowed) {
+        const retryAfter = Math.max(1, Math.ceil(gate.resetMs / 1000));
+        void reply.header('Retry-After', retryAfter);
+        throw tooManyUnauthenticated(retryAfter);
+      }
+    }
+    let principal: Principal;
+    try {
+      principal = await authenticator.authenticate(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof ApiError && error.statusCode === 401) preAuth?.recordFailure(request.ip);
+      throw error;
+    }
     request.principal = principal;
     if (!hasScope(principal.scopes, auth)) throw forbidden(auth);
     if (limiter) {
@@ -274,6 +324,12 @@ export async function buildApp(options: BuildAppOptions) {
 }
 
 export type RootwatchApp = Awaited<ReturnType<typeof buildApp>>;
+
+/** Fastify trusts the nth hop for a number at runtime but does not type it: the same rule as a function. */
+function trustProxyOption(trust: RootwatchConfig['api']['trustProxy']) {
+  if (typeof trust !== 'number') return trust ?? false;
+  return (_address: string, hop: number) => hop < trust;
+}
 
 function errorBody(error: FastifyError | ApiError): {
   status: number;

@@ -11,12 +11,32 @@ export type AuthenticatorOptions = {
    * takes effect within this time; one made through `forget` immediately.
    */
   cacheTtlMs?: number;
+  /**
+   * How long a prefix no active key has is answered 401 without a database read (default 10,000 ms), so a
+   * storm of bad keys does not cost a query each. A key created with that prefix is usable after this time.
+   */
+  negativeCacheTtlMs?: number;
 };
 
+// Bounds the negative cache under a storm of distinct prefixes; past it, expired entries are swept.
+const MAX_DENIED_PREFIXES = 50_000;
+
 /** Resolves `Authorization: Bearer rw_…` to a principal; every failure is the same 401 so keys cannot be probed. */
-export function createAuthenticator({ db, cacheTtlMs = 5_000 }: AuthenticatorOptions) {
+export function createAuthenticator({
+  db,
+  cacheTtlMs = 5_000,
+  negativeCacheTtlMs = 10_000,
+}: AuthenticatorOptions) {
   const keys = createApiKeysRepository({ db });
   const cache = new Map<string, { principal: Principal; hash: string; until: number }>();
+  const denied = new Map<string, number>();
+  const deny = (prefix: string, now: number) => {
+    if (denied.size >= MAX_DENIED_PREFIXES) {
+      for (const [p, until] of denied) if (until <= now) denied.delete(p);
+      if (denied.size >= MAX_DENIED_PREFIXES) denied.clear();
+    }
+    denied.set(prefix, now + negativeCacheTtlMs);
+  };
   const lastTouched = new Map<string, number>();
 
   return {
@@ -32,13 +52,17 @@ export function createAuthenticator({ db, cacheTtlMs = 5_000 }: AuthenticatorOpt
         if (!apiKeyMatches(key, cached.hash)) throw unauthorized();
         principal = cached.principal;
       } else {
+        if ((denied.get(parsed.prefix) ?? 0) > now) throw unauthorized();
         const row = await keys.findByPrefix({ prefix: parsed.prefix });
-        if (!row || !apiKeyMatches(key, row.hash) || row.revokedAt !== null) {
+        if (!row || row.revokedAt !== null) {
           cache.delete(parsed.prefix);
+          deny(parsed.prefix, now);
           throw unauthorized();
         }
         principal = { keyId: row.id, prefix: row.prefix, name: row.name, scopes: row.scopes };
+        // Cached even when the secret does not match: guessing secrets of a real prefix costs no query either.
         cache.set(parsed.prefix, { principal, hash: row.hash, until: now + cacheTtlMs });
+        if (!apiKeyMatches(key, row.hash)) throw unauthorized();
       }
       // last_used_at is advisory; the repository writes it at most once a minute, and so do we.
       if ((lastTouched.get(principal.keyId) ?? 0) + 60_000 < now) {
@@ -50,8 +74,13 @@ export function createAuthenticator({ db, cacheTtlMs = 5_000 }: AuthenticatorOpt
 
     /** Drops a key from the cache (after a revocation in this process). */
     forget(prefix?: string) {
-      if (prefix === undefined) cache.clear();
-      else cache.delete(prefix);
+      if (prefix === undefined) {
+        cache.clear();
+        denied.clear();
+      } else {
+        cache.delete(prefix);
+        denied.delete(prefix);
+      }
     },
   };
 }

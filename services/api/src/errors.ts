@@ -23,4 +23,11 @@ export const badRequest = (code: string, message: string, details?: unknown) =>
 export const conflict = (code: string, message: string) => new ApiError(409, code, message);
 export const rateLimited = (retryAfterSeconds: number) =>
   new ApiError(429, 'rate_limited', `too many requests; retry after ${retryAfterSeconds} s`);
+export const tooManyUnauthenticated = (retryAfterSeconds: number) =>
+  new ApiError(
+    429,
+    'rate_limited',
+    `too many requests without a valid API key from this address; retry after ${retryAfterSeconds} s`,
+  );
+export const queueUnavailable = (message: string) => new ApiError(503, 'queue_unavailable', message);
 export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);

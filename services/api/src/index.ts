@@ -24,4 +24,5 @@ export { ApiError } from './errors';
 export type { JsonResponsesOptions } from './json-responses';
 export { type CreateLoggerOptions, createLogger, type Logger, scrubText, scrubValue } from './logger';
 export type { ScanCounterSource } from './metrics';
+export { buildMetricsApp, type MetricsServer, startMetricsServer } from './metrics-server';
 export { type RunningApi, type StartApiOptions, startApi } from './start-api';

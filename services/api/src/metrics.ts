@@ -1,5 +1,6 @@
 import type { ApiQueriesRepository } from '@rootwatch/db';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RateLimiterHealth } from './rate-limit';
 
 type Snapshot = {
   accounts: Record<string, number>;
@@ -22,6 +23,14 @@ export type MetricsOptions = {
   collectDefaults?: boolean;
   /** The response caches (json-responses.ts), read at scrape time. */
   responseCache?: { stats(): ResponseCacheStats };
+  /** The Redis rate limiter's fallback state, when limits are kept in Redis. */
+  rateLimiter?: { health(): RateLimiterHealth };
+  /**
+   * How long the aggregate counts (runs by status, accounts by outcome) are reused (default 15,000 ms): a scrape
+   * every few seconds from several Prometheus replicas must not cost a scan of those tables each.
+   */
+  aggregateTtlMs?: number;
+  now?: () => number;
 };
 
 type ResponseCacheStats = {
@@ -43,6 +52,9 @@ export function createMetrics({
   scanCounters,
   collectDefaults = true,
   responseCache,
+  rateLimiter,
+  aggregateTtlMs = 15_000,
+  now = Date.now,
 }: MetricsOptions) {
   const registry = new Registry();
   if (collectDefaults) collectDefaultMetrics({ register: registry, prefix: 'rootwatch_api_' });
@@ -69,14 +81,34 @@ export function createMetrics({
       },
     });
 
-  gauge('rootwatch_scan_runs', 'Scan runs recorded in the database, by status.', ['status'], async () =>
-    (await queries.scanRunCounts()).map((row) => [{ status: row.key }, row.count]),
+  const reused = <T>(load: () => Promise<T>) => {
+    let held: { at: number; value: Promise<T> } | undefined;
+    return () => {
+      if (!held || now() - held.at >= aggregateTtlMs) {
+        const value = load();
+        held = { at: now(), value };
+        // A failed load is not kept: the next scrape tries again.
+        value.catch(() => {
+          if (held?.value === value) held = undefined;
+        });
+      }
+      return held.value;
+    };
+  };
+  const scanRunCounts = reused(() => queries.scanRunCounts());
+  const accountOutcomeCounts = reused(() => queries.accountOutcomeCounts());
+
+  gauge(
+    'rootwatch_scan_runs',
+    'Scan runs recorded in the database, by status (counted at most every 15 s).',
+    ['status'],
+    async () => (await scanRunCounts()).map((row) => [{ status: row.key }, row.count]),
   );
   gauge(
     'rootwatch_accounts',
-    'Accounts (not removed) by the outcome of their last scan (none = never scanned).',
+    'Accounts (not removed) by the outcome of their last scan (none = never scanned; counted at most every 15 s).',
     ['outcome'],
-    async () => (await queries.accountOutcomeCounts()).map((row) => [{ outcome: row.key }, row.count]),
+    async () => (await accountOutcomeCounts()).map((row) => [{ outcome: row.key }, row.count]),
   );
   if (queueDepth) {
     // Without Redis the series is absent rather than the whole scrape failing.
@@ -148,6 +180,26 @@ export function createMetrics({
         const s = responseCache.stats();
         this.set({ cache: 'immutable' }, s.immutable.bytes);
         this.set({ cache: 'recent' }, s.recent.bytes);
+      },
+    });
+  }
+
+  if (rateLimiter) {
+    new Gauge({
+      name: 'rootwatch_api_rate_limit_degraded',
+      help: '1 while Redis is unreachable and API keys are rate limited per process instead of across replicas.',
+      registers: [registry],
+      collect() {
+        this.set(rateLimiter.health().degraded ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'rootwatch_api_rate_limit_fallback_total',
+      help: 'Requests rate limited in process memory because Redis was unreachable.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(rateLimiter.health().fallbackHits);
       },
     });
   }

@@ -1,4 +1,4 @@
-import { SCAN_QUEUE, SCHEDULE_QUEUE } from '@rootwatch/queue';
+import { closeQueue, SCAN_QUEUE, SCHEDULE_QUEUE } from '@rootwatch/queue';
 import { type ConnectionOptions, Queue } from 'bullmq';
 
 export type QueueDepthSource = {
@@ -9,7 +9,7 @@ export type QueueDepthSource = {
 
 // The states a job passes through before it is done; completed and failed jobs are history, not depth.
 const PENDING_STATES = ['waiting', 'prioritized', 'delayed', 'active'] as const;
-// BullMQ connections wait through a Redis outage (maxRetriesPerRequest: null); a scrape must not.
+// Bounds a scrape even before the first connection, when BullMQ waits for Redis whatever the connection options.
 const READ_TIMEOUT_MS = 2_000;
 
 /** Reads the depth of the scan and schedule queues from BullMQ at scrape time (one MULTI per queue). */
@@ -56,7 +56,7 @@ export function createQueueDepth({
       return depths;
     },
     async close() {
-      await Promise.all(queues.map((queue) => queue.close()));
+      await Promise.all(queues.map(closeQueue));
     },
   };
 }

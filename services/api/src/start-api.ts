@@ -1,9 +1,10 @@
 import type { RootwatchConfig } from '@rootwatch/config';
 import { createDatabase, type Database } from '@rootwatch/db';
-import { createScanProducer, redisConnection } from '@rootwatch/queue';
+import { createScanProducer, failFastRedisConnection } from '@rootwatch/queue';
 import { Redis } from 'ioredis';
 import { type BuildAppOptions, buildApp, type RootwatchApp, type ScanStarter } from './app';
 import { createLogger, type Logger } from './logger';
+import { type MetricsServer, startMetricsServer } from './metrics-server';
 import { createQueueDepth } from './queue-depth';
 
 export type StartApiOptions = {
@@ -23,12 +24,19 @@ export type StartApiOptions = {
   queuePrefix?: string;
   /** Registers more routes (e.g. the dashboard) before the server listens. */
   extend?: (app: RootwatchApp) => Promise<void>;
-} & Pick<BuildAppOptions, 'rateLimit' | 'queueDepth' | 'metricsRegistries' | 'scanCounters'>;
+  /** Port of the /metrics listener; default config.api.metricsPort; `false` or neither: no metrics listener. */
+  metricsPort?: number | false;
+} & Pick<
+  BuildAppOptions,
+  'rateLimit' | 'preAuthLimit' | 'queueDepth' | 'metricsRegistries' | 'scanCounters' | 'metricsAggregateTtlMs'
+>;
 
 export type RunningApi = {
   app: RootwatchApp;
   /** http://host:port the server listens on. */
   url: string;
+  /** http://host:port of the /metrics listener, when there is one. */
+  metricsUrl?: string;
   close(): Promise<void>;
 };
 
@@ -38,21 +46,20 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? createDatabase({ url: config.databaseUrl, timeouts: config.database });
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false })
-    : undefined;
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  // Every Redis client of the API fails fast (no offline queue, command and connect timeouts): requests are
+  // waiting on them, and each use degrades when Redis is down (rate limits per process, 503 on POST /v1/scans,
+  // no queue-depth series) instead of failing the request.
+  const redis = config.redisUrl ? fastFailingClient(config.redisUrl, logger) : undefined;
   const producer =
     options.queue === undefined && config.redisUrl
-      ? createScanProducer({
-          db: database.db,
-          connection: redisConnection(config.redisUrl),
-          prefix: options.queuePrefix,
-        })
+      ? createScanProducer({ db: database.db, redisUrl: config.redisUrl, prefix: options.queuePrefix })
       : undefined;
   const queueDepth =
     options.queueDepth === undefined && config.redisUrl
-      ? createQueueDepth({ connection: redisConnection(config.redisUrl), prefix: options.queuePrefix })
+      ? createQueueDepth({
+          connection: failFastRedisConnection(config.redisUrl),
+          prefix: options.queuePrefix,
+        })
       : undefined;
 
   const app = await buildApp({
@@ -63,15 +70,19 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     redis,
     cursorSecret: options.cursorSecret,
     rateLimit: options.rateLimit,
+    preAuthLimit: options.preAuthLimit,
     queueDepth: options.queueDepth ?? queueDepth?.read,
     metricsRegistries: options.metricsRegistries,
     scanCounters: options.scanCounters,
+    metricsAggregateTtlMs: options.metricsAggregateTtlMs,
   });
 
+  let metricsServer: MetricsServer | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       // Stops accepting connections and waits for in-flight requests before releasing what they use.
+      await metricsServer?.close();
       await app.close();
       await producer?.close();
       await queueDepth?.close();
@@ -92,9 +103,18 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   try {
     await options.extend?.(app);
     const url = await app.listen({ host: config.api.host, port: config.api.port });
+    const metricsPort = options.metricsPort ?? config.api.metricsPort ?? false;
+    if (metricsPort !== false) {
+      metricsServer = await startMetricsServer({
+        registry: app.deps.metrics.registry,
+        host: config.api.host,
+        port: metricsPort,
+      });
+    }
     return {
       app,
       url,
+      metricsUrl: metricsServer?.url,
       close: async () => {
         process.removeListener('SIGTERM', onSignal);
         process.removeListener('SIGINT', onSignal);
@@ -105,4 +125,15 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     await close();
     throw error;
   }
+}
+
+function fastFailingClient(url: string, logger: Logger): Redis {
+  const { url: _url, ...options } = failFastRedisConnection(url, { commandTimeoutMs: 1_000 }) as {
+    url: string;
+  } & Record<string, unknown>;
+  const redis = new Redis(url, options);
+  // ioredis reconnects by itself and emits 'error' on every failed attempt: the rate limiter and /ready say
+  // once that Redis is down; the connection errors themselves are debug noise.
+  redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  return redis;
 }

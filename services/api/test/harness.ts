@@ -18,6 +18,7 @@ import {
 import {
   type BuildAppOptions,
   buildApp,
+  buildMetricsApp,
   createApiKeysUsecases,
   createLogger,
   type RootwatchApp,
@@ -94,6 +95,8 @@ export async function createScanEnvironment({
     queue: producer,
     cursorSecret: 'test-cursor-secret',
     rateLimit: false,
+    // The security tests send many keyless requests from one address; unauthenticated.test.ts tests this limit.
+    preAuthLimit: false,
     scanCounters: scanMetrics,
     collectDefaultMetrics: false,
     // Tests read right after writes; the micro-cache (response-cache.test.ts turns it on) would make them wait.
@@ -162,6 +165,18 @@ export async function get(
     // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field.
     json: (isJson && response.body ? JSON.parse(response.body) : undefined) as any,
   };
+}
+
+/** GET /metrics of the app's separate metrics listener (buildMetricsApp, what startApi serves on its own port). */
+export async function scrape(app: RootwatchApp): Promise<string> {
+  const metricsApp = buildMetricsApp({ registry: app.deps.metrics.registry });
+  try {
+    const response = await metricsApp.inject({ method: 'GET', url: '/metrics' });
+    if (response.statusCode !== 200) throw new Error(`/metrics answered ${response.statusCode}`);
+    return response.body;
+  } finally {
+    await metricsApp.close();
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { createRepositories } from '@rootwatch/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp, createLogger, type RootwatchApp } from '../src/index';
 import type { JsonResponsesOptions } from '../src/json-responses';
-import { createScanEnvironment, get, ORG, type ScanEnvironment } from './harness';
+import { createScanEnvironment, get, ORG, type ScanEnvironment, scrape } from './harness';
 
 // The response caches with the real app and a real database. The micro-cache runs on a clock the tests move
 // (TTL 60 s), so "within the TTL" and "past the TTL" are exact instants, not waits.
@@ -220,7 +220,7 @@ describe('keys', () => {
       });
     }
     expect(stats().recentHits + stats().immutableHits).toBeGreaterThan(0);
-    const metrics = (await get(env.app, '/metrics')).body;
+    const metrics = await scrape(env.app);
     expect(metrics).toContain(`rootwatch_api_response_cache_total{outcome="hit"} ${stats().recentHits}`);
     expect(metrics).toMatch(/rootwatch_api_response_cache_bytes\{cache="immutable"\} [1-9]/);
   });

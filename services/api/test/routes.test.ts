@@ -1,7 +1,7 @@
 import { CONTROL_IDS } from '@rootwatch/core';
 import type { ScanRun } from '@rootwatch/db';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createScanEnvironment, get, ORG, type ScanEnvironment } from './harness';
+import { createScanEnvironment, get, ORG, type ScanEnvironment, scrape } from './harness';
 
 // Scans run at chosen instants (Date only is faked, and keeps flowing) so history windows and trend buckets
 // are known: two scans on Monday 2026-01-05, one on Tuesday, one the next Tuesday.
@@ -494,7 +494,7 @@ test('health, readiness and metrics', async () => {
   const ready = await get(env.app, '/ready');
   expect(ready.status).toBe(200);
   expect(ready.json.checks.migrations.ok).toBe(true);
-  const metrics = (await get(env.app, '/metrics')).body;
+  const metrics = await scrape(env.app);
   expect(metrics).toMatch(/rootwatch_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/accounts"/);
   expect(metrics).toMatch(/rootwatch_scan_runs\{status="succeeded"\} 5/);
   expect(metrics).toMatch(/rootwatch_accounts\{outcome="assessed"\} \d+/);

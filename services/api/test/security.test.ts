@@ -6,7 +6,6 @@ import { createScanEnvironment, get, ORG, type ScanEnvironment } from './harness
 const ROUTE_TABLE: Record<string, AuthDecision> = {
   'GET /health': 'public',
   'GET /ready': 'public',
-  'GET /metrics': 'public',
   'GET /openapi.json': 'public',
   'GET /docs': 'public',
   'GET /docs/static/*': 'public',

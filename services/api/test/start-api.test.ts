@@ -22,6 +22,7 @@ beforeAll(async () => {
     ROOTWATCH_ORG_ID: 'o-queuedepth1',
     ROOTWATCH_API_HOST: '127.0.0.1',
     ROOTWATCH_API_PORT: '0',
+    ROOTWATCH_METRICS_PORT: '0',
     ROOTWATCH_LOG_LEVEL: 'warn',
   });
   api = await startApi({
@@ -45,7 +46,7 @@ afterAll(async () => {
 });
 
 const queueDepth = async (queue: string) => {
-  const text = await (await fetch(`${api.url}/metrics`)).text();
+  const text = await (await fetch(`${api.metricsUrl}/metrics`)).text();
   const match = new RegExp(`^rootwatch_queue_depth\\{queue="${queue}"\\} (\\d+)$`, 'm').exec(text);
   return match ? Number(match[1]) : undefined;
 };

@@ -14,6 +14,8 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
     AWS_CONFIG_FILE: '/nonexistent/rootwatch-test/config',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/rootwatch-test/credentials',
     ROOTWATCH_LOG_LEVEL: 'warn',
+    // Any free port: tests run side by side, and the default 9464 would collide.
+    ROOTWATCH_METRICS_PORT: '0',
     ...extra,
   };
 }

@@ -65,6 +65,10 @@ describe('admin commands and container roles on a real Postgres', () => {
       const url = (await api.waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/, 60_000))[1]!;
       const res = await fetch(`${url}/ready`);
       expect(res.status).toBe(200);
+      // /metrics is not on the API port but on ROOTWATCH_METRICS_PORT (0 here: any free port).
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
+      const metricsUrl = (await api.waitFor(/"metricsUrl":"(http:\/\/127\.0\.0\.1:\d+)"/, 1_000))[1]!;
+      expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(/^# HELP rootwatch_scan_runs /m);
       // The dashboard is served at / once built (`pnpm build`); until then / says how to build it.
       const page = await fetch(`${url}/`);
       if (isDashboardBuilt()) {
@@ -78,6 +82,28 @@ describe('admin commands and container roles on a real Postgres', () => {
       api.child.kill('SIGTERM');
     }
     expect(await api.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('scheduler serves its metrics on ROOTWATCH_METRICS_PORT, then stops on SIGTERM with exit 0', async () => {
+    const scheduler = startCli(['scheduler'], {
+      env: {
+        ...env,
+        // A Redis database of its own, and a schedule that does not fire during the test.
+        REDIS_URL: 'redis://127.0.0.1:6379/12',
+        ROOTWATCH_SCHEDULE: '0 0 1 1 *',
+        ROOTWATCH_LOG_LEVEL: 'info',
+      },
+    });
+    try {
+      const url = (
+        await scheduler.waitFor(/"url":"(http:\/\/[\d.]+:\d+)"[^\n]*scheduler metrics listening/, 60_000)
+      )[1]!;
+      const text = await (await fetch(`${url.replace('0.0.0.0', '127.0.0.1')}/metrics`)).text();
+      expect(text).toMatch(/^rootwatch_scheduler_schedules_recreated_total 0$/m);
+    } finally {
+      scheduler.child.kill('SIGTERM');
+    }
+    expect(await scheduler.exited).toEqual({ code: 0, signal: null });
   });
 
   it('worker connects to Redis and Postgres, then stops on SIGTERM with exit 0', async () => {

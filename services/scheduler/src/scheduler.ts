@@ -6,7 +6,9 @@ import {
   ScanAlreadyActiveError,
 } from '@rootwatch/db';
 import {
+  closeQueue,
   createScanProducer,
+  failFastRedisConnection,
   redisConnection,
   SCHEDULE_JOB_NAMES,
   SCHEDULE_QUEUE,
@@ -16,6 +18,7 @@ import {
 } from '@rootwatch/queue';
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { Counter, Registry } from 'prom-client';
 
 export class ScheduleConfigError extends Error {
   readonly code = 'schedule_invalid';
@@ -37,6 +40,10 @@ export interface SchedulerStats {
   /** Ticks that found a scan already active for the org (the tick job's return value says so too). */
   skipped: Record<string, number>;
   prunedAccountScans: number;
+  /** Job schedulers found missing in Redis (Redis lost its data) and created again, since start. */
+  schedulesRecreated: number;
+  /** Schedule checks that could not reach Redis. */
+  scheduleCheckFailures: number;
 }
 
 export interface StartSchedulerOptions {
@@ -49,11 +56,22 @@ export interface StartSchedulerOptions {
   /** Daily by default, at a quiet minute; retention needs no precision. */
   retentionPattern?: string;
   retentionBatchSize?: number;
+  /**
+   * How often the job schedulers are checked and missing ones re-created (default 60,000 ms), besides on every
+   * reconnection to Redis: a Redis that restarted empty, or was flushed, loses them without a disconnect we see.
+   */
+  checkIntervalMs?: number;
+  /** Where the scheduler registers its metrics (a registry of its own by default, returned as `registry`). */
+  registry?: Registry;
 }
 
 export interface RunningScheduler {
   readonly queue: Queue;
   stats(): SchedulerStats;
+  /** The scheduler's Prometheus metrics (rootwatch_scheduler_*). */
+  readonly registry: Registry;
+  /** Checks the job schedulers now and re-creates missing ones; resolves with how many were re-created. */
+  checkSchedules(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -72,31 +90,69 @@ const ORG_SCHEDULER_PREFIX = scanJobIds.schedulerOf('');
 
 /**
  * One BullMQ job scheduler per configured organization; a tick only asks for a scan (the
- * worker does the work). Schedulers of organizations no longer configured are removed at start.
+ * worker does the work). Schedulers of organizations no longer configured are removed at start;
+ * missing ones are re-created on every reconnection to Redis and every `checkIntervalMs`.
  */
 export async function startScheduler(options: StartSchedulerOptions): Promise<RunningScheduler> {
   const { config, logger } = options;
   validateSchedules(config.organizations);
-  const connection =
-    options.connection ??
-    (config.redisUrl
-      ? redisConnection(config.redisUrl)
-      : (() => {
-          throw Object.assign(new Error('the scheduler needs REDIS_URL'), { code: 'redis_required' });
-        })());
+  if (!options.connection && !config.redisUrl) {
+    throw Object.assign(new Error('the scheduler needs REDIS_URL'), { code: 'redis_required' });
+  }
+  // The tick worker waits through a Redis outage; the queue the checks use and the producer fail fast, so a
+  // check or a shutdown during an outage does not hang (the next reconnection runs the check again).
+  const connection = options.connection ?? redisConnection(config.redisUrl!);
+  const queueConnection = options.connection ?? failFastRedisConnection(config.redisUrl!);
   const prefixOpt = options.prefix ? { prefix: options.prefix } : {};
   const ownsDatabase = !options.database;
   const database =
     options.database ?? createDatabase({ url: config.databaseUrl, max: 4, timeouts: config.database });
   const producer =
-    options.producer ?? createScanProducer({ db: database.db, connection, prefix: options.prefix });
+    options.producer ??
+    createScanProducer({ db: database.db, connection: queueConnection, prefix: options.prefix });
   const ownsProducer = !options.producer;
   const accountScans = createAccountScansRepository({ db: database.db });
-  const stats: SchedulerStats = { started: {}, skipped: {}, prunedAccountScans: 0 };
+  const stats: SchedulerStats = {
+    started: {},
+    skipped: {},
+    prunedAccountScans: 0,
+    schedulesRecreated: 0,
+    scheduleCheckFailures: 0,
+  };
+  const registry = options.registry ?? new Registry();
+  const recreated = new Counter({
+    name: 'rootwatch_scheduler_schedules_recreated_total',
+    help: 'Job schedulers found missing in Redis (it lost its data) and created again.',
+    registers: [registry],
+  });
+  const checkFailures = new Counter({
+    name: 'rootwatch_scheduler_schedule_check_failures_total',
+    help: 'Checks of the job schedulers that could not reach Redis (retried on reconnection and every interval).',
+    registers: [registry],
+  });
 
-  const queue = new Queue(SCHEDULE_QUEUE, { connection, ...prefixOpt });
-  queue.on('error', (error) => logger.warn({ err: error }, 'schedule queue connection error'));
+  const queue = new Queue(SCHEDULE_QUEUE, { connection: queueConnection, ...prefixOpt });
+  // ioredis reports every failed reconnection attempt (one every 2 s at most): one warning per outage.
+  let redisDown = false;
+  const connectionError = (error: Error) => {
+    if (redisDown) return logger.debug({ err: error }, 'scheduler: Redis connection error again');
+    redisDown = true;
+    logger.warn({ err: error }, 'scheduler: Redis connection error; ticks wait until it is back');
+  };
+  queue.on('error', connectionError);
 
+  const wanted = [
+    ...config.organizations.map((org) => ({
+      id: scanJobIds.schedulerOf(org.id),
+      pattern: org.schedule,
+      template: { name: SCHEDULE_JOB_NAMES.tick, data: { orgId: org.id } satisfies ScheduleTickPayload },
+    })),
+    {
+      id: scanJobIds.retentionScheduler,
+      pattern: options.retentionPattern ?? '17 3 * * *',
+      template: { name: SCHEDULE_JOB_NAMES.retention, data: {} },
+    },
+  ];
   const configured = new Set(config.organizations.map((o) => scanJobIds.schedulerOf(o.id)));
   for (const scheduler of await queue.getJobSchedulers(0, -1)) {
     const id = scheduler.key;
@@ -105,18 +161,46 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       logger.info({ scheduler: id }, 'removed the schedule of an organization no longer configured');
     }
   }
-  for (const org of config.organizations) {
-    await queue.upsertJobScheduler(
-      scanJobIds.schedulerOf(org.id),
-      { pattern: org.schedule, tz: 'UTC' },
-      { name: SCHEDULE_JOB_NAMES.tick, data: { orgId: org.id } satisfies ScheduleTickPayload },
-    );
+  // At start every scheduler is upserted, so a changed pattern takes effect.
+  for (const { id, pattern, template } of wanted) {
+    await queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, template);
   }
-  await queue.upsertJobScheduler(
-    scanJobIds.retentionScheduler,
-    { pattern: options.retentionPattern ?? '17 3 * * *', tz: 'UTC' },
-    { name: SCHEDULE_JOB_NAMES.retention, data: {} },
-  );
+
+  // Later checks create only the missing ones: upserting an existing scheduler would move its next run.
+  const recreateMissing = async (): Promise<number> => {
+    const present = new Set((await queue.getJobSchedulers(0, -1)).map((s) => s.key));
+    const missing = wanted.filter((w) => !present.has(w.id));
+    for (const { id, pattern, template } of missing) {
+      await queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, template);
+    }
+    if (missing.length > 0) {
+      stats.schedulesRecreated += missing.length;
+      recreated.inc(missing.length);
+      logger.warn(
+        { schedulers: missing.map((m) => m.id) },
+        'schedules re-created: Redis had lost them (restarted empty or flushed)',
+      );
+    }
+    return missing.length;
+  };
+  let checking: Promise<number> | undefined;
+  let closed = false;
+  const checkSchedules = () => {
+    checking ??= recreateMissing()
+      .catch((error: unknown) => {
+        stats.scheduleCheckFailures++;
+        checkFailures.inc();
+        logger.warn(
+          { err: error },
+          'schedule check failed; retried on reconnection and at the next interval',
+        );
+        return 0;
+      })
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
 
   const processor = async (job: Job): Promise<TickResult | { pruned: number }> => {
     if (job.name === SCHEDULE_JOB_NAMES.retention) {
@@ -142,21 +226,35 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     }
   };
   const worker = new Worker(SCHEDULE_QUEUE, processor, { connection, ...prefixOpt, concurrency: 1 });
-  worker.on('error', (error) => logger.warn({ err: error }, 'schedule worker connection error'));
+  worker.on('error', connectionError);
   worker.on('failed', (job, error) =>
     logger.error({ job: job?.name, jobId: job?.id, message: error.message }, 'schedule job failed'),
   );
   await worker.waitUntilReady();
+
+  // ioredis emits 'ready' on every reconnection; a Redis that came back empty has no schedulers left.
+  queue.getBackend().on('ready', () => {
+    if (redisDown) logger.info('scheduler: Redis is back');
+    redisDown = false;
+    if (!closed) void checkSchedules();
+  });
+  const timer = setInterval(() => void checkSchedules(), options.checkIntervalMs ?? 60_000);
+  timer.unref();
   logger.info({ organizations: config.organizations.map((o) => o.id) }, 'scheduler started');
 
   let closing: Promise<void> | undefined;
   return {
     queue,
+    registry,
     stats: () => structuredClone(stats),
+    checkSchedules,
     close() {
       closing ??= (async () => {
+        closed = true;
+        clearInterval(timer);
+        await checking;
         await worker.close();
-        await queue.close();
+        await closeQueue(queue);
         if (ownsProducer) await producer.close();
         if (ownsDatabase) await database.close();
       })();

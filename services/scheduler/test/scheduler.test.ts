@@ -98,6 +98,39 @@ describe('the scheduler', () => {
     }
   });
 
+  it('re-creates a job scheduler Redis lost at its next periodic check, counts it and says so', async () => {
+    const lines: string[] = [];
+    const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const queue = new Queue(SCHEDULE_QUEUE, { connection: redisConnection(REDIS), prefix });
+    const scheduler = await startScheduler({
+      config: { organizations: [org('hourly', '0 * * * *')], retentionDays: 90, redisUrl: REDIS },
+      logger: capture,
+      database: testDb.database,
+      prefix,
+      checkIntervalMs: 500,
+    });
+    try {
+      expect(scheduler.stats().schedulesRecreated).toBe(0);
+      // Deleted behind its back, as a flushed Redis would, with no reconnection to tell it.
+      await queue.removeJobScheduler('org-hourly');
+      await until(async () => (await queue.getJobSchedulers(0, -1)).some((s) => s.key === 'org-hourly'));
+      const hourly = (await queue.getJobSchedulers(0, -1)).find((s) => s.key === 'org-hourly');
+      expect(hourly?.pattern).toBe('0 * * * *');
+      expect(scheduler.stats().schedulesRecreated).toBe(1);
+      expect(await scheduler.registry.metrics()).toMatch(
+        /^rootwatch_scheduler_schedules_recreated_total 1$/m,
+      );
+      const logged = lines.map((line) => JSON.parse(line)).filter((l) => /schedules re-created/.test(l.msg));
+      expect(logged).toMatchObject([{ level: 40, schedulers: ['org-hourly'] }]);
+      // Present schedulers are left alone: later checks re-create nothing.
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(scheduler.stats().schedulesRecreated).toBe(1);
+    } finally {
+      await scheduler.close();
+      await queue.close();
+    }
+  });
+
   it('prunes account scans older than the retention period, in batches, and keeps the recent ones', async () => {
     const repos = createRepositories({ db });
     await repos.organizations.upsert({ id: 'retention-org' });

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { migrationStatus } from '@rootwatch/db';
+import type { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../schemas/common';
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, redis, queries, metrics } = app.deps;
+  const { database, redis, queries } = app.deps;
 
   app.get(
     '/health',
@@ -27,10 +28,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { auth: 'public' },
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: Postgres (and Redis when configured) reachable, migrations applied',
+        summary: 'Readiness: Postgres reachable and migrations applied (Redis down only degrades)',
+        description:
+          'Answers 503 only when Postgres is unreachable or migrations are pending. Without Redis the API still serves every read (rate limits are then kept per process) and POST /v1/scans answers 503 queue_unavailable: that is `status: degraded`, still 200, so a load balancer keeps the instance.',
         response: {
           200: Type.Object({
-            status: Type.Literal('ready'),
+            status: Type.Union([Type.Literal('ready'), Type.Literal('degraded')]),
             checks: Type.Record(Type.String(), Check),
           }),
           503: ErrorResponse,
@@ -52,33 +55,20 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         checks.postgres = { ok: false, detail: 'unreachable' };
       }
       if (redis) {
-        try {
-          checks.redis = { ok: (await redis.ping()) === 'PONG' };
-        } catch {
-          checks.redis = { ok: false, detail: 'unreachable' };
-        }
+        checks.redis = (await redisAnswers(redis))
+          ? { ok: true }
+          : {
+              ok: false,
+              detail:
+                'unreachable: reads are served, POST /v1/scans answers 503, rate limits are per process',
+            };
       }
-      if (Object.values(checks).every((check) => check.ok) && checks.migrations) {
-        return { status: 'ready' as const, checks };
+      if (checks.postgres?.ok && checks.migrations?.ok) {
+        return { status: checks.redis?.ok === false ? ('degraded' as const) : ('ready' as const), checks };
       }
       return reply
         .code(503)
         .send({ error: { code: 'not_ready', message: 'a dependency is not ready', details: checks } });
-    },
-  );
-
-  app.get(
-    '/metrics',
-    {
-      config: { auth: 'public' },
-      schema: {
-        tags: ['operations'],
-        summary: 'Prometheus metrics: HTTP, scans, accounts, AWS calls, queue depth',
-      },
-    },
-    async (_request, reply) => {
-      const text = await metrics.registry.metrics();
-      return reply.header('Content-Type', metrics.registry.contentType).send(text);
     },
   );
 
@@ -91,3 +81,25 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async () => app.swagger(),
   );
 };
+
+// Below the 1 s a Kubernetes probe waits by default: a hung Redis must make /ready say "degraded", not time out.
+const REDIS_PING_TIMEOUT_MS = 500;
+
+async function redisAnswers(redis: Redis): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const ping = redis.ping().then((reply) => reply === 'PONG');
+  try {
+    return await Promise.race([
+      ping,
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), REDIS_PING_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    ping.catch(() => {});
+  }
+}

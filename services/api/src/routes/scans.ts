@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ScanAlreadyActiveError, type ScanRun, type ScanStatus, scanStatuses } from '@rootwatch/db';
 import { Type } from 'typebox';
-import { ApiError, conflict, notFound } from '../errors';
+import { conflict, notFound, queueUnavailable } from '../errors';
 import { innerCursor, setNextLink } from '../pagination';
 import { Cursor, ErrorResponse, errorResponses, Limit, ListOf, OrgId } from '../schemas/common';
 import { ScanRunSchema, toScanRun } from '../schemas/resources';
@@ -80,8 +80,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!queue)
-        throw new ApiError(503, 'queue_unavailable', 'this API instance cannot start scans (no queue)');
+      if (!queue) throw queueUnavailable('this API instance cannot start scans (no queue)');
       const configured = config.organizations.map((org) => org.id);
       const orgId = request.body?.org;
       if (orgId !== undefined && !configured.includes(orgId)) throw notFound(`organization ${orgId}`);
@@ -99,6 +98,12 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ) {
             active.push(target);
             continue;
+          }
+          if ((error as { code?: string }).code === 'queue_unavailable') {
+            request.log.warn({ err: error, orgId: target }, 'scan not started: the job queue is unavailable');
+            throw queueUnavailable(
+              'the job queue (Redis) is unavailable, so the scan was not started (its run is recorded as failed); reads still work; retry later',
+            );
           }
           throw error;
         }

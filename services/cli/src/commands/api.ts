@@ -8,7 +8,8 @@ const spec = {
   usage: 'rootwatch api [--host HOST] [--port PORT]',
   help: `
 Serve the REST API (container role). Needs DATABASE_URL; REDIS_URL enables POST /v1/scans and
-shared rate limits. Stops cleanly on SIGINT/SIGTERM.
+shared rate limits (without Redis reads keep working). Prometheus /metrics is served on its own port,
+ROOTWATCH_METRICS_PORT (9464). Stops cleanly on SIGINT/SIGTERM.
 
   --host HOST   address to listen on (default ROOTWATCH_API_HOST, 0.0.0.0)
   --port PORT   port to listen on (default ROOTWATCH_API_PORT, 3000; 0 = any free port)
@@ -26,6 +27,7 @@ export const api: Command = async (ctx) => {
   const config = {
     ...base,
     api: {
+      ...base.api,
       host: args.values.host ?? base.api.host,
       port: intOption(args.values.port, 'port', {
         min: 0,
@@ -49,7 +51,10 @@ export const api: Command = async (ctx) => {
       handleSignals: false,
       extend: (app) => registerDashboard(app),
     });
-    logger.info({ url: running.url, database: redactUrl(config.databaseUrl!) }, 'api listening');
+    logger.info(
+      { url: running.url, metricsUrl: running.metricsUrl, database: redactUrl(config.databaseUrl!) },
+      'api listening',
+    );
     await untilAborted(ctx.signal);
     logger.info({ signal: String(ctx.signal.reason) }, 'shutting down');
     await running.close();
