@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
 import { isUniqueViolation, ScanAlreadyActiveError } from './errors';
@@ -87,7 +87,8 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         assessed = ${scanRunProgress}.assessed + excluded.assessed,
         unreachable = ${scanRunProgress}.unreachable + excluded.unreachable,
         errored = ${scanRunProgress}.errored + excluded.errored,
-        skipped = ${scanRunProgress}.skipped + excluded.skipped
+        skipped = ${scanRunProgress}.skipped + excluded.skipped,
+        updated_at = now()
       RETURNING 1 AS counted`);
     const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
     return rows.length > 0;
@@ -102,11 +103,14 @@ export function createScanRunsRepository({ db }: { db: Db }) {
   return {
     increment,
 
-    /** Creates a queued run; throws ScanAlreadyActiveError when the org already has a queued or running one. */
+    /**
+     * Creates a queued run; throws ScanAlreadyActiveError when the org already has a queued or running one.
+     * requested_at is the database's clock unless given: run order must not depend on an API host's clock.
+     */
     async create({
       orgId,
       trigger,
-      requestedAt = new Date(),
+      requestedAt,
     }: {
       orgId: string;
       trigger: ScanTrigger;
@@ -115,7 +119,10 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       try {
         // A savepoint, so a conflict inside a caller's transaction does not abort it.
         const [row] = await db.transaction((tx) =>
-          tx.insert(scanRuns).values({ orgId, trigger, requestedAt }).returning(),
+          tx
+            .insert(scanRuns)
+            .values({ orgId, trigger, ...(requestedAt ? { requestedAt } : {}) })
+            .returning(),
         );
         return row!;
       } catch (error) {
@@ -154,11 +161,14 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       return row ? { ...row, status: row.status as ScanStatus } : null;
     },
 
-    /** queued → running with the number of accounts to record; null if the run is not queued any more. */
-    async start({ id, total, startedAt = new Date() }: { id: string; total: number; startedAt?: Date }) {
+    /**
+     * queued → running with the number of accounts to record; null if the run is not queued any more.
+     * started_at is the database's clock unless given (run recovery measures quiet time against it).
+     */
+    async start({ id, total, startedAt }: { id: string; total: number; startedAt?: Date }) {
       const [row] = await db
         .update(scanRuns)
-        .set({ status: 'running', total, startedAt })
+        .set({ status: 'running', total, startedAt: startedAt ?? sql`now()` })
         .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'queued')))
         .returning();
       return row ?? null;
@@ -233,6 +243,61 @@ export function createScanRunsRepository({ db }: { db: Db }) {
     },
 
     get,
+
+    /**
+     * Active runs that recorded nothing for `quietForMs` by the database's clock (since their last count,
+     * else their start, else their request): only their jobs are worth checking for losses.
+     */
+    async quiet({ quietForMs, limit = 1000 }: { quietForMs: number; limit?: number }): Promise<ScanRun[]> {
+      const lastActivity = sql`coalesce((SELECT max(p.updated_at) FROM ${scanRunProgress} p WHERE p.scan_run_id = ${scanRuns.id}), ${scanRuns.startedAt}, ${scanRuns.requestedAt})`;
+      return db
+        .select(liveRun)
+        .from(scanRuns)
+        .where(
+          and(
+            inArray(scanRuns.status, [...activeScanStatuses]),
+            sql`${lastActivity} < now() - make_interval(secs => ${quietForMs / 1000})`,
+          ),
+        )
+        .orderBy(scanRuns.requestedAt)
+        .limit(limit);
+    },
+
+    /** Active accounts of the run's org that have no account-scan row in the run yet. */
+    async unrecordedAccounts({ runId, orgId }: { runId: string; orgId: string }): Promise<string[]> {
+      const rows = await db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(
+          and(
+            eq(accounts.orgId, orgId),
+            eq(accounts.state, 'ACTIVE'),
+            isNull(accounts.removedAt),
+            sql`NOT EXISTS (SELECT 1 FROM ${accountScans} s WHERE s.scan_run_id = ${runId} AND s.account_id = ${accounts.id})`,
+          ),
+        )
+        .orderBy(accounts.id);
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * Moves an active run's job generation from `from` to `from + 1`. Of several workers recovering the
+     * same run at once, exactly one gets true and re-enqueues; the others leave the run to it.
+     */
+    async advanceGeneration({ id, from }: { id: string; from: number }): Promise<boolean> {
+      const rows = await db
+        .update(scanRuns)
+        .set({ jobGeneration: from + 1 })
+        .where(
+          and(
+            eq(scanRuns.id, id),
+            eq(scanRuns.jobGeneration, from),
+            inArray(scanRuns.status, [...activeScanStatuses]),
+          ),
+        )
+        .returning({ id: scanRuns.id });
+      return rows.length > 0;
+    },
 
     async getActive({ orgId }: { orgId: string }): Promise<ScanRun | null> {
       const [row] = await db

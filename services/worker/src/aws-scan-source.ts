@@ -34,6 +34,8 @@ export interface AwsScanSourceOptions {
   /** Sockets per AWS endpoint for this process. */
   maxSockets?: number;
   reportPolling?: { deadlineMs?: number; initialDelayMs?: number; stepMs?: number; maxDelayMs?: number };
+  /** This host's clock, stamped on each posture as collectedAt (tests skew it; ordering never uses it). */
+  now?: () => Date;
 }
 
 interface StackOwner {
@@ -239,6 +241,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           // CloudTrail in the member account shows which run read it.
           sessionName: `rootwatch-${runId}`,
           ...(options.reportPolling ? { polling: options.reportPolling } : {}),
+          ...(options.now ? { now: options.now } : {}),
         }),
       ]);
       if (details && details.warnings.length > 0) {

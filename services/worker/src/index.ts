@@ -3,8 +3,10 @@ export {
   type AccountResultRecord,
   type AccountResultRecorder,
   createAccountResultRecorder,
+  type JobFailure,
   observationOfVersion,
   type RecordedOutcome,
+  recordJobFailures,
   type StoredResults,
   toStoredResults,
 } from './account-result.recorder';
@@ -21,7 +23,7 @@ export {
   type OrgSideFacts,
 } from './discovery-store';
 export { createLogger } from './logger';
-export { createRunRecovery } from './run-recovery';
+export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';
 export { createScanHandlers, type ScanHandlersDeps } from './scan-handlers';

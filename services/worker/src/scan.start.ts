@@ -4,6 +4,7 @@ import {
   type Account,
   createRepositories,
   type Db,
+  databaseNow,
   scanRunAwaitsFinalization,
   withTransaction,
 } from '@rootwatch/db';
@@ -37,7 +38,8 @@ export function createScanStartHandler({
 }: ScanStartDeps): ScanHandler<'scan.start'> {
   const repos = createRepositories({ db });
 
-  return async ({ runId, orgId }, context) => {
+  return async (payload, context) => {
+    const { runId, orgId } = payload;
     const log = logger.child({ runId, orgId, job: 'scan.start' });
     const run = await repos.scanRuns.get({ id: runId });
     if (!run || (run.status !== 'queued' && run.status !== 'running')) {
@@ -72,10 +74,11 @@ export function createScanStartHandler({
         return;
       }
 
-      const seenAt = new Date();
       try {
         await withTransaction(db, async (tx) => {
           const r = createRepositories({ db: tx });
+          // The database's clock, not this worker's: run and history order must not depend on a host clock.
+          const seenAt = await databaseNow(tx);
           await r.organizations.upsert({
             id: orgId,
             managementAccountId: discovered.managementAccountId,
@@ -160,18 +163,15 @@ export function createScanStartHandler({
       await source.prepare({ runId, org });
     }
 
-    const active: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await repos.accounts.list({ orgId, limit: 1000, ...(cursor ? { cursor } : {}) });
-      for (const account of page.items) if (isAssessable(account)) active.push(account.id);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    await context.enqueue(active.map((accountId) => accountJob({ runId, orgId, accountId })));
+    // Only accounts not yet recorded: a re-driven run (lost queue) does not re-run finished accounts. The
+    // jobs carry this start job's generation, so a re-drive's ids never collide with dead jobs' ids.
+    const generation = payload.generation ?? 1;
+    const pending = await repos.scanRuns.unrecordedAccounts({ runId, orgId });
+    await context.enqueue(pending.map((accountId) => accountJob({ runId, orgId, accountId, generation })));
 
     // A run without active accounts (or whose accounts were all recorded before a retry) finishes here.
     if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
-      await context.enqueue([finalizeJob({ runId, orgId })]);
+      await context.enqueue([finalizeJob({ runId, orgId, generation })]);
     }
   };
 }
