@@ -31,6 +31,7 @@ export {
   type AwsCallOutcome,
   combineObservers,
   createScanMetrics,
+  type RecoveryAction,
   type ScanMetrics,
   type ScanMetricsSnapshot,
   type ScanObserver,

@@ -9,6 +9,7 @@ import {
 } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import { type JobFailure, recordJobFailures } from './account-result.recorder';
+import type { ScanObserver } from './scan-observer';
 
 /** A job BullMQ will still run (now, later, or after a retry's backoff). */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -25,6 +26,7 @@ export interface RunRecoveryOptions {
   db: Db;
   dispatcher: QueueDispatcher;
   logger: Logger;
+  observer?: ScanObserver;
   /** Only runs that recorded nothing for this long (database clock) have their jobs checked. */
   quietMs?: number;
   /** Job generations an account (or a run's start) gets before a lost job is recorded as `error`. */
@@ -63,6 +65,7 @@ export function createRunRecovery({
   db,
   dispatcher,
   logger,
+  observer,
   quietMs = 300_000,
   maxGenerations = 3,
   maxRunDurationMs = 12 * 3600_000,
@@ -225,6 +228,16 @@ export function createRunRecovery({
           // One run's trouble (Redis or Postgres away for a moment) must not stop the others' recovery.
           logger.warn({ err: error, runId: run.id }, 'run recovery of this run failed; next check retries');
         }
+      }
+      const counts = {
+        redriven: report.redriven.length,
+        requeued: Object.values(report.requeued).flat().length,
+        recorded_as_error: Object.values(report.recordedAsError).flat().length,
+        finalize_requeued: report.finalizeRequeued.length,
+        failed: report.failed.length,
+      };
+      for (const [action, count] of Object.entries(counts)) {
+        if (count > 0) observer?.runRecovered?.({ action: action as keyof typeof counts, count });
       }
       return report;
     },

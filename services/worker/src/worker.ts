@@ -164,6 +164,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     db: database.db,
     dispatcher,
     logger,
+    observer,
     quietMs: options.recoveryQuietMs ?? config.recovery?.quietMs ?? 300_000,
     maxGenerations: options.recoveryMaxGenerations ?? config.recovery?.maxGenerations ?? 3,
     ...(options.maxRunDurationMs ? { maxRunDurationMs: options.maxRunDurationMs } : {}),

@@ -166,6 +166,8 @@ describe('run recovery', () => {
     expect(finished.errored).toBe(1);
     await expectEachAccountOnce(finished);
     expect(await accountScan(run.id, victim)).toMatchObject({ outcome: 'error' });
+    // Its last attempt recorded it (a retryable failure on the final attempt is data): nothing to recover.
+    expect(worker.metrics.snapshot().recoveries).toEqual({});
 
     await simControl(sim, 'PATCH', `/accounts/${victim}`, { faults: null });
     await expectNextScanRuns();
@@ -203,6 +205,7 @@ describe('run recovery', () => {
       errorMessage: expect.stringMatching(/^account job failed: .*account_scans/),
     });
     expect((await createRepositories({ db }).accounts.get({ id: victim }))?.lastOutcome).toBe('error');
+    expect(worker.metrics.snapshot().recoveries).toEqual({ recorded_as_error: 1 });
 
     await expectNextScanRuns();
   }, 120_000);
@@ -232,6 +235,7 @@ describe('run recovery', () => {
     expect(finished.status).toBe('succeeded');
     await expectEachAccountOnce(finished);
     expect(finished.jobGeneration).toBe(2);
+    expect(worker.metrics.snapshot().recoveries).toEqual({ finalize_requeued: 1 });
 
     await expectNextScanRuns();
   }, 120_000);
