@@ -192,8 +192,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     worker,
     close() {
       closing ??= (async () => {
+        // An in-flight recovery check is not awaited: with Redis away it would wait for Redis.
         if (timer) clearInterval(timer);
-        await checking;
         const grace = options.shutdownGraceMs ?? 25_000;
         let timeout: NodeJS.Timeout | undefined;
         const graceful = worker.close().then(() => 'done' as const);
