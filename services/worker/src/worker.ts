@@ -170,13 +170,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     ...(options.maxRunDurationMs ? { maxRunDurationMs: options.maxRunDurationMs } : {}),
   });
   // One check at a time: a slow one (Redis or Postgres away) must not pile up behind the timer.
-  let checking: Promise<unknown> | undefined;
+  let checking = false;
   const recover = () => {
-    checking ??= recovery
+    if (checking) return;
+    checking = true;
+    void recovery
       .check()
       .catch((error) => logger.warn({ err: error }, 'run recovery check failed'))
       .finally(() => {
-        checking = undefined;
+        checking = false;
       });
   };
   await worker.waitUntilReady();
