@@ -187,7 +187,7 @@ export function createRunRecovery({
       report.finalizeRequeued.push(run.id);
       logger.warn(
         { runId: run.id, orgId: run.orgId },
-        'every account is recorded but no finalize was owed; re-enqueued it',
+        'every account is recorded and no finalize will run; enqueued one',
       );
     }
   }
