@@ -103,14 +103,11 @@ export function createScanRunsRepository({ db }: { db: Db }) {
   return {
     increment,
 
-    /**
-     * Creates a queued run; throws ScanAlreadyActiveError when the org already has a queued or running one.
-     * requested_at is the database's clock unless given: run order must not depend on an API host's clock.
-     */
+    /** Creates a queued run; throws ScanAlreadyActiveError when the org already has a queued or running one. */
     async create({
       orgId,
       trigger,
-      requestedAt,
+      requestedAt = new Date(),
     }: {
       orgId: string;
       trigger: ScanTrigger;
@@ -119,10 +116,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       try {
         // A savepoint, so a conflict inside a caller's transaction does not abort it.
         const [row] = await db.transaction((tx) =>
-          tx
-            .insert(scanRuns)
-            .values({ orgId, trigger, ...(requestedAt ? { requestedAt } : {}) })
-            .returning(),
+          tx.insert(scanRuns).values({ orgId, trigger, requestedAt }).returning(),
         );
         return row!;
       } catch (error) {
@@ -161,14 +155,11 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       return row ? { ...row, status: row.status as ScanStatus } : null;
     },
 
-    /**
-     * queued → running with the number of accounts to record; null if the run is not queued any more.
-     * started_at is the database's clock unless given (run recovery measures quiet time against it).
-     */
-    async start({ id, total, startedAt }: { id: string; total: number; startedAt?: Date }) {
+    /** queued → running with the number of accounts to record; null if the run is not queued any more. */
+    async start({ id, total, startedAt = new Date() }: { id: string; total: number; startedAt?: Date }) {
       const [row] = await db
         .update(scanRuns)
-        .set({ status: 'running', total, startedAt: startedAt ?? sql`now()` })
+        .set({ status: 'running', total, startedAt })
         .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'queued')))
         .returning();
       return row ?? null;
@@ -245,8 +236,9 @@ export function createScanRunsRepository({ db }: { db: Db }) {
     get,
 
     /**
-     * Active runs that recorded nothing for `quietForMs` by the database's clock (since their last count,
-     * else their start, else their request): only their jobs are worth checking for losses.
+     * Active runs that recorded nothing for `quietForMs` (since their last count by the database's clock,
+     * else their start, else their request): only their jobs are worth checking for losses. A skewed
+     * host's start time only makes a run's first check earlier or later, which finds live jobs harmless.
      */
     async quiet({ quietForMs, limit = 1000 }: { quietForMs: number; limit?: number }): Promise<ScanRun[]> {
       const lastActivity = sql`coalesce((SELECT max(p.updated_at) FROM ${scanRunProgress} p WHERE p.scan_run_id = ${scanRuns.id}), ${scanRuns.startedAt}, ${scanRuns.requestedAt})`;

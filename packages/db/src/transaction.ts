@@ -18,8 +18,8 @@ export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T>
 }
 
 /**
- * The database's clock now (the wall clock, not the transaction's start). History order and "is this
- * newer" are decided on it: a worker whose own clock is behind must not make a later scan look older.
+ * The database's clock now (the wall clock, not the transaction's start): one clock for every worker,
+ * for what must not depend on a host's clock (run recovery's quiet time, rows recovery writes).
  */
 export async function databaseNow(db: Db): Promise<Date> {
   // Epoch milliseconds: the same number on node-postgres and PGlite, whatever their timestamp parsing.

@@ -97,23 +97,23 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
     const recorded = await store.recorded(inputs.map(({ runId, accountId }) => ({ runId, accountId })));
     const fresh = inputs.filter((i) => !recorded.has(`${i.runId}/${i.accountId}`));
     const current = await store.currentVersions(fresh.map((i) => i.accountId));
-    // History is ordered by the database's clock, read under the account locks, never by the worker's
-    // observedAt (a worker whose clock is behind would make a later scan's change look stale and drop it).
-    // An org has one active run at a time and a finished run writes nothing, so whatever passes the gate
-    // above comes from a later run than the current version's: it is placed after that version even if
-    // the database's clock stepped back. observedAt stays on the account-scan row as the worker's evidence.
-    const recordedAt = await databaseNow(tx);
+    // "Is this observation newer" follows the runs, not the worker's clock. An org has one active run at a
+    // time and a run no longer running writes nothing (the count below rolls the batch back), so whatever
+    // passes the gate above comes from a later run than the one that wrote the current version: it is
+    // placed after that version even when its worker's clock is behind (which made a change look stale and
+    // dropped it). observedAt stays on the account-scan row as the worker's evidence.
     const plans = fresh.map((input) => {
       const { facts, results } = input.observation;
       const fingerprint = postureFingerprint(facts, results);
       const previous = current.get(input.accountId) ?? null;
+      const evidence = new Date(input.observation.observedAt);
       const at = previous
-        ? new Date(Math.max(recordedAt.getTime(), previous.lastObservedAt.getTime() + 1))
-        : recordedAt;
+        ? new Date(Math.max(evidence.getTime(), previous.lastObservedAt.getTime() + 1))
+        : evidence;
       return {
         input,
         observedAt: at,
-        evidenceObservedAt: new Date(input.observation.observedAt),
+        evidenceObservedAt: evidence,
         fingerprint,
         previous,
         decision: decideVersion(previous, fingerprint, at),
@@ -267,7 +267,7 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
       }
       if (p.decision === 'changed') {
         const previous = { ...p.previous!, ...replaced.get(p.previous!.id)! };
-        // Both sides on the database's clock: diffObservations ignores a "next" older than "previous".
+        // In run order: diffObservations ignores a "next" observed before "previous".
         const events = diffObservations(observationOfVersion(previous), {
           ...p.input.observation,
           observedAt: p.observedAt.toISOString(),

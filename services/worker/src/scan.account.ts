@@ -27,7 +27,7 @@ export interface ScanAccountDeps {
   logger: Logger;
   observer?: ScanObserver;
   recorder?: AccountResultRecorder;
-  /** This host's clock, for collectedAt evidence only (history order is the database's clock). */
+  /** This host's clock, for collectedAt evidence only (history order follows the runs). */
   now?: () => Date;
 }
 

@@ -4,7 +4,6 @@ import {
   type Account,
   createRepositories,
   type Db,
-  databaseNow,
   scanRunAwaitsFinalization,
   withTransaction,
 } from '@rootwatch/db';
@@ -74,11 +73,10 @@ export function createScanStartHandler({
         return;
       }
 
+      const seenAt = new Date();
       try {
         await withTransaction(db, async (tx) => {
           const r = createRepositories({ db: tx });
-          // The database's clock, not this worker's: run and history order must not depend on a host clock.
-          const seenAt = await databaseNow(tx);
           await r.organizations.upsert({
             id: orgId,
             managementAccountId: discovered.managementAccountId,
