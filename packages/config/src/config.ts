@@ -57,12 +57,25 @@ export interface RootwatchConfig {
     /** ListTagsForResource calls a scan spends refreshing known accounts' tags (new accounts: always). */
     tagReadsPerScan?: number;
   };
+  /** Run recovery in the worker (absent: its defaults, services/worker/src/run-recovery.ts). */
+  recovery?: RecoveryConfig;
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
 }
 
 /** false, a number of proxy hops, or proxy addresses/CIDR ranges (Fastify's trustProxy forms, without `true`). */
 export type TrustProxy = false | number | string[];
+
+/**
+ * A run is checked for lost or failed jobs once it has recorded nothing for `quietMs`, every `intervalMs`:
+ * it ends within quietMs + intervalMs (6 min by default) of its last account's last attempt.
+ */
+export interface RecoveryConfig {
+  intervalMs: number;
+  quietMs: number;
+  /** Job generations an account is given before a lost job is recorded as an error. */
+  maxGenerations: number;
+}
 
 export interface ConfigIssue {
   variable: string;
@@ -140,6 +153,11 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
       concurrency: r.int('ROOTWATCH_WORKER_CONCURRENCY', 32, 1, 1000),
       awsRequestsPerSecond: r.int('ROOTWATCH_AWS_REQUESTS_PER_SECOND', 100, 1, 100000),
       tagReadsPerScan: r.int('ROOTWATCH_TAG_READS_PER_SCAN', DEFAULT_TAG_READS_PER_SCAN, 0, 1_000_000),
+    },
+    recovery: {
+      intervalMs: r.int('ROOTWATCH_RECOVERY_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
+      quietMs: r.int('ROOTWATCH_RECOVERY_QUIET_SECONDS', 300, 1, 3600) * 1000,
+      maxGenerations: r.int('ROOTWATCH_RECOVERY_MAX_GENERATIONS', 3, 1, 20),
     },
     aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
     organizations: [],

@@ -5,6 +5,7 @@ export {
   type LogLevel,
   loadConfig,
   type OrgConfig,
+  type RecoveryConfig,
   type RootwatchConfig,
   redactUrl,
   type TrustProxy,

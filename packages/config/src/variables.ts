@@ -204,4 +204,24 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description:
       'Per-account scan rows older than this are pruned; posture history, findings and drift are kept.',
   },
+  {
+    name: 'ROOTWATCH_RECOVERY_INTERVAL_SECONDS',
+    required: false,
+    default: '60',
+    description: 'How often a worker checks quiet scan runs for lost or failed jobs.',
+  },
+  {
+    name: 'ROOTWATCH_RECOVERY_QUIET_SECONDS',
+    required: false,
+    default: '300',
+    description:
+      'A scan run that recorded no account for this long has its jobs checked: lost ones are re-enqueued, failed ones recorded as `error`, a missing finalize re-enqueued.',
+  },
+  {
+    name: 'ROOTWATCH_RECOVERY_MAX_GENERATIONS',
+    required: false,
+    default: '3',
+    description:
+      'Times an account job may be enqueued in one run (the first included) before a lost job is recorded as `error`.',
+  },
 ];

@@ -32,6 +32,8 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       preAuthLimitPerMinute: 60,
     });
+    // A stuck run ends within quiet + interval = 6 min of its last account's last attempt (issue 13: 15 min).
+    expect(config.recovery).toEqual({ intervalMs: 60_000, quietMs: 300_000, maxGenerations: 3 });
     expect(config.usageWindowDays).toBe(90);
     expect(config.retentionDays).toBe(90);
     expect(config.organizations).toEqual([
@@ -186,5 +188,23 @@ describe('loadConfig', () => {
       [...source.matchAll(/(?:env\.|')((?:ROOTWATCH|AWS|DATABASE|REDIS)_[A-Z_]+)\b/g)].map((m) => m[1]),
     );
     expect([...read].sort()).toEqual(CONFIG_VARIABLES.map((v) => v.name).sort());
+  });
+});
+
+describe('run recovery settings', () => {
+  it('reads seconds and a generation count, and refuses values out of range', () => {
+    expect(
+      loadConfig({
+        ROOTWATCH_RECOVERY_INTERVAL_SECONDS: '5',
+        ROOTWATCH_RECOVERY_QUIET_SECONDS: '30',
+        ROOTWATCH_RECOVERY_MAX_GENERATIONS: '5',
+      }).recovery,
+    ).toEqual({ intervalMs: 5_000, quietMs: 30_000, maxGenerations: 5 });
+    expect(() => loadConfig({ ROOTWATCH_RECOVERY_QUIET_SECONDS: '0' })).toThrow(
+      /ROOTWATCH_RECOVERY_QUIET_SECONDS/,
+    );
+    expect(() => loadConfig({ ROOTWATCH_RECOVERY_MAX_GENERATIONS: 'many' })).toThrow(
+      /ROOTWATCH_RECOVERY_MAX_GENERATIONS/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
 import { isUniqueViolation, ScanAlreadyActiveError } from './errors';
@@ -89,7 +89,8 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         assessed = ${scanRunProgress}.assessed + excluded.assessed,
         unreachable = ${scanRunProgress}.unreachable + excluded.unreachable,
         errored = ${scanRunProgress}.errored + excluded.errored,
-        skipped = ${scanRunProgress}.skipped + excluded.skipped
+        skipped = ${scanRunProgress}.skipped + excluded.skipped,
+        updated_at = now()
       RETURNING 1 AS counted`);
     const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
     return rows.length > 0;
@@ -236,6 +237,62 @@ export function createScanRunsRepository({ db }: { db: Db }) {
     },
 
     get,
+
+    /**
+     * Active runs that recorded nothing for `quietForMs` (since their last count by the database's clock,
+     * else their start, else their request): only their jobs are worth checking for losses. A skewed
+     * host's start time only makes a run's first check earlier or later, which finds live jobs harmless.
+     */
+    async quiet({ quietForMs, limit = 1000 }: { quietForMs: number; limit?: number }): Promise<ScanRun[]> {
+      const lastActivity = sql`coalesce((SELECT max(p.updated_at) FROM ${scanRunProgress} p WHERE p.scan_run_id = ${scanRuns.id}), ${scanRuns.startedAt}, ${scanRuns.requestedAt})`;
+      return db
+        .select(liveRun)
+        .from(scanRuns)
+        .where(
+          and(
+            inArray(scanRuns.status, [...activeScanStatuses]),
+            sql`${lastActivity} < now() - make_interval(secs => ${quietForMs / 1000})`,
+          ),
+        )
+        .orderBy(scanRuns.requestedAt)
+        .limit(limit);
+    },
+
+    /** Active accounts of the run's org that have no account-scan row in the run yet. */
+    async unrecordedAccounts({ runId, orgId }: { runId: string; orgId: string }): Promise<string[]> {
+      const rows = await db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(
+          and(
+            eq(accounts.orgId, orgId),
+            eq(accounts.state, 'ACTIVE'),
+            isNull(accounts.removedAt),
+            sql`NOT EXISTS (SELECT 1 FROM ${accountScans} s WHERE s.scan_run_id = ${runId} AND s.account_id = ${accounts.id})`,
+          ),
+        )
+        .orderBy(accounts.id);
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * Moves an active run's job generation from `from` to `from + 1`. Of several workers recovering the
+     * same run at once, exactly one gets true and re-enqueues; the others leave the run to it.
+     */
+    async advanceGeneration({ id, from }: { id: string; from: number }): Promise<boolean> {
+      const rows = await db
+        .update(scanRuns)
+        .set({ jobGeneration: from + 1 })
+        .where(
+          and(
+            eq(scanRuns.id, id),
+            eq(scanRuns.jobGeneration, from),
+            inArray(scanRuns.status, [...activeScanStatuses]),
+          ),
+        )
+        .returning({ id: scanRuns.id });
+      return rows.length > 0;
+    },
 
     async getActive({ orgId }: { orgId: string }): Promise<ScanRun | null> {
       const [row] = await db

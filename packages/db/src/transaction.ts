@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from './database';
 
@@ -14,4 +15,15 @@ export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<
 export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
   // instanceof narrows away the schema generic; db keeps it.
   return db instanceof PgTransaction ? fn(db as unknown as Db) : db.transaction((tx) => fn(tx));
+}
+
+/**
+ * The database's clock now (the wall clock, not the transaction's start): one clock for every worker,
+ * for what must not depend on a host's clock (run recovery's quiet time, rows recovery writes).
+ */
+export async function databaseNow(db: Db): Promise<Date> {
+  // Epoch milliseconds: the same number on node-postgres and PGlite, whatever their timestamp parsing.
+  const result = await db.execute(sql`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { ms: number }[];
+  return new Date(Math.floor(Number(rows[0]!.ms)));
 }

@@ -17,18 +17,23 @@ export const SCHEDULE_JOB_NAMES = {
 export type ScheduleJobName = (typeof SCHEDULE_JOB_NAMES)[keyof typeof SCHEDULE_JOB_NAMES];
 
 // Payloads carry ids only: credentials are assumed again by whichever worker runs the job.
+// `generation` (default 1) is the run's job generation: run recovery re-enqueues a lost or failed job
+// under a higher one, so its id cannot collide with the dead job's (which Redis may still hold).
 export interface ScanStartPayload {
   runId: string;
   orgId: string;
+  generation?: number;
 }
 export interface ScanAccountPayload {
   runId: string;
   orgId: string;
   accountId: string;
+  generation?: number;
 }
 export interface ScanFinalizePayload {
   runId: string;
   orgId: string;
+  generation?: number;
 }
 export interface ScheduleTickPayload {
   orgId: string;
@@ -45,10 +50,13 @@ export type ScanJob = {
 }[ScanJobName];
 
 // BullMQ uses ':' as its key separator, so job ids must not contain one.
+// Generation 1 keeps the ids of jobs enqueued before generations existed.
+const generationSuffix = (generation = 1) => (generation > 1 ? `-g${generation}` : '');
 export const scanJobIds = {
-  start: (runId: string) => `start-${runId}`,
-  account: (runId: string, accountId: string) => `acct-${runId}-${accountId}`,
-  finalize: (runId: string) => `fin-${runId}`,
+  start: (runId: string, generation?: number) => `start-${runId}${generationSuffix(generation)}`,
+  account: (runId: string, accountId: string, generation?: number) =>
+    `acct-${runId}-${accountId}${generationSuffix(generation)}`,
+  finalize: (runId: string, generation?: number) => `fin-${runId}${generationSuffix(generation)}`,
   schedulerOf: (orgId: string) => `org-${orgId}`,
   retentionScheduler: 'retention-daily',
 };
@@ -57,11 +65,11 @@ export const scanJobIds = {
 export function scanJobId(job: ScanJob): string {
   switch (job.name) {
     case 'scan.start':
-      return scanJobIds.start(job.payload.runId);
+      return scanJobIds.start(job.payload.runId, job.payload.generation);
     case 'scan.account':
-      return scanJobIds.account(job.payload.runId, job.payload.accountId);
+      return scanJobIds.account(job.payload.runId, job.payload.accountId, job.payload.generation);
     case 'scan.finalize':
-      return scanJobIds.finalize(job.payload.runId);
+      return scanJobIds.finalize(job.payload.runId, job.payload.generation);
   }
 }
 

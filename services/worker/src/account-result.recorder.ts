@@ -12,6 +12,7 @@ import {
   createRepositories,
   type Db,
   type DriftEventInput,
+  databaseNow,
   decideVersion,
   type Finding,
   type OpenFindingInput,
@@ -96,17 +97,26 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
     const recorded = await store.recorded(inputs.map(({ runId, accountId }) => ({ runId, accountId })));
     const fresh = inputs.filter((i) => !recorded.has(`${i.runId}/${i.accountId}`));
     const current = await store.currentVersions(fresh.map((i) => i.accountId));
+    // "Is this observation newer" follows the runs, not the worker's clock. An org has one active run at a
+    // time and a run no longer running writes nothing (the count below rolls the batch back), so whatever
+    // passes the gate above comes from a later run than the one that wrote the current version: it is
+    // placed after that version even when its worker's clock is behind (which made a change look stale and
+    // dropped it). observedAt stays on the account-scan row as the worker's evidence.
     const plans = fresh.map((input) => {
       const { facts, results } = input.observation;
-      const observedAt = new Date(input.observation.observedAt);
       const fingerprint = postureFingerprint(facts, results);
       const previous = current.get(input.accountId) ?? null;
+      const evidence = new Date(input.observation.observedAt);
+      const at = previous
+        ? new Date(Math.max(evidence.getTime(), previous.lastObservedAt.getTime() + 1))
+        : evidence;
       return {
         input,
-        observedAt,
+        observedAt: at,
+        evidenceObservedAt: evidence,
         fingerprint,
         previous,
-        decision: decideVersion(previous, fingerprint, observedAt),
+        decision: decideVersion(previous, fingerprint, at),
       };
     });
     const isNew = (p: (typeof plans)[number]) => p.decision === 'created' || p.decision === 'changed';
@@ -150,7 +160,7 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
         outcome: p.input.outcome,
         errorCode: p.input.errorCode ?? null,
         errorMessage: p.input.errorMessage ?? null,
-        observedAt: p.observedAt,
+        observedAt: p.evidenceObservedAt,
         durationMs: p.input.durationMs ?? null,
         postureVersionId: (created.get(p.input.accountId) ?? p.previous)!.id,
       })),
@@ -257,7 +267,11 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
       }
       if (p.decision === 'changed') {
         const previous = { ...p.previous!, ...replaced.get(p.previous!.id)! };
-        const events = diffObservations(observationOfVersion(previous), p.input.observation);
+        // In run order: diffObservations ignores a "next" observed before "previous".
+        const events = diffObservations(observationOfVersion(previous), {
+          ...p.input.observation,
+          observedAt: p.observedAt.toISOString(),
+        });
         counts.drift = events.length;
         for (const e of events) {
           drift.push({
@@ -420,3 +434,68 @@ export function createAccountResultRecorder({
 }
 
 export type AccountResultRecorder = ReturnType<typeof createAccountResultRecorder>;
+
+export interface JobFailure {
+  accountId: string;
+  /** `job_failed` (failed past every retry) or `job_lost` (lost from the queue too often). */
+  code: string;
+  message: string;
+}
+
+/**
+ * Records accounts whose jobs will never record them (failed for good, or lost from the queue past the
+ * last generation) as `error` with the reason, without a posture: their last known posture stays current.
+ * Under the same account locks and gate as writeResults, so a job that records the account at the same
+ * moment wins or loses cleanly and the account is counted exactly once. Nothing is written (and
+ * `recorded` is empty) when the run is no longer running.
+ */
+export async function recordJobFailures(
+  db: Db,
+  { runId, failures }: { runId: string; failures: JobFailure[] },
+): Promise<{ recorded: string[]; runComplete: boolean }> {
+  if (failures.length === 0) return { recorded: [], runComplete: false };
+  let recorded: string[] = [];
+  try {
+    recorded = await withTransaction(db, async (tx) => {
+      const store = createAccountResultsRepository({ db: tx });
+      const locked = new Set(await store.lockAccounts(failures.map((f) => f.accountId)));
+      const done = await store.recorded(failures.map((f) => ({ runId, accountId: f.accountId })));
+      const fresh = failures.filter((f) => locked.has(f.accountId) && !done.has(`${runId}/${f.accountId}`));
+      if (fresh.length === 0) return [];
+      const at = await databaseNow(tx);
+      await store.insertAccountScans(
+        fresh.map((f) => ({
+          scanRunId: runId,
+          accountId: f.accountId,
+          outcome: 'error' as const,
+          errorCode: f.code,
+          errorMessage: f.message.slice(0, 1000),
+          observedAt: at,
+          durationMs: null,
+          postureVersionId: null,
+        })),
+      );
+      await store.recordOutcomes(
+        fresh.map((f) => ({
+          accountId: f.accountId,
+          outcome: 'error' as const,
+          observedAt: at,
+          seenAt: null,
+          currentPostureVersionId: null,
+          tags: null,
+        })),
+      );
+      const counted = await createRepositories({ db: tx }).scanRuns.increment({
+        id: runId,
+        errored: fresh.length,
+      });
+      if (!counted) throw new RunNotRunning(runId);
+      return fresh.map((f) => f.accountId);
+    });
+  } catch (error) {
+    if (error instanceof RunNotRunning) return { recorded: [], runComplete: false };
+    throw error;
+  }
+  const run = await createRepositories({ db }).scanRuns.get({ id: runId });
+  return { recorded, runComplete: scanRunAwaitsFinalization(run) };
+}

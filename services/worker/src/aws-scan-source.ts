@@ -35,6 +35,8 @@ export interface AwsScanSourceOptions {
   /** Sockets per AWS endpoint for this process. */
   maxSockets?: number;
   reportPolling?: { deadlineMs?: number; initialDelayMs?: number; stepMs?: number; maxDelayMs?: number };
+  /** This host's clock, stamped on each posture as collectedAt (tests skew it; ordering never uses it). */
+  now?: () => Date;
 }
 
 interface StackOwner {
@@ -250,6 +252,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
               callerAccountId: () => callerAccountIdOf(org),
             });
           },
+          ...(options.now ? { now: options.now } : {}),
         }),
       ]);
       if (details && details.warnings.length > 0) {

@@ -3,8 +3,10 @@ export {
   type AccountResultRecord,
   type AccountResultRecorder,
   createAccountResultRecorder,
+  type JobFailure,
   observationOfVersion,
   type RecordedOutcome,
+  recordJobFailures,
   type StoredResults,
   toStoredResults,
 } from './account-result.recorder';
@@ -20,7 +22,7 @@ export {
   type DiscoveryStore,
   type OrgSideFacts,
 } from './discovery-store';
-export { createRunRecovery } from './run-recovery';
+export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';
 export { createScanHandlers, type ScanHandlersDeps } from './scan-handlers';
@@ -28,6 +30,7 @@ export {
   type AwsCallOutcome,
   combineObservers,
   createScanMetrics,
+  type RecoveryAction,
   type ScanMetrics,
   type ScanMetricsSnapshot,
   type ScanObserver,

@@ -17,10 +17,19 @@ export interface ScanHandlersDeps {
   };
   logger: Logger;
   observer?: ScanObserver;
+  /** This host's clock (evidence timestamps only); tests inject a skewed one. */
+  now?: () => Date;
 }
 
 /** The scan work, wired once and run unchanged by the BullMQ worker and the inline dispatcher. */
-export function createScanHandlers({ db, source, config, logger, observer }: ScanHandlersDeps): ScanHandlers {
+export function createScanHandlers({
+  db,
+  source,
+  config,
+  logger,
+  observer,
+  now,
+}: ScanHandlersDeps): ScanHandlers {
   const orgs = new Map<string, OrgConfig>(config.organizations.map((o) => [o.id, o]));
   const orgConfig = (id: string) => orgs.get(id);
   return {
@@ -36,6 +45,7 @@ export function createScanHandlers({ db, source, config, logger, observer }: Sca
       logger,
       observer,
       recorder: createAccountResultRecorder({ db }),
+      ...(now ? { now } : {}),
     }),
     'scan.finalize': createScanFinalizeHandler({ db, logger, observer }),
   };

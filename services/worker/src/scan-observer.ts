@@ -13,13 +13,18 @@ export interface ScanObserver {
   awsCall?(event: { operation: string; outcome: AwsCallOutcome; errorCode?: string }): void;
   jobRetried?(event: { job: string; attempt: number; code: string }): void;
   runFinished?(event: { orgId: string; runId: string; status: ScanStatus }): void;
+  /** Run recovery acted on `count` jobs or runs (see RecoveryReport). */
+  runRecovered?(event: { action: RecoveryAction; count: number }): void;
 }
+
+export type RecoveryAction = 'redriven' | 'requeued' | 'recorded_as_error' | 'finalize_requeued' | 'failed';
 
 export interface ScanMetricsSnapshot {
   accounts: Record<ScanOutcome | 'duplicate', number>;
   awsCalls: Record<string, Record<AwsCallOutcome, number>>;
   jobRetries: Record<string, number>;
   runs: Partial<Record<ScanStatus, number>>;
+  recoveries: Partial<Record<RecoveryAction, number>>;
 }
 
 export interface ScanMetrics extends ScanObserver {
@@ -38,6 +43,7 @@ export function createScanMetrics(): ScanMetrics {
   const awsCalls: ScanMetricsSnapshot['awsCalls'] = {};
   const jobRetries: Record<string, number> = {};
   const runs: ScanMetricsSnapshot['runs'] = {};
+  const recoveries: ScanMetricsSnapshot['recoveries'] = {};
   return {
     accountRecorded({ outcome, duplicate }) {
       if (duplicate) accounts.duplicate++;
@@ -53,7 +59,10 @@ export function createScanMetrics(): ScanMetrics {
     runFinished({ status }) {
       runs[status] = (runs[status] ?? 0) + 1;
     },
-    snapshot: () => structuredClone({ accounts, awsCalls, jobRetries, runs }),
+    runRecovered({ action, count }) {
+      recoveries[action] = (recoveries[action] ?? 0) + count;
+    },
+    snapshot: () => structuredClone({ accounts, awsCalls, jobRetries, runs, recoveries }),
   };
 }
 
@@ -72,6 +81,9 @@ export function combineObservers(...observers: (ScanObserver | undefined)[]): Sc
     },
     runFinished: (e) => {
       for (const o of list) o.runFinished?.(e);
+    },
+    runRecovered: (e) => {
+      for (const o of list) o.runRecovered?.(e);
     },
   };
 }

@@ -31,6 +31,8 @@ export interface ScanAccountDeps {
   logger: Logger;
   observer?: ScanObserver;
   recorder?: AccountResultRecorder;
+  /** This host's clock, for collectedAt evidence only (history order follows the runs). */
+  now?: () => Date;
 }
 
 // The role cannot be used as deployed: recorded as unreachable at once, never retried.
@@ -80,10 +82,11 @@ export function createScanAccountHandler({
   logger,
   observer,
   recorder = createAccountResultRecorder({ db }),
+  now = () => new Date(),
 }: ScanAccountDeps): ScanHandler<'scan.account'> {
   const repos = createRepositories({ db });
 
-  return async ({ runId, orgId, accountId }, context) => {
+  return async ({ runId, orgId, accountId, generation }, context) => {
     const started = performance.now();
     const log = logger.child({ runId, orgId, accountId, job: 'scan.account', attempt: context.attempt });
     const job = await repos.scanRuns.accountJobContext({ runId, orgId, accountId });
@@ -95,7 +98,7 @@ export function createScanAccountHandler({
       // Recorded by an earlier attempt whose acknowledgement was lost; finalization may still be owed.
       observer?.accountRecorded?.({ orgId, outcome: 'assessed', durationMs: 0, duplicate: true });
       if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
-        await context.enqueue([finalizeJob({ runId, orgId })]);
+        await context.enqueue([finalizeJob({ runId, orgId, generation })]);
       }
       return;
     }
@@ -153,7 +156,7 @@ export function createScanAccountHandler({
       const posture = unreachablePosture({
         accountId,
         partition,
-        collectedAt: new Date().toISOString(),
+        collectedAt: now().toISOString(),
         error: { kind: failure.kind as SourceError['kind'], code: failure.code, message: failure.message },
       });
       assessed = {
@@ -199,6 +202,6 @@ export function createScanAccountHandler({
         'account recorded',
       );
     }
-    if (result.runComplete) await context.enqueue([finalizeJob({ runId, orgId })]);
+    if (result.runComplete) await context.enqueue([finalizeJob({ runId, orgId, generation })]);
   };
 }

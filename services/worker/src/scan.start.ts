@@ -37,7 +37,8 @@ export function createScanStartHandler({
 }: ScanStartDeps): ScanHandler<'scan.start'> {
   const repos = createRepositories({ db });
 
-  return async ({ runId, orgId }, context) => {
+  return async (payload, context) => {
+    const { runId, orgId } = payload;
     const log = logger.child({ runId, orgId, job: 'scan.start' });
     const run = await repos.scanRuns.get({ id: runId });
     if (!run || (run.status !== 'queued' && run.status !== 'running')) {
@@ -160,18 +161,15 @@ export function createScanStartHandler({
       await source.prepare({ runId, org });
     }
 
-    const active: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await repos.accounts.list({ orgId, limit: 1000, ...(cursor ? { cursor } : {}) });
-      for (const account of page.items) if (isAssessable(account)) active.push(account.id);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    await context.enqueue(active.map((accountId) => accountJob({ runId, orgId, accountId })));
+    // Only accounts not yet recorded: a re-driven run (lost queue) does not re-run finished accounts. The
+    // jobs carry this start job's generation, so a re-drive's ids never collide with dead jobs' ids.
+    const generation = payload.generation ?? 1;
+    const pending = await repos.scanRuns.unrecordedAccounts({ runId, orgId });
+    await context.enqueue(pending.map((accountId) => accountJob({ runId, orgId, accountId, generation })));
 
     // A run without active accounts (or whose accounts were all recorded before a retry) finishes here.
     if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
-      await context.enqueue([finalizeJob({ runId, orgId })]);
+      await context.enqueue([finalizeJob({ runId, orgId, generation })]);
     }
   };
 }

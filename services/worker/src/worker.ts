@@ -40,10 +40,16 @@ export interface StartWorkerOptions {
   stalledIntervalMs?: number;
   /** Extra options of the default AWS scan source (scanner credentials, discovery concurrency…). */
   awsSource?: Omit<AwsScanSourceOptions, 'config' | 'logger' | 'observer' | 'store'>;
-  /** An active run older than this is failed with `run_timeout` (default 12 h). */
+  /** A quiet active run older than this is failed with `run_timeout` (default 12 h; a backstop only). */
   maxRunDurationMs?: number;
-  /** How often a lost run is looked for (0 = never; the first check runs at start). */
+  /** How often quiet runs are checked for lost or failed jobs (0 = never; the first check runs at start). */
   recoveryIntervalMs?: number;
+  /** A run that recorded nothing for this long has its jobs checked (default config.recovery, 5 min). */
+  recoveryQuietMs?: number;
+  /** Job generations an account gets before a lost job is recorded as `error` (default 3). */
+  recoveryMaxGenerations?: number;
+  /** This host's clock, stamped on observations as evidence; tests skew it (history order never uses it). */
+  now?: () => Date;
 }
 
 export interface RunningWorker {
@@ -116,11 +122,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           redis: redis!,
           prefix: options.prefix,
         }),
+        ...(options.now ? { now: options.now } : {}),
         ...options.awsSource,
       });
   const source = options.source ?? ownedSource!;
   const dispatcher = createQueueDispatcher({ connection, prefix: options.prefix, retry });
-  const handlers = createScanHandlers({ db: database.db, source, config, logger, observer });
+  const handlers = createScanHandlers({
+    db: database.db,
+    source,
+    config,
+    logger,
+    observer,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const concurrency = options.concurrency ?? config.worker.concurrency;
 
   const worker = new Worker(SCAN_QUEUE, createProcessor(handlers, dispatcher, retry), {
@@ -151,13 +165,26 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     db: database.db,
     dispatcher,
     logger,
+    observer,
+    quietMs: options.recoveryQuietMs ?? config.recovery?.quietMs ?? 300_000,
+    maxGenerations: options.recoveryMaxGenerations ?? config.recovery?.maxGenerations ?? 3,
     ...(options.maxRunDurationMs ? { maxRunDurationMs: options.maxRunDurationMs } : {}),
   });
-  const recover = () =>
-    recovery.check().catch((error) => logger.warn({ err: error }, 'run recovery check failed'));
+  // One check at a time: a slow one (Redis or Postgres away) must not pile up behind the timer.
+  let checking = false;
+  const recover = () => {
+    if (checking) return;
+    checking = true;
+    void recovery
+      .check()
+      .catch((error) => logger.warn({ err: error }, 'run recovery check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  };
   await worker.waitUntilReady();
-  void recover();
-  const interval = options.recoveryIntervalMs ?? 60_000;
+  recover();
+  const interval = options.recoveryIntervalMs ?? config.recovery?.intervalMs ?? 60_000;
   const timer = interval > 0 ? setInterval(recover, interval) : undefined;
   timer?.unref();
   logger.info({ concurrency, queue: SCAN_QUEUE }, 'scan worker started');
@@ -168,6 +195,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     worker,
     close() {
       closing ??= (async () => {
+        // An in-flight recovery check is not awaited: with Redis away it would wait for Redis.
         if (timer) clearInterval(timer);
         const grace = options.shutdownGraceMs ?? 25_000;
         let timeout: NodeJS.Timeout | undefined;

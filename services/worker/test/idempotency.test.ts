@@ -2,9 +2,9 @@ import type { RunningSimulator } from '@rootwatch/aws-sim';
 import { createRepositories, type Db, ScanAlreadyActiveError, schema } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type ScanDispatcher, type ScanJob, type ScanJobContext } from '@rootwatch/queue';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsScanSource, createScanHandlers } from '../src/index';
+import { createAwsScanSource, createScanHandlers, recordJobFailures } from '../src/index';
 import {
   generatedDefinition,
   ORG_ID,
@@ -138,6 +138,72 @@ describe('idempotency and conflicts', () => {
       .from(schema.accountScans)
       .where(eq(schema.accountScans.scanRunId, run.id));
     expect(scans[0]!.n).toBe(done!.total);
+  });
+
+  it('when run recovery records an account as error while a job records it, the account is counted once', async () => {
+    const dispatcher = capturingDispatcher();
+    const producer = createScanProducer({ db, dispatcher });
+    const run = await producer.startScan({ orgId: ORG_ID, trigger: 'api' });
+    await handlers['scan.start'](dispatcher.jobs.shift()!.payload as never, context(dispatcher));
+    const accountJobs = dispatcher.jobs.filter((j) => j.name === 'scan.account') as Extract<
+      ScanJob,
+      { name: 'scan.account' }
+    >[];
+    const [first, second, ...rest] = accountJobs;
+    const lost = (accountId: string) => ({ accountId, code: 'job_lost', message: 'lost for the test' });
+    const repos = createRepositories({ db });
+    const recorded = async () => {
+      const r = await repos.scanRuns.get({ id: run.id });
+      return r!.assessed + r!.unreachable + r!.errored + r!.skipped;
+    };
+    const rowsInRun = async (accountId: string) =>
+      (
+        await db
+          .select({ n: count() })
+          .from(schema.accountScans)
+          .where(and(eq(schema.accountScans.scanRunId, run.id), eq(schema.accountScans.accountId, accountId)))
+      )[0]!.n;
+    const before = await recorded();
+
+    // The job (re-enqueued, say) and recovery's "record as error" for the same account at the same moment.
+    const [, byRecovery] = await Promise.all([
+      handlers['scan.account'](first!.payload, context(dispatcher)),
+      recordJobFailures(db, { runId: run.id, failures: [lost(first!.payload.accountId)] }),
+    ]);
+    expect(await rowsInRun(first!.payload.accountId)).toBe(1);
+    expect(await recorded()).toBe(before + 1);
+    // Recovery again (another worker's check): nothing more.
+    expect(
+      await recordJobFailures(db, { runId: run.id, failures: [lost(first!.payload.accountId)] }),
+    ).toEqual({
+      recorded: [],
+      runComplete: false,
+    });
+    expect(byRecovery.recorded.length).toBeLessThanOrEqual(1);
+
+    // Recorded as error first, then a late job of an older generation runs: a duplicate, no posture written.
+    await recordJobFailures(db, { runId: run.id, failures: [lost(second!.payload.accountId)] });
+    const afterError = await rowCounts(second!.payload.accountId);
+    await handlers['scan.account'](second!.payload, context(dispatcher));
+    expect(await rowCounts(second!.payload.accountId)).toEqual(afterError);
+    expect(await recorded()).toBe(before + 2);
+
+    // The rest as errors in one call; the last write completes the run, and each account counts once.
+    const last = await recordJobFailures(db, {
+      runId: run.id,
+      failures: [...rest, second!].map((j) => lost(j.payload.accountId)),
+    });
+    expect(last).toEqual({ recorded: rest.map((j) => j.payload.accountId), runComplete: true });
+    const finished = await repos.scanRuns.finalize({ id: run.id });
+    expect(finished).toMatchObject({ status: 'partial' });
+    expect(finished!.assessed + finished!.unreachable + finished!.errored + finished!.skipped).toBe(
+      finished!.total,
+    );
+    const scans = await db
+      .select({ n: count() })
+      .from(schema.accountScans)
+      .where(eq(schema.accountScans.scanRunId, run.id));
+    expect(scans[0]!.n).toBe(finished!.total);
   });
 
   it('when two scans of one org are requested at once, one runs and the other is refused with a conflict', async () => {

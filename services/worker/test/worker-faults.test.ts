@@ -196,7 +196,10 @@ describe('the BullMQ worker under faults', () => {
   it('when Redis restarts empty mid-scan, the worker re-drives the run from Postgres and it completes', async () => {
     const redis = await startOwnRedis();
     const keyPrefix = prefix();
-    const worker = await inProcessWorker(redis.url, keyPrefix, { recoveryIntervalMs: 1_000 });
+    const worker = await inProcessWorker(redis.url, keyPrefix, {
+      recoveryIntervalMs: 1_000,
+      recoveryQuietMs: 1_000,
+    });
     const producer = createScanProducer({ db, connection: redisConnection(redis.url), prefix: keyPrefix });
     try {
       const run = await producer.startScan({ orgId: ORG_ID, trigger: 'api' });

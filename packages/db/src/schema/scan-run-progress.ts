@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, primaryKey, smallint, uuid } from 'drizzle-orm/pg-core';
+import { check, integer, pgTable, primaryKey, smallint, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { scanRuns } from './scan-runs';
 
 /**
@@ -19,6 +19,8 @@ export const scanRunProgress = pgTable(
     unreachable: integer('unreachable').notNull().default(0),
     errored: integer('errored').notNull().default(0),
     skipped: integer('skipped').notNull().default(0),
+    // The database's time of the shard's last count: run recovery looks only at runs quiet for a while.
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ name: 'scan_run_progress_pkey', columns: [t.scanRunId, t.shard] }),

@@ -26,6 +26,9 @@ export const scanRuns = pgTable(
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    // Run recovery re-enqueues lost or failed jobs under the next generation: their job ids carry it, so
+    // they never collide with the dead ones (BullMQ ignores an add whose id it still holds).
+    jobGeneration: integer('job_generation').notNull().default(1),
   },
   (t) => [
     check('scan_runs_trigger_values', sql.raw(`trigger IN (${sqlList(scanTriggers)})`)),

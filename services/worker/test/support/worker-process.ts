@@ -11,7 +11,10 @@ const input = JSON.parse(process.argv[2] ?? '{}') as {
   lockDurationMs: number;
   shutdownGraceMs?: number;
   retry: Parameters<typeof startWorker>[0]['retry'];
+  /** Runs the worker with its clock this far off (negative: behind), as on a host whose NTP failed. */
+  clockSkewMs?: number;
 };
+const skew = input.clockSkewMs ?? 0;
 
 const running = await startWorker({
   config: input.config,
@@ -24,6 +27,7 @@ const running = await startWorker({
   recoveryIntervalMs: 0,
   ...(input.shutdownGraceMs ? { shutdownGraceMs: input.shutdownGraceMs } : {}),
   awsSource: { credentials: input.credentials },
+  ...(skew ? { now: () => new Date(Date.now() + skew) } : {}),
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
