@@ -10,22 +10,39 @@ import { createRepositories, scanRunDone } from '@rootwatch/db';
 import { createTestDatabase } from '@rootwatch/db/testing';
 import { createQueueDispatcher, createScanProducer, redisConnection } from '@rootwatch/queue';
 
-// pnpm bench:scan [--accounts 10000] [--workers 2] [--concurrency 150] [--seed 42] [--cpu-prof DIR]
+// pnpm bench:scan [--mode scan|once] [--accounts 10000|2000] [--organizations-per-second 10] [--workers 2] [--concurrency 150] [--seed 42] [--cpu-prof DIR]
 // --cpu-prof writes each worker process' V8 CPU profile into DIR (open in Chrome DevTools).
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
   args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
 const num = (name: string, fallback: number) => (args.has(name) ? Number(args.get(name)) : fallback);
 
+// The issue's scenario: 20–80 ms per AWS call, a 1.5 s credential report, AssumeRole throttled at 100/s.
+const LATENCY = { min: 20, max: 80 };
+const REPORT_DELAY_MS = 1500;
+const ASSUME_ROLE_PER_SECOND = 100;
+// Organizations throttled per caller as AWS does: a few requests per second (TooManyRequestsException).
+const ORGANIZATIONS_PER_SECOND = num('organizations-per-second', 10);
+
+// --mode once: `rootwatch scan --once` with defaults on a 2,000-account org, end to end (bench/lib/scan-once.ts).
+if (args.get('mode') === 'once') {
+  const { runScanOnceBench } = await import('./lib/scan-once');
+  await runScanOnceBench({
+    accounts: num('accounts', 2_000),
+    seed: num('seed', 42),
+    latencyMs: LATENCY,
+    credentialReportDelayMs: REPORT_DELAY_MS,
+    assumeRolePerSecond: ASSUME_ROLE_PER_SECOND,
+    organizationsPerSecond: ORGANIZATIONS_PER_SECOND,
+  });
+  process.exit(0);
+}
+
 const ACCOUNTS = num('accounts', 10_000);
 const WORKERS = num('workers', 2);
 const CONCURRENCY = num('concurrency', 150);
 const SEED = num('seed', 42);
 const REDIS_URL = 'redis://127.0.0.1:6379';
-// The issue's scenario: 20–80 ms per AWS call, a 1.5 s credential report, AssumeRole throttled at 100/s.
-const LATENCY = { min: 20, max: 80 };
-const REPORT_DELAY_MS = 1500;
-const ASSUME_ROLE_PER_SECOND = 100;
 const ORG_ID = 'bench-org';
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
