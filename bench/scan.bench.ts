@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateOrg, startSimulator } from '@rootwatch/aws-sim';
-import type { RootwatchConfig } from '@rootwatch/config';
+import { loadConfig, type RootwatchConfig } from '@rootwatch/config';
 import { createRepositories, scanRunDone } from '@rootwatch/db';
 import { createTestDatabase } from '@rootwatch/db/testing';
 import { createQueueDispatcher, createScanProducer, redisConnection } from '@rootwatch/queue';
@@ -40,7 +40,9 @@ if (args.get('mode') === 'once') {
 
 const ACCOUNTS = num('accounts', 10_000);
 const WORKERS = num('workers', 2);
-const CONCURRENCY = num('concurrency', 150);
+// The default configuration (an empty environment) unless --concurrency overrides it.
+const DEFAULTS = loadConfig({});
+const CONCURRENCY = num('concurrency', DEFAULTS.worker.concurrency);
 const SEED = num('seed', 42);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const ORG_ID = 'bench-org';
@@ -71,8 +73,10 @@ const config: RootwatchConfig = {
   logLevel: 'warn',
   usageWindowDays: 90,
   retentionDays: 90,
-  // The budget is per process: together the workers may exceed the AssumeRole throttle; the SDK retries.
-  worker: { concurrency: CONCURRENCY, awsRequestsPerSecond: 5000 },
+  // The default configuration: the budgets are AWS's (README config table) and the concurrency the
+  // default; each process keeps its own budgets, so together the workers may exceed the AssumeRole
+  // throttle, and the SDK's adaptive retries slow them down.
+  worker: { ...DEFAULTS.worker, concurrency: CONCURRENCY },
   aws: { region: 'us-east-1', endpointUrl: sim.endpoint },
   organizations: [
     { id: ORG_ID, memberRoleName: definition.auditRole.name, schedule: '0 */6 * * *', region: 'us-east-1' },

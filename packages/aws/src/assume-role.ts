@@ -60,6 +60,7 @@ export async function assumeAuditRole(input: AssumeAuditRoleInput): Promise<Assu
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
         ...(c.Expiration ? { expiration: c.Expiration } : {}),
+        accountId: input.accountId,
       },
     };
   } catch (err) {

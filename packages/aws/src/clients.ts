@@ -11,6 +11,8 @@ export interface AwsCredentials {
   secretAccessKey: string;
   sessionToken?: string;
   expiration?: Date;
+  /** The account the credentials act in (a member session's), for budgets keyed by account. */
+  accountId?: string;
 }
 
 export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
@@ -52,7 +54,7 @@ export interface AwsClientFactory {
   destroy(): void;
 }
 
-// Standard mode with 3 attempts is the SDK default; throttling then backs off 500 ms × 2^n.
+// 3 attempts is the SDK default; throttling then backs off 500 ms × 2^n (with jitter).
 const DEFAULT_MAX_ATTEMPTS = 3;
 const DEFAULT_MAX_SOCKETS = 64;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -110,6 +112,12 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
   const base = (credentials: AwsClientOptions['credentials'], region = options.region) => ({
     region,
     maxAttempts,
+    // Adaptive: on throttling errors the client also lowers its own send rate (a token bucket whose rate
+    // it learns, CUBIC-style), instead of retrying at full speed and spending the retry quota it shares
+    // with every call of the client; when the quota is empty a throttled call fails on its first attempt
+    // (AWS-WIRE.md "SDK retries"). Each client is one (service, caller) — or one member session for IAM —
+    // so what one throttled service learns slows that service down only.
+    retryMode: 'adaptive',
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(credentials ? { credentials } : {}),
     requestHandler: {
