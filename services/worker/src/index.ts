@@ -40,5 +40,6 @@ export {
   type ScanSource,
   type ScanSourceError,
 } from './scan-source';
+export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
 export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';
