@@ -21,6 +21,7 @@ export {
   type OrgSideFacts,
 } from './discovery-store';
 export { createLogger } from './logger';
+export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
 export { createRunRecovery } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';
@@ -40,6 +41,5 @@ export {
   type ScanSource,
   type ScanSourceError,
 } from './scan-source';
-export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
 export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';
