@@ -34,6 +34,7 @@ if (args.get('mode') === 'once') {
     credentialReportDelayMs: REPORT_DELAY_MS,
     assumeRolePerSecond: ASSUME_ROLE_PER_SECOND,
     organizationsPerSecond: ORGANIZATIONS_PER_SECOND,
+    ...(args.get('cpu-prof') ? { cpuProfileDir: args.get('cpu-prof')! } : {}),
   });
   process.exit(0);
 }

@@ -18,6 +18,8 @@ export interface ScanOnceScenario {
   assumeRolePerSecond: number;
   /** Organizations requests per second per caller (the simulator's throttle). */
   organizationsPerSecond: number;
+  /** Write the CLI process' V8 CPU profile into this directory. */
+  cpuProfileDir?: string;
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -54,7 +56,17 @@ export async function runScanOnceBench(scenario: ScanOnceScenario): Promise<void
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [cli, 'scan', '--once', '--quiet', '--format', 'json', '--output', '/dev/null'],
+      [
+        ...(scenario.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', scenario.cpuProfileDir] : []),
+        cli,
+        'scan',
+        '--once',
+        '--quiet',
+        '--format',
+        'json',
+        '--output',
+        '/dev/null',
+      ],
       { env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     child.stderr!.on('data', (d: Buffer) => {
