@@ -168,15 +168,21 @@ const walInspect = await pgPool()
   .catch(() => false);
 async function walBreakdown(fromLsn: string, toLsn: string) {
   if (!walInspect) return undefined;
-  const { rows } = await pgPool().query<{ type: string; n: string; bytes: string; fpi: string }>(
-    `SELECT w.resource_manager || '/' || split_part(w.record_type, ' ', 1) || ' ' || coalesce(c.relname, '?') AS type,
+  // pg_walinspect refuses an end LSN not yet flushed ("cannot accept future end LSN"): the breakdown is
+  // then left out rather than losing the run's figures.
+  const result = await pgPool()
+    .query<{ type: string; n: string; bytes: string; fpi: string }>(
+      `SELECT w.resource_manager || '/' || split_part(w.record_type, ' ', 1) || ' ' || coalesce(c.relname, '?') AS type,
             count(*)::bigint AS n, sum(w.record_length)::bigint AS bytes, sum(w.fpi_length)::bigint AS fpi
        FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn) w
        LEFT JOIN pg_class c ON c.relfilenode = (regexp_match(w.block_ref, 'rel \\d+/\\d+/(\\d+)'))[1]::oid
       WHERE w.block_ref LIKE '%/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%'
       GROUP BY 1 ORDER BY 3 DESC`,
-    [fromLsn, toLsn],
-  );
+      [fromLsn, toLsn],
+    )
+    .catch(() => null);
+  if (!result) return undefined;
+  const { rows } = result;
   const perAccount = (n: number) => round(n / ACCOUNTS, 0);
   const total = rows.reduce((t, r) => t + Number(r.bytes), 0);
   const fpi = rows.reduce((t, r) => t + Number(r.fpi), 0);

@@ -5,6 +5,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import { classifyAwsError } from './errors';
+import { createRetryStrategy } from './retry-strategy';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -34,6 +35,8 @@ export interface AwsClientOptions {
   /** The scanner's own identity; none = the SDK default credential chain. */
   credentials?: AwsCredentials | AwsCredentialsProvider;
   maxAttempts?: number;
+  /** Attempts of a call AWS keeps throttling (default 8 — up to about a minute of backoff — or maxAttempts when that is given). */
+  maxThrottledAttempts?: number;
   observer?: AwsCallObserver;
   /** Sockets per host shared by all clients; bounds the parallel requests per endpoint. */
   maxSockets?: number;
@@ -56,6 +59,9 @@ export interface AwsClientFactory {
 
 // 3 attempts is the SDK default; throttling then backs off 500 ms × 2^n (with jitter).
 const DEFAULT_MAX_ATTEMPTS = 3;
+// Throttled calls back off 500 ms × 2^n with full jitter (capped at 20 s): 8 attempts wait up to about a
+// minute in all, long enough for the client's rate limiter to settle under the quota.
+const DEFAULT_MAX_THROTTLED_ATTEMPTS = 8;
 const DEFAULT_MAX_SOCKETS = 64;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -109,15 +115,16 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets });
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  // An explicit maxAttempts (tests: 1 = no retry at all) bounds throttled calls too unless told otherwise.
+  const maxThrottledAttempts =
+    options.maxThrottledAttempts ??
+    (options.maxAttempts === undefined ? DEFAULT_MAX_THROTTLED_ATTEMPTS : options.maxAttempts);
   const base = (credentials: AwsClientOptions['credentials'], region = options.region) => ({
     region,
     maxAttempts,
-    // Adaptive: on throttling errors the client also lowers its own send rate (a token bucket whose rate
-    // it learns, CUBIC-style), instead of retrying at full speed and spending the retry quota it shares
-    // with every call of the client; when the quota is empty a throttled call fails on its first attempt
-    // (AWS-WIRE.md "SDK retries"). Each client is one (service, caller) — or one member session for IAM —
-    // so what one throttled service learns slows that service down only.
-    retryMode: 'adaptive',
+    // One strategy per client (see retry-strategy.ts): throttling slows the client down and is retried
+    // without draining a retry quota the client's other calls share.
+    retryStrategy: createRetryStrategy({ maxAttempts, maxThrottledAttempts }),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(credentials ? { credentials } : {}),
     requestHandler: {
