@@ -125,6 +125,10 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
     // One strategy per client (see retry-strategy.ts): throttling slows the client down and is retried
     // without draining a retry quota the client's other calls share.
     retryStrategy: createRetryStrategy({ maxAttempts, maxThrottledAttempts }),
+    // Resolve each command's middleware stack once per client, not on every send (about 1.5 ms of CPU per
+    // call in a worker's profile). Safe here: every middleware is added when the client is made, before
+    // its first call (observe(), and the worker's budget as it hands the client out).
+    cacheMiddleware: true,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(credentials ? { credentials } : {}),
     requestHandler: {
