@@ -119,12 +119,14 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
   const maxThrottledAttempts =
     options.maxThrottledAttempts ??
     (options.maxAttempts === undefined ? DEFAULT_MAX_THROTTLED_ATTEMPTS : options.maxAttempts);
-  const base = (credentials: AwsClientOptions['credentials'], region = options.region) => ({
+  // `session`: a member session's client (a handful of calls, then dropped): retried with backoff but not
+  // rate-adapted — its own budget in the worker and the member account's quota bound it.
+  const base = (credentials: AwsClientOptions['credentials'], region = options.region, session = false) => ({
     region,
     maxAttempts,
     // One strategy per client (see retry-strategy.ts): throttling slows the client down and is retried
     // without draining a retry quota the client's other calls share.
-    retryStrategy: createRetryStrategy({ maxAttempts, maxThrottledAttempts }),
+    retryStrategy: createRetryStrategy({ maxAttempts, maxThrottledAttempts, adaptive: !session }),
     // Resolve each command's middleware stack once per client, not on every send (about 1.5 ms of CPU per
     // call in a worker's profile). Safe here: every middleware is added when the client is made, before
     // its first call (observe(), and the worker's budget as it hands the client out).
@@ -156,7 +158,7 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
       return organizations;
     },
     iam: (credentials) => {
-      if (credentials) return make(new IAMClient(base(credentials)), 'iam');
+      if (credentials) return make(new IAMClient(base(credentials, options.region, true)), 'iam');
       scannerIam ??= make(new IAMClient(base(options.credentials)), 'iam');
       return scannerIam;
     },

@@ -23,6 +23,12 @@ export interface RetryStrategyOptions {
   maxAttempts: number;
   /** Attempts of a call AWS keeps throttling: more, since waiting is what throttling asks for. */
   maxThrottledAttempts: number;
+  /**
+   * Lower the client's send rate when throttled (default true). Only for long-lived clients that make
+   * many calls: the limiter learns from the client's own measured rate, so a short-lived client (one
+   * member session's handful of IAM reads) would fall to its floor of 0.5 requests/s on one throttle.
+   */
+  adaptive?: boolean;
   /** Longest wait between two attempts (the SDK's cap, 20 s). */
   maxDelayMs?: number;
   random?: () => number;
@@ -45,7 +51,7 @@ const MAX_DELAY_MS = 20_000;
  * teaches slows that service down only.
  */
 export function createRetryStrategy(options: RetryStrategyOptions): ClientRetryStrategy {
-  const limiter = new DefaultRateLimiter();
+  const limiter = options.adaptive === false ? null : new DefaultRateLimiter();
   const random = options.random ?? Math.random;
   const maxDelayMs = options.maxDelayMs ?? MAX_DELAY_MS;
   const token = (count: number, delay: number): RetryToken => ({
@@ -55,11 +61,11 @@ export function createRetryStrategy(options: RetryStrategyOptions): ClientRetryS
   return {
     mode: 'adaptive',
     async acquireInitialRetryToken() {
-      await limiter.getSendToken();
+      await limiter?.getSendToken();
       return token(0, 0);
     },
     async refreshRetryTokenForRetry(previous, errorInfo) {
-      limiter.updateClientSendingRate(errorInfo);
+      limiter?.updateClientSendingRate(errorInfo);
       const throttled = errorInfo.errorType === 'THROTTLING';
       const attempts = previous.getRetryCount() + 1;
       const max = throttled ? options.maxThrottledAttempts : options.maxAttempts;
@@ -70,11 +76,11 @@ export function createRetryStrategy(options: RetryStrategyOptions): ClientRetryS
       let delay = Math.min(maxDelayMs, Math.floor(random() * base * 2 ** attempts));
       const hint = errorInfo.retryAfterHint ? errorInfo.retryAfterHint.getTime() - Date.now() : 0;
       if (hint > delay) delay = Math.min(maxDelayMs, hint);
-      await limiter.getSendToken();
+      await limiter?.getSendToken();
       return token(attempts, delay);
     },
     recordSuccess() {
-      limiter.updateClientSendingRate({});
+      limiter?.updateClientSendingRate({});
     },
   };
 }
