@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createApiKeysUsecases, createCursorCodec } from '@rootwatch/api';
-import type { RootwatchConfig } from '@rootwatch/config';
+import { DEFAULT_AWS_BUDGETS, type RootwatchConfig } from '@rootwatch/config';
 import { CONTROL_IDS } from '@rootwatch/core';
 import { createTestDatabase } from '@rootwatch/db/testing';
 import autocannon from 'autocannon';
@@ -148,7 +148,7 @@ const config = {
   logLevel: 'warn',
   usageWindowDays: 90,
   retentionDays: 90,
-  worker: { concurrency: 1, awsRequestsPerSecond: 1 },
+  worker: { concurrency: 1, awsBudgets: DEFAULT_AWS_BUDGETS },
   aws: { region: 'us-east-1' },
   organizations: [
     { id: ORG, memberRoleName: 'RootwatchAudit', schedule: '0 */6 * * *', region: 'us-east-1' },

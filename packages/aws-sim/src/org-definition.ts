@@ -450,10 +450,20 @@ function parseSettings(root: Obj, prefix: string): SimSettings {
       'sts:AssumeRole': rate(throttle['sts:AssumeRole'], `${p('throttle')}["sts:AssumeRole"]`),
       iam: rate(throttle.iam, `${p('throttle')}.iam`),
       organizations: rate(throttle.organizations, `${p('throttle')}.organizations`),
+      ...(throttle['iam:perAccount'] === undefined
+        ? {}
+        : { 'iam:perAccount': rate(throttle['iam:perAccount'], `${p('throttle')}["iam:perAccount"]`) }),
     },
     faults: {
       throttleRate:
         faults.throttleRate === undefined ? 0 : num(faults.throttleRate, `${p('faults')}.throttleRate`, 0, 1),
+      ...(faults.throttleServices === undefined
+        ? {}
+        : {
+            throttleServices: array(faults.throttleServices, `${p('faults')}.throttleServices`).map((s, i) =>
+              oneOf(s, `${p('faults')}.throttleServices[${i}]`, ['iam', 'sts', 'organizations'] as const),
+            ),
+          }),
     },
   };
 }

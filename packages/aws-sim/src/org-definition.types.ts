@@ -113,11 +113,19 @@ export interface SimPolicy {
   document: unknown;
 }
 
+/** Requests per second (0 = unlimited), each a token bucket with a one-second burst. */
 export interface SimThrottle {
+  /** Per calling account, as AWS limits AssumeRole per caller. */
   'sts:AssumeRole': number;
+  /** All IAM calls together, whatever the account (the simulator's original, global budget). */
   iam: number;
+  /** Each member account's IAM calls in their own bucket, as each AWS account has its own IAM quota. */
+  'iam:perAccount'?: number;
+  /** Per calling account (the management or delegated-admin account). */
   organizations: number;
 }
+
+export type ThrottledService = 'iam' | 'sts' | 'organizations';
 
 export interface SimLatency {
   min: number;
@@ -125,7 +133,10 @@ export interface SimLatency {
 }
 
 export interface SimGlobalFaults {
+  /** Share of calls answered with the service's throttling error at random. */
   throttleRate: number;
+  /** Which services `throttleRate` applies to; IAM only when absent. */
+  throttleServices?: ThrottledService[];
 }
 
 export interface OrgDefinition {

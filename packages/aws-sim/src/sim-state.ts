@@ -35,7 +35,13 @@ export interface ReportState {
   neverCompletes: boolean;
 }
 
-export type ThrottleFamily = 'sts:AssumeRole' | 'iam' | 'organizations';
+export type ThrottleFamily = 'sts:AssumeRole' | 'iam' | 'iam:perAccount' | 'organizations';
+
+/** The throttles' token buckets, one per family and key (the calling or the called account). */
+export interface Throttles {
+  /** false when the call must be throttled. `key` picks the bucket of a per-account family. */
+  take(family: ThrottleFamily, key: string, now: number): boolean;
+}
 
 export interface OrgIndex {
   parents: Set<string>;
@@ -53,7 +59,7 @@ export interface SimState {
   stats: SimStats;
   now(): number;
   rng: Prng;
-  buckets: Record<ThrottleFamily, TokenBucket>;
+  throttles: Throttles;
   /** The account IAM answers for with the caller key when the definition does not list the management account. */
   managementFallback: SimAccount;
   index(): OrgIndex;
@@ -103,7 +109,7 @@ export function createSimState(opts: {
     stats: emptyStats(),
     now: opts.now,
     rng: createPrng(opts.seed ?? 42),
-    buckets: buildBuckets(loaded),
+    throttles: buildThrottles(loaded),
     managementFallback: parseAccount(
       { id: loaded.organization.managementAccountId, name: 'management', root: { mfa: 'hardware' } },
       'management',
@@ -119,13 +125,13 @@ export function createSimState(opts: {
     },
     applySettings(settings) {
       Object.assign(state.definition, structuredClone(settings));
-      state.buckets = buildBuckets(state.definition);
+      state.throttles = buildThrottles(state.definition);
     },
     reset() {
       state.definition = workingCopy(loaded);
       state.reports.clear();
       state.stats = emptyStats();
-      state.buckets = buildBuckets(loaded);
+      state.throttles = buildThrottles(loaded);
       state.touch();
     },
     issueSession(fields) {
@@ -162,11 +168,27 @@ function workingCopy(def: OrgDefinition): OrgDefinition {
   };
 }
 
-function buildBuckets(def: OrgDefinition): Record<ThrottleFamily, TokenBucket> {
+function buildThrottles(def: OrgDefinition): Throttles {
+  const rates: Record<ThrottleFamily, number> = {
+    'sts:AssumeRole': def.throttle['sts:AssumeRole'],
+    iam: def.throttle.iam,
+    'iam:perAccount': def.throttle['iam:perAccount'] ?? 0,
+    organizations: def.throttle.organizations,
+  };
+  // `iam` is one bucket for every account; the other families have one bucket per account.
+  const buckets = new Map<string, TokenBucket>();
   return {
-    'sts:AssumeRole': createTokenBucket(def.throttle['sts:AssumeRole']),
-    iam: createTokenBucket(def.throttle.iam),
-    organizations: createTokenBucket(def.throttle.organizations),
+    take(family, key, now) {
+      const rate = rates[family];
+      if (rate <= 0) return true;
+      const id = family === 'iam' ? family : `${family}/${key}`;
+      let bucket = buckets.get(id);
+      if (!bucket) {
+        bucket = createTokenBucket(rate);
+        buckets.set(id, bucket);
+      }
+      return bucket.take(now);
+    },
   };
 }
 

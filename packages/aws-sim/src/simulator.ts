@@ -18,7 +18,6 @@ import {
   emptyStats,
   type Identity,
   type SimState,
-  type ThrottleFamily,
 } from './sim-state';
 import { handleSts } from './sts.service';
 import { IAM_NAMESPACE, queryError, queryResponse, STS_NAMESPACE } from './xml';
@@ -169,7 +168,7 @@ async function handleRequest(
   try {
     const bodyHash = sha256Hex(body!);
     const identity = authenticate(state, verifier, req, path, query, body!, bodyHash, route.service);
-    checkThrottle(state, route);
+    checkThrottle(state, route, identity);
     switch (route.service) {
       case 'iam':
       case 'sts': {
@@ -347,20 +346,36 @@ function callerIdentity(accountId: string): Identity {
   return identity;
 }
 
-function checkThrottle(state: SimState, route: Route): void {
-  let family: ThrottleFamily | null = null;
-  if (route.service === 'iam') family = 'iam';
-  else if (route.service === 'organizations') family = 'organizations';
-  else if (route.service === 'sts' && route.operation === 'AssumeRole') family = 'sts:AssumeRole';
-  if (!family) return;
+/**
+ * AWS's request quotas, as token buckets: IAM per member account (`iam:perAccount`; `iam` is one budget
+ * for all), AssumeRole and Organizations per calling account. A throttled call answers the service's
+ * own error: `Throttling` for IAM and STS (query protocol), `TooManyRequestsException` for
+ * Organizations (AWS-WIRE.md).
+ */
+function checkThrottle(state: SimState, route: Route, identity: Identity): void {
+  const service = route.service;
+  if (service === 'account') return;
   // Buckets run on the wall clock even when tests fake `now` for expiry.
-  const limited = !state.buckets[family].take(performance.now());
+  const now = performance.now();
+  let limited = false;
+  if (service === 'iam') {
+    // Both buckets are charged: a global budget and the account's own.
+    const global = state.throttles.take('iam', '', now);
+    const own = state.throttles.take('iam:perAccount', identity.accountId, now);
+    limited = !global || !own;
+  } else if (service === 'organizations') {
+    limited = !state.throttles.take('organizations', identity.accountId, now);
+  } else if (route.operation === 'AssumeRole') {
+    limited = !state.throttles.take('sts:AssumeRole', identity.accountId, now);
+  }
+  const { throttleRate, throttleServices = ['iam'] } = state.definition.faults;
   const random =
-    family === 'iam' &&
-    state.definition.faults.throttleRate > 0 &&
-    state.rng.next() < state.definition.faults.throttleRate;
+    !limited &&
+    throttleRate > 0 &&
+    (throttleServices as string[]).includes(service) &&
+    state.rng.next() < throttleRate;
   if (!limited && !random) return;
-  if (family === 'organizations')
+  if (service === 'organizations')
     throw new AwsError(
       'TooManyRequestsException',
       400,

@@ -80,6 +80,7 @@ async function assumeIn(input: AssumeAuditRoleInput, region: string): Promise<As
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
         ...(c.Expiration ? { expiration: c.Expiration } : {}),
+        accountId: input.accountId,
       },
     };
   } catch (err) {

@@ -53,7 +53,7 @@ export interface RootwatchConfig {
   retentionDays: number;
   worker: {
     concurrency: number;
-    awsRequestsPerSecond: number;
+    awsBudgets: AwsRequestBudgets;
     /** ListTagsForResource calls a scan spends refreshing known accounts' tags (new accounts: always). */
     tagReadsPerScan?: number;
   };
@@ -76,6 +76,30 @@ export interface RecoveryConfig {
   /** Job generations an account is given before a lost job is recorded as an error. */
   maxGenerations: number;
 }
+
+/**
+ * A worker process' AWS request budgets, requests per second (0 = no fixed ceiling). Each is kept per
+ * key, as AWS keeps its quotas: IAM per member account, STS and Organizations per calling account.
+ */
+export interface AwsRequestBudgets {
+  iamPerAccount: number;
+  stsPerCaller: number;
+  organizationsPerCaller: number;
+}
+
+/** Defaults (README config table): see variables.ts for where each figure comes from. */
+export const DEFAULT_AWS_BUDGETS: Readonly<AwsRequestBudgets> = Object.freeze({
+  iamPerAccount: 20,
+  stsPerCaller: 100,
+  organizationsPerCaller: 0,
+});
+
+/** No fixed ceiling anywhere (the simulator in demos and tests; adaptive retries still apply). */
+export const NO_AWS_BUDGETS: Readonly<AwsRequestBudgets> = Object.freeze({
+  iamPerAccount: 0,
+  stsPerCaller: 0,
+  organizationsPerCaller: 0,
+});
 
 export interface ConfigIssue {
   variable: string;
@@ -150,8 +174,22 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     usageWindowDays: r.int('ROOTWATCH_USAGE_WINDOW_DAYS', 90, 1, 3650),
     retentionDays: r.int('ROOTWATCH_RETENTION_DAYS', 90, 1, 36500),
     worker: {
-      concurrency: r.int('ROOTWATCH_WORKER_CONCURRENCY', 32, 1, 1000),
-      awsRequestsPerSecond: r.int('ROOTWATCH_AWS_REQUESTS_PER_SECOND', 100, 1, 100000),
+      concurrency: r.int('ROOTWATCH_WORKER_CONCURRENCY', 256, 1, 1000),
+      awsBudgets: {
+        iamPerAccount: r.int(
+          'ROOTWATCH_IAM_REQUESTS_PER_SECOND',
+          DEFAULT_AWS_BUDGETS.iamPerAccount,
+          0,
+          100000,
+        ),
+        stsPerCaller: r.int('ROOTWATCH_STS_REQUESTS_PER_SECOND', DEFAULT_AWS_BUDGETS.stsPerCaller, 0, 100000),
+        organizationsPerCaller: r.int(
+          'ROOTWATCH_ORGANIZATIONS_REQUESTS_PER_SECOND',
+          DEFAULT_AWS_BUDGETS.organizationsPerCaller,
+          0,
+          100000,
+        ),
+      },
       tagReadsPerScan: r.int('ROOTWATCH_TAG_READS_PER_SCAN', DEFAULT_TAG_READS_PER_SCAN, 0, 1_000_000),
     },
     recovery: {

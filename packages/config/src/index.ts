@@ -1,9 +1,12 @@
 export {
+  type AwsRequestBudgets,
   ConfigError,
   type ConfigIssue,
   checkCron,
+  DEFAULT_AWS_BUDGETS,
   type LogLevel,
   loadConfig,
+  NO_AWS_BUDGETS,
   type OrgConfig,
   type RecoveryConfig,
   type RootwatchConfig,

@@ -167,14 +167,30 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'ROOTWATCH_WORKER_CONCURRENCY',
     required: false,
-    default: '32',
-    description: 'Accounts a worker process assesses at once.',
+    default: '256',
+    description:
+      'Accounts a worker process (or `scan --once`) assesses at once. It covers latency, not rate: an account waits about 2 s on its credential report, so 100 AssumeRole/s keeps about 200 accounts in flight; the budgets below bound the requests.',
   },
   {
-    name: 'ROOTWATCH_AWS_REQUESTS_PER_SECOND',
+    name: 'ROOTWATCH_IAM_REQUESTS_PER_SECOND',
+    required: false,
+    default: '20',
+    description:
+      "IAM requests per second in each member account, per worker process (each account has its own IAM quota: per-account token buckets for which AWS publishes no figure, aws.amazon.com/blogs/security/how-to-monitor-and-query-iam-resources-at-scale-part-2/; an account's ~6 reads stay far inside it). 0 = no fixed ceiling.",
+  },
+  {
+    name: 'ROOTWATCH_STS_REQUESTS_PER_SECOND',
     required: false,
     default: '100',
-    description: 'AWS request budget per worker process (member-account calls).',
+    description:
+      "AssumeRole requests per second per calling account, per worker process (STS throttles per caller account, repost.aws/knowledge-center/iam-sts-throttling-error). With N workers keep N × this within the caller account's STS quota. 0 = no fixed ceiling.",
+  },
+  {
+    name: 'ROOTWATCH_ORGANIZATIONS_REQUESTS_PER_SECOND',
+    required: false,
+    default: '0',
+    description:
+      "Organizations requests per second per calling account, per worker process. 0 = no fixed ceiling: AWS throttles Organizations per account at a few requests per second it does not publish (TooManyRequestsException, docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html) and the SDK's adaptive retry mode learns that rate; set it (e.g. 10) to stay under it from the first call.",
   },
   {
     name: 'ROOTWATCH_HEALTH_PORT',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { generateOrg, type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
-import { loadConfig, type OrgConfig } from '@rootwatch/config';
+import { loadConfig, NO_AWS_BUDGETS, type OrgConfig } from '@rootwatch/config';
 import { createRepositories, type ScanRun } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { redisConnection, SCHEDULE_QUEUE } from '@rootwatch/queue';
@@ -88,7 +88,7 @@ describe('a Redis outage, with the API, a worker and the scheduler running', () 
       queuePrefix: prefix,
     });
     worker = await startWorker({
-      config: { ...config, worker: { concurrency: 4, awsRequestsPerSecond: 5000 } },
+      config: { ...config, worker: { concurrency: 4, awsBudgets: NO_AWS_BUDGETS } },
       logger: createLogger({ level: 'silent' }),
       database: testDb.database,
       connection: redisConnection(redis.url),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKeysUsecases, hashApiKey, parseApiKey, type RunningApi, startApi } from '@rootwatch/api';
 import { type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
-import { DEFAULT_SCHEDULE, type RootwatchConfig, redactUrl } from '@rootwatch/config';
+import { DEFAULT_SCHEDULE, NO_AWS_BUDGETS, type RootwatchConfig, redactUrl } from '@rootwatch/config';
 import { buildDashboardIfMissing, registerDashboard } from '@rootwatch/dashboard';
 import { createRepositories, type Database, scanRunDone } from '@rootwatch/db';
 import {
@@ -20,9 +20,6 @@ import { createCliLogger, untilAborted } from './logger';
 import { createProgress, formatSeconds } from './progress';
 import { runScanToCompletion } from './scan-runner';
 
-// The simulator answers far faster than AWS; the production request budget (100/s) would make the
-// demo wait on the limiter rather than show the pipeline.
-const DEMO_AWS_REQUESTS_PER_SECOND = 20_000;
 const DRIFT_ACCOUNTS_PER_ROUND = 3;
 const REDIS_PREFIX = 'rootwatch-demo';
 
@@ -79,7 +76,9 @@ async function runDemoOn(
     ...base,
     aws: { region: sim.region, endpointUrl: sim.endpoint },
     api: { host: o.host, port: o.port },
-    worker: { ...base.worker, awsRequestsPerSecond: DEMO_AWS_REQUESTS_PER_SECOND },
+    // The simulator has none of AWS's quotas: AWS's budgets would make the demo wait on the limiter
+    // rather than show the pipeline.
+    worker: { ...base.worker, awsBudgets: NO_AWS_BUDGETS },
     organizations: [
       {
         id: orgId,

@@ -25,7 +25,11 @@ async function main() {
     distDir,
     concurrency: 64,
     // The simulator answers far faster than AWS; the production budget would only measure the limiter.
-    env: { ROOTWATCH_AWS_REQUESTS_PER_SECOND: '20000', ROOTWATCH_LOG_LEVEL: 'warn' },
+    env: {
+      ROOTWATCH_STS_REQUESTS_PER_SECOND: '0',
+      ROOTWATCH_IAM_REQUESTS_PER_SECOND: '0',
+      ROOTWATCH_LOG_LEVEL: 'warn',
+    },
   });
   let context: BrowserContext | undefined;
   try {

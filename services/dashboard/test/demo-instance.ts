@@ -38,7 +38,7 @@ export async function startDemoInstance({
   seed: number;
   distDir: string;
   concurrency?: number;
-  /** Extra configuration variables, e.g. ROOTWATCH_AWS_REQUESTS_PER_SECOND for a benchmark. */
+  /** Extra configuration variables, e.g. ROOTWATCH_STS_REQUESTS_PER_SECOND for a benchmark. */
   env?: Record<string, string>;
 }): Promise<DemoInstance> {
   const cleanups: (() => Promise<void> | void)[] = [];

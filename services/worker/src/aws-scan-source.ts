@@ -18,10 +18,11 @@ import { isAssessable } from '@rootwatch/core';
 import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
 import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
+import { createRequestBudgets, type RequestBudgets } from './request-budgets';
 import { RetryLaterError } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
 import type { ScanSource } from './scan-source';
-import { createTokenBucket, type TokenBucket } from './token-bucket';
+import type { TokenBucket } from './token-bucket';
 
 export interface AwsScanSourceOptions {
   config: Pick<RootwatchConfig, 'aws' | 'worker'>;
@@ -46,8 +47,9 @@ interface StackOwner {
   };
 }
 
-/** Every HTTP attempt (retries included) waits for a token of the process's AWS request budget. */
-function withBudget<C extends StackOwner>(client: C, bucket: TokenBucket): C {
+/** Every HTTP attempt (retries included) waits for a token of its budget. */
+function withBudget<C extends StackOwner>(client: C, bucket: TokenBucket | null): C {
+  if (!bucket) return client;
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
       await bucket.take();
@@ -58,12 +60,22 @@ function withBudget<C extends StackOwner>(client: C, bucket: TokenBucket): C {
   return client;
 }
 
-export function budgetedClients(clients: AwsClientFactory, bucket: TokenBucket): AwsClientFactory {
+/**
+ * The factory's clients within the process's budgets, keyed as AWS keys its quotas: IAM by member
+ * account (the session's account), STS and Organizations by the calling identity (`caller`: one per
+ * set of scanner credentials). Account Management has no fixed budget: the SDK's adaptive retry mode
+ * slows it down when AWS throttles it.
+ */
+export function budgetedClients(
+  clients: AwsClientFactory,
+  budgets: RequestBudgets,
+  caller: string,
+): AwsClientFactory {
   const budgeted = new WeakSet<object>();
-  const once = <C extends StackOwner>(client: C): C => {
+  const once = <C extends StackOwner>(client: C, bucket: () => TokenBucket | null): C => {
     if (!budgeted.has(client)) {
       budgeted.add(client);
-      withBudget(client, bucket);
+      withBudget(client, bucket());
     }
     return client;
   };
@@ -71,10 +83,16 @@ export function budgetedClients(clients: AwsClientFactory, bucket: TokenBucket):
     region: clients.region,
     endpoint: clients.endpoint,
     maxAttempts: clients.maxAttempts,
-    organizations: () => once(clients.organizations()),
-    iam: (credentials) => once(clients.iam(credentials)),
-    sts: (...args: Parameters<AwsClientFactory['sts']>) => once(clients.sts(...args)),
-    account: (credentials) => once(clients.account(credentials)),
+    organizations: () => once(clients.organizations(), () => budgets.of('organizations', caller)),
+    // A member session's calls count against that member account's IAM quota; the scanner's own IAM
+    // calls (ListOrganizationsFeatures) against the caller's.
+    iam: (credentials) =>
+      once(clients.iam(credentials), () =>
+        budgets.of('iam', credentials ? (credentials.accountId ?? credentials.accessKeyId) : caller),
+      ),
+    sts: (...args: Parameters<AwsClientFactory['sts']>) =>
+      once(clients.sts(...args), () => budgets.of('sts', caller)),
+    account: (credentials) => clients.account(credentials),
     destroy: () => clients.destroy(),
   };
 }
@@ -102,8 +120,8 @@ function createConcurrencyLimit(limit: number) {
 /** Discovery and member assessment over @rootwatch/aws, within one request budget per process. */
 export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSource {
   const { config, logger, observer } = options;
-  const bucket = createTokenBucket({ ratePerSecond: config.worker.awsRequestsPerSecond });
-  const factory = (region: string, credentials?: AwsClientOptions['credentials']) =>
+  const budgets = createRequestBudgets(config.worker.awsBudgets);
+  const factory = (region: string, caller: string, credentials?: AwsClientOptions['credentials']) =>
     budgetedClients(
       createAwsClientFactory({
         region,
@@ -114,10 +132,11 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           onCall: (operation, outcome) => observer?.awsCall?.({ operation, outcome }),
         },
       }),
-      bucket,
+      budgets,
+      caller,
     );
   // The process's own identity (explicit, or the SDK default chain).
-  const ambient = factory(config.aws.region, options.credentials);
+  const ambient = factory(config.aws.region, 'ambient', options.credentials);
   const perOrg = new Map<string, AwsClientFactory>();
   /**
    * An org with a discovery role is read, and its members' audit roles assumed, as that role
@@ -134,7 +153,8 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
             sessionName: `rootwatch-scanner-${org.id}`,
           })
         : options.credentials;
-      clients = factory(org.region, credentials);
+      // The caller is the discovery role of this org, or the process's own identity.
+      clients = factory(org.region, org.discoveryRoleArn ? `org:${org.id}` : 'ambient', credentials);
       perOrg.set(org.id, clients);
     }
     return clients;

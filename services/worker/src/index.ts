@@ -22,6 +22,7 @@ export {
   type DiscoveryStore,
   type OrgSideFacts,
 } from './discovery-store';
+export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
 export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';

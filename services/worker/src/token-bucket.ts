@@ -8,7 +8,7 @@ export interface TokenBucket {
 }
 
 /**
- * The process's AWS request budget. Waiters are served in arrival order so a burst of
+ * One AWS request budget (see request-budgets.ts for how they are keyed). Waiters are served in arrival order so a burst of
  * accounts cannot starve an older one; one second of tokens may be spent at once.
  */
 export function createTokenBucket({

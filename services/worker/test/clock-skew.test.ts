@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { OrgDefinition, RunningSimulator } from '@rootwatch/aws-sim';
+import { NO_AWS_BUDGETS } from '@rootwatch/config';
 import { type Db, schema } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type RetryPolicy, redisConnection } from '@rootwatch/queue';
@@ -54,7 +55,7 @@ describe('a worker with a skewed clock', () => {
     ...testConfig(sim, [orgConfig(definition)]),
     redisUrl: REDIS,
     databaseUrl: testDb.url!,
-    worker: { concurrency: 4, awsRequestsPerSecond: 5000 },
+    worker: { concurrency: 4, awsBudgets: NO_AWS_BUDGETS },
   });
 
   /** A real worker process whose clock function runs 10 minutes behind. */

@@ -1,4 +1,5 @@
 import type { OrgDefinition, RunningSimulator } from '@rootwatch/aws-sim';
+import { NO_AWS_BUDGETS } from '@rootwatch/config';
 import { schema } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { eq } from 'drizzle-orm';
@@ -105,7 +106,7 @@ describe('a whole scan run as the delegated administrator, in an opt-in region',
     const org = { ...orgConfig(sim.definition()), region: ORG_REGION };
     // Known accounts' tags are not re-read at all: only new accounts' tags are (the budget's floor).
     const config = testConfig(sim, [org], {
-      worker: { concurrency: 16, awsRequestsPerSecond: 5000, tagReadsPerScan: 0 },
+      worker: { concurrency: 16, awsBudgets: NO_AWS_BUDGETS, tagReadsPerScan: 0 },
     });
     scanner = inlineScanner({ db, sim, config });
     const started = await scanner.producer.startScan({ orgId: ORG_ID, trigger: 'cli' });

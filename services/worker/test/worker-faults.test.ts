@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { OrgDefinition, RunningSimulator } from '@rootwatch/aws-sim';
+import { NO_AWS_BUDGETS } from '@rootwatch/config';
 import {
   createDatabase,
   createRepositories,
@@ -90,7 +91,7 @@ describe('the BullMQ worker under faults', () => {
     ...testConfig(sim, [orgConfig(definition)]),
     redisUrl,
     databaseUrl,
-    worker: { concurrency: 4, awsRequestsPerSecond: 5000 },
+    worker: { concurrency: 4, awsBudgets: NO_AWS_BUDGETS },
   });
 
   async function inProcessWorker(

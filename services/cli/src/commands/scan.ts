@@ -31,7 +31,7 @@ AWS_ENDPOINT_URL sends every call elsewhere (e.g. the simulator, 'pnpm sim').
   --once                 required: scan once and exit (continuous scans are the worker/scheduler roles)
   --format F             table (default), json (stable format, see README) or csv (one row per account)
   --output FILE          write the report to FILE instead of stdout
-  --concurrency N        accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 32)
+  --concurrency N        accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 256)
   --fail-on LEVEL        exit 3 when a control of severity LEVEL or higher FAILs (critical, high, medium)
   --database-url URL     also persist the run and its history in this Postgres database
   --org-role-arn ARN     role to assume for discovery (default ROOTWATCH_ORG_ROLE_ARN; none = ambient credentials)

@@ -12,7 +12,7 @@ Process scan jobs from the queue (container role): discovery, one job per member
 finalization. Needs DATABASE_URL and REDIS_URL, and AWS credentials (default chain). On SIGINT/SIGTERM
 it stops taking jobs and lets in-flight ones finish.
 
-  --concurrency N   accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 32)
+  --concurrency N   accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 256)
   --debug           print stack traces of unexpected errors`,
   options: { concurrency: { type: 'string' } },
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;

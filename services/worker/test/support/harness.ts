@@ -1,6 +1,6 @@
 import type { OrgDefinition } from '@rootwatch/aws-sim';
 import { generateOrg, type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
-import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
+import { NO_AWS_BUDGETS, type OrgConfig, type RootwatchConfig } from '@rootwatch/config';
 import { createRepositories, type Db, scanRunDone } from '@rootwatch/db';
 import pino from 'pino';
 
@@ -45,7 +45,7 @@ export function testConfig(
     logLevel: 'silent',
     usageWindowDays: 90,
     retentionDays: 90,
-    worker: { concurrency: 16, awsRequestsPerSecond: 5000 },
+    worker: { concurrency: 16, awsBudgets: NO_AWS_BUDGETS },
     aws: { region: 'us-east-1', endpointUrl: sim.endpoint },
     organizations: orgs,
     ...extra,
