@@ -35,6 +35,8 @@ export interface AwsScanSourceOptions {
   discoveryConcurrency?: number;
   /** Sockets per AWS endpoint for this process. */
   maxSockets?: number;
+  /** Attempts of a throttled call (default 8, about a minute of backoff); tests that throttle for good use fewer. */
+  maxThrottledAttempts?: number;
   reportPolling?: { deadlineMs?: number; initialDelayMs?: number; stepMs?: number; maxDelayMs?: number };
   /** This host's clock, stamped on each posture as collectedAt (tests skew it; ordering never uses it). */
   now?: () => Date;
@@ -128,6 +130,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         ...(config.aws.endpointUrl ? { endpoint: config.aws.endpointUrl } : {}),
         ...(credentials ? { credentials } : {}),
         ...(options.maxSockets ? { maxSockets: options.maxSockets } : {}),
+        ...(options.maxThrottledAttempts ? { maxThrottledAttempts: options.maxThrottledAttempts } : {}),
         observer: {
           onCall: (operation, outcome) => observer?.awsCall?.({ operation, outcome }),
         },

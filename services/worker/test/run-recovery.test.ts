@@ -77,7 +77,8 @@ describe('run recovery', () => {
       concurrency: 1,
       lockDurationMs: 4_000,
       stalledIntervalMs: 1_000,
-      awsSource: { credentials: sim.credentials },
+      // A call throttled for good gives up after 2 attempts instead of about a minute of backoff.
+      awsSource: { credentials: sim.credentials, maxThrottledAttempts: 2 },
       ...RECOVERY,
       ...extra,
     });
