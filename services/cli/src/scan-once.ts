@@ -39,7 +39,15 @@ export async function scanOnce({
       return found;
     },
   };
-  const handlers = createScanHandlers({ db: database.db, source, config, logger });
+  // Tags cost one Organizations call per account on the caller's scarce quota (docs/aws-quotas.md) and
+  // only feed the API's filters: a run that is not persisted (no --database-url) does not read them.
+  const handlers = createScanHandlers({
+    db: database.db,
+    source,
+    config,
+    logger,
+    readTags: config.databaseUrl !== undefined,
+  });
   const dispatcher = createInlineDispatcher({ handlers, concurrency: config.worker.concurrency });
   const progress = quiet ? undefined : createProgress({ stream: ctx.stderr, label: 'scan' });
   try {

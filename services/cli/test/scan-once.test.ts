@@ -54,6 +54,9 @@ describe('rootwatch scan --once against the simulator', () => {
   let keyAccount: string;
   let deniedAccount: string;
   let suspendedAccount: string;
+  let tagReadsBefore: number;
+  let tagReadsPersisted: number;
+  const tagReads = () => sim.stats().byOperation['organizations:ListTagsForResource'] ?? 0;
 
   beforeAll(async () => {
     sim = await startSimulator({ definition: { generate: { accounts: 24, seed: 7 } }, port: 0 });
@@ -74,11 +77,13 @@ describe('rootwatch scan --once against the simulator', () => {
     await patchAccount(sim, suspendedAccount, { state: 'SUSPENDED' });
     def = sim.definition();
     testDb = await createTestDatabase();
+    tagReadsBefore = tagReads();
     result = await runCli(
       ['scan', '--once', '--format', 'json', '--fail-on', 'critical', '--database-url', testDb.url!],
       { env: simEnv(sim) },
     );
     report = JSON.parse(result.stdout) as ScanReport;
+    tagReadsPersisted = tagReads() - tagReadsBefore;
   });
 
   afterAll(async () => {
@@ -228,8 +233,14 @@ describe('rootwatch scan --once against the simulator', () => {
   });
 
   it('--format csv: one row per account, one column per control, the same statuses as the JSON', async () => {
+    const before = tagReads();
     const csv = await runCli(['scan', '--once', '--format', 'csv', '--quiet'], { env: simEnv(sim) });
     expect(csv.code, csv.stderr).toBe(0);
+    // Not persisted: assessed accounts' tags are not read (one Organizations call per account on the
+    // caller's scarce quota; discovery still reads those of the few accounts that get no job); persisted
+    // with --database-url, every account is new and has its tags read.
+    expect(tagReads() - before).toBeLessThanOrEqual(def.accounts.filter((a) => a.state !== 'ACTIVE').length);
+    expect(tagReadsPersisted).toBeGreaterThanOrEqual(def.accounts.length - 1);
     expect(csv.stderr).toBe('');
     const [header, ...rows] = csv.stdout.trimEnd().split('\r\n');
     expect(header!.split(',')).toEqual([

@@ -19,6 +19,8 @@ export interface ScanHandlersDeps {
   observer?: ScanObserver;
   /** This host's clock (evidence timestamps only); tests inject a skewed one. */
   now?: () => Date;
+  /** false: account tags are never read (see ScanAccountDeps.readTags). */
+  readTags?: boolean;
 }
 
 /** The scan work, wired once and run unchanged by the BullMQ worker and the inline dispatcher. */
@@ -29,6 +31,7 @@ export function createScanHandlers({
   logger,
   observer,
   now,
+  readTags,
 }: ScanHandlersDeps): ScanHandlers {
   const orgs = new Map<string, OrgConfig>(config.organizations.map((o) => [o.id, o]));
   const orgConfig = (id: string) => orgs.get(id);
@@ -46,6 +49,7 @@ export function createScanHandlers({
       observer,
       recorder: createAccountResultRecorder({ db }),
       ...(now ? { now } : {}),
+      ...(readTags === false ? { readTags } : {}),
     }),
     'scan.finalize': createScanFinalizeHandler({ db, logger, observer }),
   };

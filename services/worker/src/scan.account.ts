@@ -28,6 +28,8 @@ export interface ScanAccountDeps {
   usageWindowDays: number;
   /** Known accounts whose tags a run re-reads (ROOTWATCH_TAG_READS_PER_SCAN); see readsTagsThisRun. */
   tagReadsPerScan?: number;
+  /** false: no account's tags are read, not even a new one's (a one-shot scan whose report has no tags). */
+  readTags?: boolean;
   logger: Logger;
   observer?: ScanObserver;
   recorder?: AccountResultRecorder;
@@ -79,6 +81,7 @@ export function createScanAccountHandler({
   orgConfig,
   usageWindowDays,
   tagReadsPerScan = DEFAULT_TAG_READS_PER_SCAN,
+  readTags = true,
   logger,
   observer,
   recorder = createAccountResultRecorder({ db }),
@@ -141,14 +144,16 @@ export function createScanAccountHandler({
         orgContext,
         account: base,
         allowMissingDiscovery: context.isFinalAttempt,
-        readTags: readsTagsThisRun({
-          runId,
-          accountId,
-          // Upserted by this run's discovery, which starts the run: seen for the first time now.
-          isNew: !job.startedAt || accountRow.firstSeenAt.getTime() >= job.startedAt.getTime(),
-          total: job.total,
-          budget: tagReadsPerScan,
-        }),
+        readTags:
+          readTags &&
+          readsTagsThisRun({
+            runId,
+            accountId,
+            // Upserted by this run's discovery, which starts the run: seen for the first time now.
+            isNew: !job.startedAt || accountRow.firstSeenAt.getTime() >= job.startedAt.getTime(),
+            total: job.total,
+            budget: tagReadsPerScan,
+          }),
       });
     } catch (error) {
       const failure = sourceErrorOf(error);
