@@ -138,16 +138,21 @@ describe('deploy/k8s/base NetworkPolicies', () => {
     }
   });
 
-  it('let in only the API, on the port its container listens on', () => {
+  it('let in the API on the ports its container listens on, the scheduler on its metrics port alone', () => {
     for (const workload of workloads) {
       const policy = policies.find((p) => p.metadata.name === `rootwatch-${roleOf(workload)}`)!;
       const ingressPorts = (policy.spec.ingress as Rule[]).flatMap((r) => (r.ports ?? []).map((p) => p.port));
       const listening = (workload.spec.containers as KubeContainer[]).flatMap((c) =>
         (c.ports ?? []).map((p: { containerPort: number }) => p.containerPort),
       );
+      const metricsPort = Number(configMap.data.ROOTWATCH_METRICS_PORT);
       if (roleOf(workload) === 'api') {
         expect(ingressPorts).toEqual(listening);
         expect(String(ingressPorts[0])).toBe(configMap.data.ROOTWATCH_API_PORT);
+        expect(ingressPorts).toContain(metricsPort);
+      } else if (roleOf(workload) === 'scheduler') {
+        expect(ingressPorts).toEqual([metricsPort]);
+        expect(listening).toContain(metricsPort);
       } else {
         // The worker's and scheduler's /live port is for the kubelet, whose node traffic is always allowed.
         expect(policy.spec.ingress, workload.name).toEqual([]);

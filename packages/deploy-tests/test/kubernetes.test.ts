@@ -118,7 +118,10 @@ describe('deploy/k8s/base', () => {
     const api = find('Deployment', 'rootwatch-api');
     expect(api.spec.replicas).toBe(2);
     const container = api.spec.template.spec.containers[0];
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 3000, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
     const podLabels = api.spec.template.metadata.labels;
