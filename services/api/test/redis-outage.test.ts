@@ -4,13 +4,13 @@ import { loadConfig, NO_AWS_BUDGETS, type OrgConfig } from '@rootwatch/config';
 import { createRepositories, type ScanRun } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { redisConnection, SCHEDULE_QUEUE } from '@rootwatch/queue';
+import { freePort, startOwnRedis } from '@rootwatch/queue/testing';
 import { type RunningScheduler, startScheduler } from '@rootwatch/scheduler';
 import { type RunningWorker, startWorker } from '@rootwatch/worker';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKeysUsecases, createLogger, type RunningApi, startApi } from '../src/index';
 import { createLogCapture } from './harness';
-import { freePort, startOwnRedis } from './support/own-redis';
 
 // The API, a worker and the scheduler against a private redis-server that is killed and comes back empty.
 // Each has its own BullMQ prefix on it: the scheduler's ticks go to a queue no worker reads, so its org's

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '@rootwatch/db/testing';
+import { freePort, startOwnRedis } from '@rootwatch/queue/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startProcessLiveness } from '../src/liveness';
@@ -11,45 +11,6 @@ import { cliEnv, startCli } from './cli-process';
 // `rootwatch worker` and `rootwatch scheduler` processes: a silent partition of the database or of Redis
 // turns /live to 503 after the stale window (so the kubelet restarts the pod), and it recovers by itself
 // when the network heals.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** A private redis-server: the scheduler writes its job schedulers under the default prefix. */
-async function startOwnRedis(): Promise<{ port: number; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = createServer().listen(port, '127.0.0.1');
-      socket.once('listening', () => socket.close(() => resolve(false)));
-      socket.once('error', () => resolve(true));
-    });
-    if (up) break;
-    if (i > 200) throw new Error(`redis-server on ${port} did not start`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return {
-    port,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 async function live(url: string): Promise<{ status: number; failing: string[] }> {
   try {

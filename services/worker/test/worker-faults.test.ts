@@ -14,6 +14,7 @@ import {
 } from '@rootwatch/db';
 import { createTestDatabase, startTcpProxy, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type RetryPolicy, redisConnection } from '@rootwatch/queue';
+import { startOwnRedis } from '@rootwatch/queue/testing';
 import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningWorker, startWorker } from '../src/index';
@@ -29,7 +30,6 @@ import {
   waitForRun,
 } from './support/harness';
 import { startPgProxy } from './support/pg-proxy';
-import { startOwnRedis } from './support/redis-server';
 
 const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const RETRY: RetryPolicy = {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
+/** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -13,11 +14,25 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export type OwnRedis = {
+  url: string;
+  port: number;
+  /** Starts an EMPTY server on the same port (after stop): clients reconnect to a Redis that lost every key. */
+  start(): Promise<void>;
+  /** SIGKILL, as a crash. */
+  stop(): Promise<void>;
+  /** stop, wait, start: a restart that loses every key. */
+  restart(downMs?: number): Promise<void>;
+  /** SIGSTOP: the server keeps its connections open but answers nothing (a hung or partitioned Redis). */
+  freeze(): void;
+  thaw(): void;
+};
+
 /**
- * A private redis-server without persistence on a free port: `stop()` kills it (SIGKILL, as a crash), `start()`
- * brings up an EMPTY one on the same port, so clients reconnect to a Redis that lost every key.
+ * A private redis-server without persistence on a free port, for fault tests: the shared Redis of the
+ * machine is never stopped or flushed.
  */
-export async function startOwnRedis() {
+export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
@@ -51,10 +66,15 @@ export async function startOwnRedis() {
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
     start,
     stop,
-    /** SIGSTOP: the server keeps its connections open but answers nothing (a hung or partitioned Redis). */
-    freeze: () => child?.kill('SIGSTOP'),
-    thaw: () => child?.kill('SIGCONT'),
+    async restart(downMs = 500) {
+      await stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      await start();
+    },
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
   };
 }
