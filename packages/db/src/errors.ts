@@ -42,3 +42,39 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   if (pgError?.code !== '23505') return false;
   return constraint === undefined || pgError.constraint === constraint;
 }
+
+// Node socket errors of an unreachable server, and SQLSTATE classes 08 (connection exception) and 57P
+// (operator intervention: admin shutdown, crash shutdown, cannot connect now).
+const UNREACHABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
+// What pg rejects with when a connection cannot be had or is lost (pg/lib/client.js, pg-pool), and the
+// client-side read timeout of a silent network (database.ts).
+const UNREACHABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'Client has encountered a connection error',
+];
+
+/**
+ * Whether an error means the database could not be reached (as opposed to a query it refused): callers
+ * answer "unavailable, try again" rather than "internal error". Looks through drizzle's wrapper.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const fields = current as { code?: unknown; message?: unknown; cause?: unknown };
+    const code = typeof fields.code === 'string' ? fields.code : '';
+    if (UNREACHABLE_SOCKET_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')) return true;
+    const message = typeof fields.message === 'string' ? fields.message : '';
+    if (UNREACHABLE_MESSAGES.some((m) => message.includes(m))) return true;
+    current = fields.cause;
+  }
+  return false;
+}

@@ -6,12 +6,13 @@ import {
   TypeBoxValidatorCompiler,
 } from '@fastify/type-provider-typebox';
 import type { RootwatchConfig } from '@rootwatch/config';
-import type { ScanTrigger } from '@rootwatch/db';
 import {
   createApiQueriesRepository,
   createInstallSecretsRepository,
   createRepositories,
   type Database,
+  isDatabaseUnavailable,
+  type ScanTrigger,
 } from '@rootwatch/db';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -270,7 +271,14 @@ export async function buildApp(options: BuildAppOptions) {
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const { status, body } = errorBody(error);
-    if (status >= 500) {
+    if (body.error.code === 'database_unavailable') {
+      // Every request fails alike while Postgres is unreachable: a short line, not a stack per request.
+      request.log.warn(
+        { route: request.routeOptions.url, err: { message: error.message } },
+        'database unavailable',
+      );
+      void reply.header('Retry-After', '5');
+    } else if (status >= 500) {
       request.log.error({ err: error, route: request.routeOptions.url }, 'request failed');
     }
     return reply.code(status).send(body);
@@ -371,6 +379,14 @@ function errorBody(error: FastifyError | ApiError): {
   }
   if (status >= 400 && status < 500) {
     return { status, body: { error: { code: 'bad_request', message: fastifyError.message } } };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      body: {
+        error: { code: 'database_unavailable', message: 'the database is unreachable; retry shortly' },
+      },
+    };
   }
   return { status: 500, body: { error: { code: 'internal_error', message: 'internal error' } } };
 }
