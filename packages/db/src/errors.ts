@@ -26,13 +26,19 @@ export class MigrationJournalError extends Error {
 
 type PgErrorFields = { code?: string; constraint?: string };
 
-/** The Postgres error under drizzle's DrizzleQueryError wrapper (node-postgres and PGlite both set `code`). */
-export function pgErrorOf(error: unknown): PgErrorFields | undefined {
+/** An error and the errors under it (drizzle wraps the driver's in `cause`), at most five deep. */
+function* causeChain(error: unknown): Generator<{ code?: unknown; message?: unknown }> {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const fields = current as PgErrorFields & { cause?: unknown };
-    if (typeof fields.code === 'string' && /^[0-9A-Z]{5}$/.test(fields.code)) return fields;
-    current = fields.cause;
+    yield current as { code?: unknown; message?: unknown };
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+/** The Postgres error under drizzle's DrizzleQueryError wrapper (node-postgres and PGlite both set `code`). */
+export function pgErrorOf(error: unknown): PgErrorFields | undefined {
+  for (const fields of causeChain(error)) {
+    if (typeof fields.code === 'string' && /^[0-9A-Z]{5}$/.test(fields.code)) return fields as PgErrorFields;
   }
   return undefined;
 }
@@ -67,14 +73,11 @@ const UNREACHABLE_MESSAGES = [
  * answer "unavailable, try again" rather than "internal error". Looks through drizzle's wrapper.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const fields = current as { code?: unknown; message?: unknown; cause?: unknown };
+  for (const fields of causeChain(error)) {
     const code = typeof fields.code === 'string' ? fields.code : '';
     if (UNREACHABLE_SOCKET_CODES.has(code) || code.startsWith('08') || code.startsWith('57P')) return true;
     const message = typeof fields.message === 'string' ? fields.message : '';
     if (UNREACHABLE_MESSAGES.some((m) => message.includes(m))) return true;
-    current = fields.cause;
   }
   return false;
 }
