@@ -13,6 +13,9 @@ export type TcpProxy = {
   silence(): void;
   /** The network is back: what was held is delivered in order, and forwarding resumes. */
   heal(): void;
+  /** A loud outage: every open connection is dropped and new ones are refused, until restore(). */
+  cut(): void;
+  restore(): void;
   stop(): Promise<void>;
 };
 
@@ -27,9 +30,14 @@ export async function startTcpProxy({
   const sockets = new Set<Socket>();
   const held: Array<() => void> = [];
   let silent = false;
+  let refusing = false;
   const deliver = (action: () => void) => (silent ? held.push(action) : action());
 
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect({ host, port });
     const link = (from: Socket, to: Socket) => {
       sockets.add(from);
@@ -61,6 +69,15 @@ export async function startTcpProxy({
     heal() {
       silent = false;
       for (const action of held.splice(0)) action();
+    },
+    cut() {
+      refusing = true;
+      silent = false;
+      held.length = 0;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      refusing = false;
     },
     async stop() {
       silent = false;

@@ -29,7 +29,6 @@ import {
   waitForRecorded,
   waitForRun,
 } from './support/harness';
-import { startPgProxy } from './support/pg-proxy';
 
 const SHARED_REDIS = 'redis://127.0.0.1:6379';
 const RETRY: RetryPolicy = {
@@ -225,7 +224,7 @@ describe('the BullMQ worker under faults', () => {
 
   // ~25 s of this test is the scan itself at its small concurrency: room for a loaded machine.
   it('when Postgres is unreachable for ~10 s mid-scan, jobs retry and the run completes', async () => {
-    const proxy = await startPgProxy();
+    const proxy = await startTcpProxy();
     const keyPrefix = prefix();
     const database: Database = createDatabase({ url: proxy.rewrite(testDb.url!), max: 8 });
     const worker = await inProcessWorker(SHARED_REDIS, keyPrefix, { database });
