@@ -97,23 +97,48 @@ export function createRedisRateLimiter({
   };
 }
 
-export function createMemoryRateLimiter({ max, windowMs }: RateLimitOptions): RateLimiter {
+/**
+ * Counts per key in fixed windows of `windowMs`, in process memory. Once more than `maxKeys` keys are held,
+ * the entries of past windows are dropped.
+ */
+function createWindowCounts(windowMs: number, maxKeys: number) {
   const windows = new Map<string, { window: number; count: number }>();
+  const windowOf = (now: number) => Math.floor(now / windowMs);
+  const current = (key: string, now: number) => {
+    const entry = windows.get(key);
+    return entry && entry.window === windowOf(now) ? entry : undefined;
+  };
   return {
-    async hit(key, now = Date.now()) {
-      const window = Math.floor(now / windowMs);
-      const current = windows.get(key);
-      const entry = current && current.window === window ? current : { window, count: 0 };
+    resetMs: (now: number) => (windowOf(now) + 1) * windowMs - now,
+    count: (key: string, now: number) => current(key, now)?.count ?? 0,
+    increment(key: string, now: number): number {
+      const entry = current(key, now) ?? { window: windowOf(now), count: 0 };
       entry.count++;
       windows.set(key, entry);
-      if (windows.size > 10_000) {
-        for (const [k, v] of windows) if (v.window !== window) windows.delete(k);
+      if (windows.size > maxKeys) {
+        for (const [k, v] of windows) if (v.window !== entry.window) windows.delete(k);
       }
-      const resetMs = (window + 1) * windowMs - now;
-      return { allowed: entry.count <= max, remaining: Math.max(0, max - entry.count), resetMs, limit: max };
+      return entry.count;
+    },
+    size: () => windows.size,
+    clear: () => windows.clear(),
+  };
+}
+
+export function createMemoryRateLimiter({ max, windowMs }: RateLimitOptions): RateLimiter {
+  const counts = createWindowCounts(windowMs, 10_000);
+  return {
+    async hit(key, now = Date.now()) {
+      const count = counts.increment(key, now);
+      return {
+        allowed: count <= max,
+        remaining: Math.max(0, max - count),
+        resetMs: counts.resetMs(now),
+        limit: max,
+      };
     },
     async close() {
-      windows.clear();
+      counts.clear();
     },
   };
 }
@@ -126,28 +151,16 @@ export function createMemoryRateLimiter({ max, windowMs }: RateLimitOptions): Ra
  * normal traffic.
  */
 export function createPreAuthLimiter({ max, windowMs }: RateLimitOptions) {
-  const windows = new Map<string, { window: number; count: number }>();
-  const current = (address: string, window: number) => {
-    const entry = windows.get(address);
-    return entry && entry.window === window ? entry : undefined;
-  };
+  const counts = createWindowCounts(windowMs, 100_000);
   return {
     /** Whether this address may still try to authenticate, and when its window resets. */
     check(address: string, now = Date.now()): { allowed: boolean; resetMs: number } {
-      const window = Math.floor(now / windowMs);
-      const resetMs = (window + 1) * windowMs - now;
-      return { allowed: (current(address, window)?.count ?? 0) < max, resetMs };
+      return { allowed: counts.count(address, now) < max, resetMs: counts.resetMs(now) };
     },
     recordFailure(address: string, now = Date.now()) {
-      const window = Math.floor(now / windowMs);
-      const entry = current(address, window) ?? { window, count: 0 };
-      entry.count++;
-      windows.set(address, entry);
-      // Bounded memory under a spread of addresses: entries of past windows go first.
-      if (windows.size > 100_000) {
-        for (const [k, v] of windows) if (v.window !== window) windows.delete(k);
-        if (windows.size > 100_000) windows.clear();
-      }
+      counts.increment(address, now);
+      // Bounded memory under a spread of addresses: past windows went first; if that was not enough, all.
+      if (counts.size() > 100_000) counts.clear();
     },
   };
 }
