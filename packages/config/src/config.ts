@@ -18,9 +18,15 @@ const AWS_REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** How member accounts are read (ROOT-ACCESS.md); `member-role` is the behaviour before access modes. */
+export type AccessMode = 'member-role' | 'root-session' | 'auto';
+export const ACCESS_MODES: readonly AccessMode[] = ['member-role', 'root-session', 'auto'];
+
 export interface OrgConfig {
   /** Label or `o-…` id; the key scans, schedules and API filters use. */
   id: string;
+  /** Absent in hand-built configs: `member-role`. */
+  access?: AccessMode;
   discoveryRoleArn?: string;
   memberRoleName: string;
   externalId?: string;
@@ -201,6 +207,13 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     organizations: [],
   };
 
+  // The default of every organization; a config-file organization's `access` overrides it.
+  const accessMode = r.text(
+    'ROOTWATCH_ACCESS_MODE',
+    'member-role',
+    /^(member-role|root-session|auto)$/,
+    'member-role, root-session or auto',
+  ) as AccessMode;
   const file = env.ROOTWATCH_CONFIG;
   const orgVars = [
     'ROOTWATCH_ORG_ID',
@@ -218,7 +231,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
         expected: `either a config file or ${conflicting.join(', ')}, not both`,
       });
     }
-    config.organizations = readOrgFile(file, region, issues);
+    config.organizations = readOrgFile(file, region, accessMode, issues);
   } else {
     config.organizations = [
       parseOrg(
@@ -232,6 +245,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
         region,
         (field) => envNameOf(field),
         issues,
+        accessMode,
       ),
     ];
   }
@@ -273,10 +287,16 @@ const ENV_OF_FIELD: Record<string, string> = {
   externalId: 'ROOTWATCH_EXTERNAL_ID',
   schedule: 'ROOTWATCH_SCHEDULE',
   region: 'AWS_REGION',
+  access: 'ROOTWATCH_ACCESS_MODE',
 };
 const envNameOf = (field: string) => ENV_OF_FIELD[field] ?? field;
 
-function readOrgFile(path: string, defaultRegion: string, issues: ConfigIssue[]): OrgConfig[] {
+function readOrgFile(
+  path: string,
+  defaultRegion: string,
+  defaultAccess: AccessMode,
+  issues: ConfigIssue[],
+): OrgConfig[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -304,6 +324,7 @@ function readOrgFile(path: string, defaultRegion: string, issues: ConfigIssue[])
       defaultRegion,
       (field) => `ROOTWATCH_CONFIG (${path}) organizations[${i}].${field}`,
       issues,
+      defaultAccess,
     ),
   );
   const seen = new Set<string>();
@@ -331,6 +352,7 @@ function parseOrg(
   defaultRegion: string,
   where: (field: string) => string,
   issues: ConfigIssue[],
+  defaultAccess: AccessMode = 'member-role',
 ): OrgConfig {
   const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const field = (name: string, pattern: RegExp, expected: string, fallback?: string): string | undefined => {
@@ -359,6 +381,8 @@ function parseOrg(
   if (id === undefined && !issues.some((i) => i.variable === where('id'))) {
     issues.push({ variable: where('id'), received: undefined, expected: 'an organization label or o-… id' });
   }
+  const access = (field('access', /^(member-role|root-session|auto)$/, 'member-role, root-session or auto') ??
+    defaultAccess) as AccessMode;
   return {
     id: id ?? 'invalid',
     discoveryRoleArn: field(
@@ -373,6 +397,8 @@ function parseOrg(
     schedule,
     region:
       field('region', AWS_REGION_PATTERN, 'an AWS region such as us-east-1', defaultRegion) ?? defaultRegion,
+    // Only when not the default, so configs built before access modes compare equal.
+    ...(access !== 'member-role' ? { access } : {}),
   };
 }
 
