@@ -28,7 +28,9 @@ function assumeRootStatements(parameters: Record<string, string>, partition = 'a
   }[];
   for (const p of policies) expect(validatePolicyDocument(p.PolicyDocument, 'identity')).toEqual([]);
   return policies.flatMap((p) =>
-    statementsAllowing(p.PolicyDocument, 'sts:AssumeRoot').map((s) => ({ policy: p.PolicyName, ...s })),
+    statementsAllowing(p.PolicyDocument, 'sts:AssumeRoot').map(
+      (s): Record<string, unknown> => ({ policy: p.PolicyName, ...s }),
+    ),
   );
 }
 
