@@ -38,3 +38,6 @@ export {
   severities,
 } from './schema';
 export * from './transaction';
+export * from './webhook-outbox.repository';
+export * from './webhook-secret-box';
+export * from './webhooks.repository';

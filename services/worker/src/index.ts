@@ -44,3 +44,22 @@ export type {
 } from './scan-source';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
 export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';
+export {
+  createWebhookDeliverHandler,
+  type WebhookDataShaper,
+  type WebhookLaneResult,
+  webhookBody,
+} from './webhooks/webhook.deliver';
+export { startWebhookRelay, type WebhookRelay } from './webhooks/webhook-relay';
+export {
+  createWebhookSender,
+  RESPONSE_BODY_BYTES,
+  type WebhookSender,
+  type WebhookSendResult,
+} from './webhooks/webhook-sender';
+export { signWebhook, type WebhookHeaders } from './webhooks/webhook-signer';
+export {
+  type RunningWebhookWorker,
+  type StartWebhookWorkerOptions,
+  startWebhookWorker,
+} from './webhooks/webhook-worker';

@@ -1,5 +1,3 @@
-import type { Severity } from '../controls/types';
-
 /**
  * The event types a webhook can subscribe to. Each is written to the outbox by a Postgres trigger in the
  * transaction of the change it describes (migrations/0007_webhooks.sql) and shaped into the API's resource
@@ -19,7 +17,8 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Sent only by POST /v1/webhooks/{id}/test, to that webhook alone; nobody subscribes to it. */
 export const WEBHOOK_TEST_EVENT = 'webhook.test';
 
-const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+// Drift events may also be `info` (the database's severity list), below every control severity.
+const SEVERITY_RANK: Record<string, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 /** `drift.event` subscriptions may ask for a minimum severity; other types ignore it. */
 export function webhookWantsEvent(
@@ -28,8 +27,8 @@ export function webhookWantsEvent(
 ): boolean {
   if (!webhook.events.includes(event.type)) return false;
   if (event.type !== 'drift.event' || !webhook.severityAtLeast) return true;
-  const rank = SEVERITY_RANK[event.severity as Severity];
-  const floor = SEVERITY_RANK[webhook.severityAtLeast as Severity];
+  const rank = SEVERITY_RANK[event.severity ?? ''];
+  const floor = SEVERITY_RANK[webhook.severityAtLeast];
   return rank !== undefined && floor !== undefined && rank >= floor;
 }
 
