@@ -37,6 +37,7 @@ export {
   scanTriggers,
   severities,
 } from './schema';
+export * from './snapshot';
 export * from './transaction';
 export * from './webhook-outbox.repository';
 export * from './webhook-secret-box';

@@ -43,7 +43,6 @@ export type {
   ScanSourceError,
 } from './scan-source';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
-export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';
 export {
   createWebhookDeliverHandler,
   type WebhookDataShaper,
@@ -63,3 +62,4 @@ export {
   type StartWebhookWorkerOptions,
   startWebhookWorker,
 } from './webhooks/webhook-worker';
+export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';

@@ -82,7 +82,9 @@ export function parseWebhookUrl(raw: string, { allowPrivate }: WebhookUrlPolicy)
     );
   }
   if (url.username || url.password) {
-    throw new WebhookTargetError('the webhook URL must not carry credentials; receivers verify the signature');
+    throw new WebhookTargetError(
+      'the webhook URL must not carry credentials; receivers verify the signature',
+    );
   }
   const literal = literalAddress(url.hostname);
   if (literal && !allowPrivate) {

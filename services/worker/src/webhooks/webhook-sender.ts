@@ -103,7 +103,11 @@ export function createWebhookSender({
           });
           response.on('end', done);
           response.on('error', (error) =>
-            finish({ statusCode: response.statusCode ?? null, responseBody: null, error: describeError(error) }),
+            finish({
+              statusCode: response.statusCode ?? null,
+              responseBody: null,
+              error: describeError(error),
+            }),
           );
         });
         request.end(body);

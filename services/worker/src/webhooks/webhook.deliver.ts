@@ -26,7 +26,10 @@ export type WebhookDeliverDeps = {
 };
 
 /** The body of an event: `{ type, timestamp, data }` (Standard Webhooks' recommended envelope). */
-export function webhookBody(head: Pick<WebhookLaneHead, 'type' | 'createdAt' | 'payload'>, shape: WebhookDataShaper) {
+export function webhookBody(
+  head: Pick<WebhookLaneHead, 'type' | 'createdAt' | 'payload'>,
+  shape: WebhookDataShaper,
+) {
   return JSON.stringify({
     type: head.type,
     timestamp: head.createdAt.toISOString(),
@@ -94,8 +97,15 @@ export function createWebhookDeliverHandler(deps: WebhookDeliverDeps) {
       const firstAt = head.firstAttemptAt ?? at;
       const retryAt = new Date(at.getTime() + webhookRetryDelayMs(head.attempts + 1, retry));
       if (retryAt.getTime() - firstAt.getTime() > retry.retryWindowMs) {
-        await outbox.recordAttempt({ ...attempt, status: 'failed', error: `${error}; given up after the retry window` });
-        logger.warn({ webhookId: lane.webhookId, deliveryId: head.deliveryId, error }, 'webhook delivery given up');
+        await outbox.recordAttempt({
+          ...attempt,
+          status: 'failed',
+          error: `${error}; given up after the retry window`,
+        });
+        logger.warn(
+          { webhookId: lane.webhookId, deliveryId: head.deliveryId, error },
+          'webhook delivery given up',
+        );
         continue;
       }
       await outbox.recordAttempt({ ...attempt, status: 'pending', nextAttemptAt: retryAt, error });
