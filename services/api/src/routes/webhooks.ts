@@ -123,7 +123,6 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     name: WEBHOOK_SECRET_KEY_NAME,
   });
   const webhooks = createWebhooksRepository({ db: database.db, secrets: createWebhookSecretBox(key) });
-  const allowPrivate = config.webhooks?.allowPrivate ?? false;
   const existing = async (id: string) => {
     const webhook = await webhooks.get({ id });
     if (!webhook) throw notFound('webhook');
@@ -166,7 +165,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         // The same check as at every delivery, so a URL that could never be delivered to is refused now.
         await resolveWebhookTarget(body.url, {
-          allowPrivate,
+          allowPrivate: config.webhooks?.allowPrivate ?? false,
           lookup: (host) => lookup(host, { all: true, verbatim: true }),
         });
       } catch (error) {
