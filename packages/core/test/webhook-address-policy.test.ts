@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { blockedAddressReason, parseWebhookUrl, resolveWebhookTarget, WebhookTargetError } from '../src/index';
+import {
+  blockedAddressReason,
+  parseWebhookUrl,
+  resolveWebhookTarget,
+  WebhookTargetError,
+} from '../src/index';
 
 describe('webhook address policy (SSRF)', () => {
   it.each([
@@ -30,12 +35,16 @@ describe('webhook address policy (SSRF)', () => {
     expect(blockedAddressReason(address)).toBe(reason);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
-    'allows the public address %s',
-    (address) => {
-      expect(blockedAddressReason(address)).toBeUndefined();
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+  ])('allows the public address %s', (address) => {
+    expect(blockedAddressReason(address)).toBeUndefined();
+  });
 
   it('refuses URLs that are not https, carry credentials or name a blocked literal address', () => {
     const policy = { allowPrivate: false };
@@ -47,7 +56,9 @@ describe('webhook address policy (SSRF)', () => {
     expect(parseWebhookUrl('https://example.com/hook', policy).hostname).toBe('example.com');
     // ROOTWATCH_WEBHOOK_ALLOW_PRIVATE=true: http and private addresses, never other schemes.
     expect(parseWebhookUrl('http://127.0.0.1:8080/', { allowPrivate: true }).port).toBe('8080');
-    expect(() => parseWebhookUrl('ftp://example.com/', { allowPrivate: true })).toThrow('http:// or https://');
+    expect(() => parseWebhookUrl('ftp://example.com/', { allowPrivate: true })).toThrow(
+      'http:// or https://',
+    );
   });
 
   it('checks every address a host resolves to and pins the first', async () => {
@@ -68,7 +79,9 @@ describe('webhook address policy (SSRF)', () => {
     await expect(resolveWebhookTarget('https://mixed.example/x', policy)).rejects.toThrow(
       'resolves to a private (RFC 1918) address (10.0.0.7)',
     );
-    await expect(resolveWebhookTarget('https://metadata.example/x', policy)).rejects.toThrow('cloud metadata');
+    await expect(resolveWebhookTarget('https://metadata.example/x', policy)).rejects.toThrow(
+      'cloud metadata',
+    );
     await expect(resolveWebhookTarget('https://missing.example/x', policy)).rejects.toThrow(
       'does not resolve (ENOTFOUND)',
     );
