@@ -65,7 +65,9 @@ afterAll(async () => {
 const routesOf = () => env.app.deps.routes.filter((r) => r.method !== 'HEAD');
 const concrete = (url: string) =>
   url.replace(/:(\w+)/g, (_, name: string) =>
-    name === 'id' && (url.includes('scans') || url.includes('webhooks')) ? crypto.randomUUID() : SAMPLE_PARAMS[name]!,
+    name === 'id' && (url.includes('scans') || url.includes('webhooks'))
+      ? crypto.randomUUID()
+      : SAMPLE_PARAMS[name]!,
   );
 const request = (method: string, url: string, key?: string, extra: Record<string, string> = {}) =>
   env.app.inject({
