@@ -128,6 +128,23 @@ export function createWebhookOutboxRepository({ db, secrets }: { db: Db; secrets
         .limit(limit);
     },
 
+    /** Whether the lane has a pending delivery due now (cheap: the pending-lane index). */
+    async laneDue({ webhookId, subject }: WebhookLane): Promise<boolean> {
+      const [row] = await db
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(
+          and(
+            eq(webhookDeliveries.webhookId, webhookId),
+            eq(webhookDeliveries.subject, subject),
+            eq(webhookDeliveries.status, 'pending'),
+            sql`${webhookDeliveries.nextAttemptAt} <= now()`,
+          ),
+        )
+        .limit(1);
+      return row !== undefined;
+    },
+
     /** The lane's oldest pending delivery; null when the lane is empty or its webhook disabled or gone. */
     async laneHead({ webhookId, subject }: WebhookLane): Promise<WebhookLaneHead | null> {
       const [row] = await db

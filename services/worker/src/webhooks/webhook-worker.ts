@@ -93,6 +93,14 @@ export async function startWebhookWorker(options: StartWebhookWorkerOptions): Pr
     },
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'webhook worker connection error'));
+  // An event relayed while its lane's job was finishing was enqueued as a no-op (the job still existed): look
+  // once more when the job is gone, instead of leaving it to the sweep.
+  worker.on('completed', (job: Job<WebhookDeliverPayload>) => {
+    void outbox
+      .laneDue(job.data)
+      .then((due) => (due ? producer.enqueue([job.data]) : undefined))
+      .catch(() => {});
+  });
   worker.on('failed', (job, error) => {
     if (job) logger.warn({ jobId: job.id, message: error.message }, 'webhook lane job failed');
   });
