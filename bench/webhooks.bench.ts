@@ -65,6 +65,26 @@ receiver.listen(0, '127.0.0.1');
 await once(receiver, 'listening');
 const port = (receiver.address() as { port: number }).port;
 
+// Trigger cost with no webhook subscribed: the same BURST-row INSERT with the outbox triggers on and off.
+const insertMs = async () => {
+  const started = performance.now();
+  await pool.query(
+    `INSERT INTO findings (dedup_key, account_id, control_id, severity, opened_at, last_seen_at)
+     SELECT a || '/root.mfa', a, 'root.mfa', 'high', now(), now()
+     FROM (SELECT lpad((100000000000 + i)::text, 12, '0') AS a FROM generate_series(0, ${BURST - 1}) i) s`,
+  );
+  const ms = performance.now() - started;
+  await pool.query('DELETE FROM findings');
+  return ms;
+};
+const triggerCost = { on_ms: Number.POSITIVE_INFINITY, off_ms: Number.POSITIVE_INFINITY };
+for (let i = 0; i < 3; i++) {
+  triggerCost.on_ms = Math.min(triggerCost.on_ms, await insertMs());
+  await pool.query('ALTER TABLE findings DISABLE TRIGGER findings_webhook_outbox_insert');
+  triggerCost.off_ms = Math.min(triggerCost.off_ms, await insertMs());
+  await pool.query('ALTER TABLE findings ENABLE TRIGGER findings_webhook_outbox_insert');
+}
+
 const key = await createInstallSecretsRepository({ db }).getOrCreate({ name: WEBHOOK_SECRET_KEY_NAME });
 await createWebhooksRepository({ db, secrets: createWebhookSecretBox(key) }).create({
   url: `http://127.0.0.1:${port}/hook`,
@@ -131,6 +151,11 @@ const report = {
   cpus: cpus().length,
   load_average_before: loadBefore.map((n) => round(n, 2)),
   concurrency: CONCURRENCY,
+  insert_without_subscriber: {
+    rows: BURST,
+    triggers_on_ms: round(triggerCost.on_ms),
+    triggers_off_ms: round(triggerCost.off_ms),
+  },
   throughput: {
     events: BURST,
     seconds: round(burstSeconds, 2),
