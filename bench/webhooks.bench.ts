@@ -163,6 +163,7 @@ const report = {
     events: BURST,
     seconds: round(burstSeconds, 2),
     events_per_second: round(BURST / burstSeconds),
+    process_cpu_ms_per_event: round((cpu.user + cpu.system) / 1000 / BURST, 2),
   },
   latency: {
     events: total,
