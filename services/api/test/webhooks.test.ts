@@ -255,6 +255,34 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
     expect(eventsOf('finding.updated').length).toBe(before + 1);
   });
 
+  it('drift.event honours severity_at_least and carries the drift feed item', async () => {
+    const created = await post('/v1/webhooks', {
+      url: receiver.url('/drift'),
+      events: ['drift.event'],
+      severity_at_least: 'critical',
+    });
+    expect(created.status).toBe(201);
+    // One subject (the org's root.mfa drift): the low event would have arrived before the critical one.
+    await query(
+      `INSERT INTO drift_events (org_id, kind, control_id, from_value, to_value, severity)
+       VALUES ('sim-org', 'control_changed', 'root.mfa', '"PASS"', '"FAIL"', 'low'),
+              ('sim-org', 'control_changed', 'root.mfa', '"FAIL"', '"PASS"', 'critical')`,
+    );
+    const drift = await until('critical drift', () => receiver.received.find((r) => r.path === '/drift'));
+    expect(drift.json.type).toBe('drift.event');
+    expect(drift.json.data).toMatchObject({
+      severity: 'critical',
+      from: 'FAIL',
+      to: 'PASS',
+      account_id: null,
+    });
+    const feed = await get(env.app, '/v1/drift-events?org=sim-org&control=root.mfa&limit=1000', reader);
+    expect(feed.json.items).toContainEqual(drift.json.data);
+    expect(verifySignature(created.json.secret, drift.headers, drift.body)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.filter((r) => r.path === '/drift')).toHaveLength(1);
+  });
+
   it('test, retry and the delivery log with its pagination', async () => {
     const tested = await post(`/v1/webhooks/${webhook.id}/test`);
     expect(tested.status).toBe(202);
