@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './database';
 import { type WebhookAttempt, webhookDeliveries, webhookOutbox, webhooks } from './schema';
 import { inTransaction } from './transaction';
@@ -103,11 +103,17 @@ export function createWebhookOutboxRepository({ db, secrets }: { db: Db; secrets
             .returning({ webhookId: webhookDeliveries.webhookId, subject: webhookDeliveries.subject });
           for (const lane of inserted) lanes.set(`${lane.webhookId} ${lane.subject}`, lane);
         }
-        const last = events[events.length - 1]!.id;
+        // Exactly the rows read: an event with a lower id may commit after the SELECT (ids are taken before
+        // commit), and a range would mark it relayed unseen.
         await tx
           .update(webhookOutbox)
           .set({ relayedAt: sql`now()` })
-          .where(and(isNull(webhookOutbox.relayedAt), sql`${webhookOutbox.id} <= ${last}`));
+          .where(
+            inArray(
+              webhookOutbox.id,
+              events.map((event) => event.id),
+            ),
+          );
         return { events: events.length, lanes: [...lanes.values()] };
       });
     },
