@@ -65,6 +65,8 @@ export interface RootwatchConfig {
   };
   /** Run recovery in the worker (absent: its defaults, services/worker/src/run-recovery.ts). */
   recovery?: RecoveryConfig;
+  /** Webhook delivery in the worker (absent in hand-built configs: no private addresses, 16 lanes). */
+  webhooks?: { allowPrivate: boolean; concurrency: number };
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
 }
@@ -202,6 +204,10 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
       intervalMs: r.int('ROOTWATCH_RECOVERY_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
       quietMs: r.int('ROOTWATCH_RECOVERY_QUIET_SECONDS', 300, 1, 3600) * 1000,
       maxGenerations: r.int('ROOTWATCH_RECOVERY_MAX_GENERATIONS', 3, 1, 20),
+    },
+    webhooks: {
+      allowPrivate: r.oneOf('ROOTWATCH_WEBHOOK_ALLOW_PRIVATE', 'false', ['true', 'false']) === 'true',
+      concurrency: r.int('ROOTWATCH_WEBHOOK_CONCURRENCY', 16, 1, 1000),
     },
     aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
     organizations: [],

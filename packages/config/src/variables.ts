@@ -247,4 +247,17 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description:
       'Times an account job may be enqueued in one run (the first included) before a lost job is recorded as `error`.',
   },
+  {
+    name: 'ROOTWATCH_WEBHOOK_ALLOW_PRIVATE',
+    required: false,
+    default: 'false',
+    description:
+      '`true` lets webhooks reach loopback, private, link-local and metadata addresses and plain `http://` (tests, on-premise receivers). Otherwise only `https://` to public addresses, checked at every delivery.',
+  },
+  {
+    name: 'ROOTWATCH_WEBHOOK_CONCURRENCY',
+    required: false,
+    default: '16',
+    description: 'Webhook lanes (webhook × finding or other subject) a worker process delivers to at once.',
+  },
 ];

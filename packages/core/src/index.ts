@@ -104,3 +104,21 @@ export {
   unreachablePosture,
   type VirtualMfaDevice,
 } from './posture';
+export {
+  blockedAddressReason,
+  type LookupAll,
+  parseWebhookUrl,
+  resolveWebhookTarget,
+  type WebhookTarget,
+  WebhookTargetError,
+  type WebhookUrlPolicy,
+} from './webhooks/webhook-address-policy';
+export {
+  DEFAULT_WEBHOOK_RETRY,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_TEST_EVENT,
+  type WebhookEventType,
+  type WebhookRetryPolicy,
+  webhookRetryDelayMs,
+  webhookWantsEvent,
+} from './webhooks/webhook-events';

@@ -37,4 +37,8 @@ export {
   scanTriggers,
   severities,
 } from './schema';
+export * from './snapshot';
 export * from './transaction';
+export * from './webhook-outbox.repository';
+export * from './webhook-secret-box';
+export * from './webhooks.repository';

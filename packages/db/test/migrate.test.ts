@@ -51,6 +51,9 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
       'posture_versions',
       'scan_run_progress',
       'scan_runs',
+      'webhook_deliveries',
+      'webhook_outbox',
+      'webhooks',
     ]);
   });
 

@@ -50,3 +50,13 @@ export {
   type ScanProducer,
   type ScanProducerDeps,
 } from './scan-producer';
+export {
+  createWebhookProducer,
+  WEBHOOK_JOB_NAMES,
+  WEBHOOK_QUEUE,
+  type WebhookDeliverPayload,
+  type WebhookJobName,
+  type WebhookProducer,
+  webhookJobId,
+  webhookJobOptions,
+} from './webhook-jobs';

@@ -41,6 +41,7 @@ import { healthRoutes } from './routes/health';
 import { scanRoutes } from './routes/scans';
 import { summaryRoutes } from './routes/summary';
 import { trendRoutes } from './routes/trend';
+import { webhookRoutes } from './routes/webhooks';
 
 /** Who may call a route: `public`, or an API key holding the scope (`admin` implies every scope). */
 export type AuthDecision = 'public' | ApiKeyScope;
@@ -321,6 +322,7 @@ export async function buildApp(options: BuildAppOptions) {
       await v1.register(trendRoutes);
       await v1.register(scanRoutes);
       await v1.register(exportRoutes);
+      await v1.register(webhookRoutes);
     },
     { prefix: '/v1' },
   );

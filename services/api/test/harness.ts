@@ -62,6 +62,7 @@ export async function createScanEnvironment({
   referenceTime,
   recordWire = false,
   app: appOptions = {},
+  env = {},
 }: {
   accounts?: number;
   seed?: number;
@@ -69,6 +70,8 @@ export async function createScanEnvironment({
   /** Route AWS calls through a recording proxy (see `proxy`). */
   recordWire?: boolean;
   app?: Partial<BuildAppOptions>;
+  /** More configuration variables (loadConfig). */
+  env?: Record<string, string>;
 } = {}): Promise<ScanEnvironment> {
   const definition = generateOrg({ accounts, seed, referenceTime });
   const sim = await startSimulator({ definition, port: 0, host: '127.0.0.1' });
@@ -81,6 +84,7 @@ export async function createScanEnvironment({
     AWS_REGION: sim.region,
     AWS_ENDPOINT_URL: proxy?.endpoint ?? sim.endpoint,
     ROOTWATCH_WORKER_CONCURRENCY: '8',
+    ...env,
   });
   const db = testDb.database.db;
   const scanMetrics = createScanMetrics();

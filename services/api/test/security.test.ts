@@ -27,11 +27,19 @@ const ROUTE_TABLE: Record<string, AuthDecision> = {
   'GET /v1/scans/:id': 'read',
   'POST /v1/scans': 'scans:write',
   'GET /v1/export/accounts.csv': 'read',
+  'POST /v1/webhooks': 'admin',
+  'GET /v1/webhooks': 'admin',
+  'GET /v1/webhooks/:id': 'admin',
+  'DELETE /v1/webhooks/:id': 'admin',
+  'GET /v1/webhooks/:id/deliveries': 'admin',
+  'POST /v1/webhooks/:id/deliveries/:delivery/retry': 'admin',
+  'POST /v1/webhooks/:id/test': 'admin',
 };
 
 const SAMPLE_PARAMS: Record<string, string> = {
   accountId: '123456789012',
   id: '1',
+  delivery: '1',
 };
 
 let env: ScanEnvironment;
@@ -57,7 +65,9 @@ afterAll(async () => {
 const routesOf = () => env.app.deps.routes.filter((r) => r.method !== 'HEAD');
 const concrete = (url: string) =>
   url.replace(/:(\w+)/g, (_, name: string) =>
-    name === 'id' && url.includes('scans') ? crypto.randomUUID() : SAMPLE_PARAMS[name]!,
+    name === 'id' && (url.includes('scans') || url.includes('webhooks'))
+      ? crypto.randomUUID()
+      : SAMPLE_PARAMS[name]!,
   );
 const request = (method: string, url: string, key?: string, extra: Record<string, string> = {}) =>
   env.app.inject({

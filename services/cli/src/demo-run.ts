@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKeysUsecases, hashApiKey, parseApiKey, type RunningApi, startApi } from '@rootwatch/api';
+import { webhookData } from '@rootwatch/api/webhook-data';
 import { type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
 import { DEFAULT_SCHEDULE, NO_AWS_BUDGETS, type RootwatchConfig, redactUrl } from '@rootwatch/config';
 import { buildDashboardIfMissing, registerDashboard } from '@rootwatch/dashboard';
@@ -11,7 +12,13 @@ import {
   redisConnection,
   type ScanDispatcher,
 } from '@rootwatch/queue';
-import { createAwsScanSource, createScanHandlers, type RunningWorker, startWorker } from '@rootwatch/worker';
+import {
+  createAwsScanSource,
+  createScanHandlers,
+  type RunningWorker,
+  startWebhookWorker,
+  startWorker,
+} from '@rootwatch/worker';
 import type { CommandContext } from './context';
 import { openMigrated } from './database';
 import { planDrift } from './drift-plan';
@@ -198,6 +205,16 @@ async function startPipeline({
       shutdownGraceMs: 5_000,
     });
     stack.push('worker', () => worker.close());
+    // With a queue the demo delivers webhooks too, as the worker container does.
+    const webhooks = await startWebhookWorker({
+      config,
+      logger,
+      database,
+      connection,
+      prefix: REDIS_PREFIX,
+      shapeData: webhookData,
+    });
+    stack.push('webhooks', () => webhooks.close());
     const dispatcher = createQueueDispatcher({ connection, prefix: REDIS_PREFIX });
     stack.push('queue', () => dispatcher.close());
     return dispatcher;

@@ -43,4 +43,23 @@ export type {
   ScanSourceError,
 } from './scan-source';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
+export {
+  createWebhookDeliverHandler,
+  type WebhookDataShaper,
+  type WebhookLaneResult,
+  webhookBody,
+} from './webhooks/webhook.deliver';
+export { startWebhookRelay, type WebhookRelay } from './webhooks/webhook-relay';
+export {
+  createWebhookSender,
+  RESPONSE_BODY_BYTES,
+  type WebhookSender,
+  type WebhookSendResult,
+} from './webhooks/webhook-sender';
+export { signWebhook, type WebhookHeaders } from './webhooks/webhook-signer';
+export {
+  type RunningWebhookWorker,
+  type StartWebhookWorkerOptions,
+  startWebhookWorker,
+} from './webhooks/webhook-worker';
 export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';

@@ -9,8 +9,9 @@ const spec = {
   usage: 'rootwatch worker [--concurrency N]',
   help: `
 Process scan jobs from the queue (container role): discovery, one job per member account,
-finalization. Needs DATABASE_URL and REDIS_URL, and AWS credentials (default chain). On SIGINT/SIGTERM
-it stops taking jobs and lets in-flight ones finish.
+finalization; and deliver webhook events (outbox relay, signed HTTP deliveries). Needs DATABASE_URL
+and REDIS_URL, and AWS credentials (default chain). On SIGINT/SIGTERM it stops taking jobs and lets
+in-flight ones finish.
 
   --concurrency N   accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 256)
   --debug           print stack traces of unexpected errors`,
@@ -32,11 +33,16 @@ export const worker: Command = async (ctx) => {
   });
   if (!config.redisUrl)
     throw missingSetting('worker needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
-  const { startWorker } = await import('@rootwatch/worker');
+  const [{ startWorker, startWebhookWorker }, { webhookData }] = await Promise.all([
+    import('@rootwatch/worker'),
+    import('@rootwatch/api/webhook-data'),
+  ]);
   const database = await requirePostgres(config, 'worker');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-worker' });
   try {
     const running = await startWorker({ config, logger, database, concurrency });
+    // Webhook delivery runs beside the scan jobs, on its own queue; the API's resource shaping is passed in.
+    const webhooks = await startWebhookWorker({ config, logger, database, shapeData: webhookData });
     const liveness = await startProcessLiveness(config, logger, [
       databaseCheck(database),
       redisCheck(running.worker.getBackend().client),
@@ -44,6 +50,7 @@ export const worker: Command = async (ctx) => {
     await untilAborted(ctx.signal);
     logger.info({ signal: String(ctx.signal.reason) }, 'shutting down');
     await liveness?.close();
+    await webhooks.close();
     await running.close();
     return 0;
   } finally {

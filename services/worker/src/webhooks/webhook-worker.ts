@@ -1,0 +1,131 @@
+import type { RootwatchConfig } from '@rootwatch/config';
+import { DEFAULT_WEBHOOK_RETRY, type LookupAll, type WebhookRetryPolicy } from '@rootwatch/core';
+import {
+  createInstallSecretsRepository,
+  createWebhookOutboxRepository,
+  createWebhookSecretBox,
+  type Database,
+  WEBHOOK_SECRET_KEY_NAME,
+} from '@rootwatch/db';
+import {
+  createWebhookProducer,
+  redisConnection,
+  WEBHOOK_JOB_NAMES,
+  WEBHOOK_QUEUE,
+  type WebhookDeliverPayload,
+} from '@rootwatch/queue';
+import { type ConnectionOptions, DelayedError, type Job, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { createWebhookDeliverHandler, type WebhookDataShaper } from './webhook.deliver';
+import { startWebhookRelay, type WebhookRelay } from './webhook-relay';
+import { createWebhookSender } from './webhook-sender';
+
+export type StartWebhookWorkerOptions = {
+  config: RootwatchConfig;
+  logger: Logger;
+  database: Database;
+  /** The API's resource shaping (@rootwatch/api/webhook-data's webhookData). */
+  shapeData: WebhookDataShaper;
+  connection?: ConnectionOptions;
+  /** Redis key prefix (tests isolate themselves with one). */
+  prefix?: string;
+  /** Lanes sent at once (default config.webhooks.concurrency, 16). */
+  concurrency?: number;
+  retry?: WebhookRetryPolicy;
+  /** Per request (default 10 s). */
+  timeoutMs?: number;
+  pollIntervalMs?: number;
+  sweepIntervalMs?: number;
+  /** DNS resolution of receiver hosts (tests map names to addresses). */
+  lookup?: LookupAll;
+};
+
+export type RunningWebhookWorker = {
+  readonly worker: Worker;
+  readonly relay: WebhookRelay;
+  close(): Promise<void>;
+};
+
+/** The push side of webhooks in a worker process: the outbox relay and the BullMQ delivery worker. */
+export async function startWebhookWorker(options: StartWebhookWorkerOptions): Promise<RunningWebhookWorker> {
+  const { config, logger, database } = options;
+  const connection =
+    options.connection ??
+    (config.redisUrl
+      ? redisConnection(config.redisUrl)
+      : (() => {
+          throw Object.assign(new Error('webhook delivery needs REDIS_URL'), { code: 'redis_required' });
+        })());
+  const key = await createInstallSecretsRepository({ db: database.db }).getOrCreate({
+    name: WEBHOOK_SECRET_KEY_NAME,
+  });
+  const outbox = createWebhookOutboxRepository({ db: database.db, secrets: createWebhookSecretBox(key) });
+  const producer = createWebhookProducer({ connection, prefix: options.prefix });
+  const deliverLane = createWebhookDeliverHandler({
+    outbox,
+    sender: createWebhookSender({
+      allowPrivate: config.webhooks?.allowPrivate ?? false,
+      timeoutMs: options.timeoutMs,
+      lookup: options.lookup,
+    }),
+    shapeData: options.shapeData,
+    retry: options.retry ?? DEFAULT_WEBHOOK_RETRY,
+    logger,
+  });
+
+  const worker = new Worker(
+    WEBHOOK_QUEUE,
+    async (job: Job<WebhookDeliverPayload>, token?: string) => {
+      if (job.name !== WEBHOOK_JOB_NAMES.deliver) return;
+      const result = await deliverLane(job.data);
+      if (result.done) return result.delivered;
+      // The lane waits for its head's next attempt: the same job, delayed, so the lane's later events
+      // (whose enqueue is a no-op while it exists) stay behind it. Not a failure: no attempt is used.
+      await job.moveToDelayed(result.retryAt.getTime(), token);
+      throw new DelayedError();
+    },
+    {
+      connection,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      concurrency: options.concurrency ?? config.webhooks?.concurrency ?? 16,
+      // A request takes at most 10 s; a worker killed mid-lane gives it up after this.
+      lockDuration: 30_000,
+    },
+  );
+  worker.on('error', (error) => logger.warn({ err: error }, 'webhook worker connection error'));
+  // An event relayed while its lane's job was finishing was enqueued as a no-op (the job still existed): look
+  // once more when the job is gone, instead of leaving it to the sweep.
+  worker.on('completed', (job: Job<WebhookDeliverPayload>) => {
+    void outbox
+      .laneDue(job.data)
+      .then((due) => (due ? producer.enqueue([job.data]) : undefined))
+      .catch(() => {});
+  });
+  worker.on('failed', (job, error) => {
+    if (job) logger.warn({ jobId: job.id, message: error.message }, 'webhook lane job failed');
+  });
+  await worker.waitUntilReady();
+  const relay = await startWebhookRelay({
+    database,
+    outbox,
+    producer,
+    logger,
+    pollIntervalMs: options.pollIntervalMs,
+    sweepIntervalMs: options.sweepIntervalMs,
+  });
+  logger.info({ queue: WEBHOOK_QUEUE }, 'webhook worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    relay,
+    close() {
+      closing ??= (async () => {
+        await relay.close();
+        await worker.close();
+        await producer.close();
+      })();
+      return closing;
+    },
+  };
+}
