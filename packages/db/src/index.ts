@@ -8,6 +8,7 @@ export type { FeedPage, Page } from './cursor';
 export * from './database';
 export * from './drift-events.repository';
 export * from './errors';
+export * from './exceptions.repository';
 export * from './findings.repository';
 export * from './install-secrets.repository';
 export * from './migrate';
@@ -25,6 +26,12 @@ export {
   controlStatuses,
   type DriftKind,
   driftKinds,
+  type ExceptionScopeKind,
+  exceptionScopeKinds,
+  type FindingNote,
+  type FindingTicket,
+  type FindingWorkflow,
+  findingWorkflows,
   type FindingStatus,
   findingStatuses,
   type OuPathEntry,
