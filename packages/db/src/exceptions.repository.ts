@@ -101,7 +101,9 @@ export function createExceptionsRepository({ db }: { db: Db }) {
     get: ({ id }: { id: string }) => get(id),
 
     /** Creates an exception and suppresses the open findings it covers, in one transaction. */
-    async create(input: ExceptionInput & { by: string }): Promise<{ exception: FindingException; suppressed: number }> {
+    async create(
+      input: ExceptionInput & { by: string },
+    ): Promise<{ exception: FindingException; suppressed: number }> {
       return inTransaction(db, async (tx) => {
         // Feed writers take the feed lock before any finding row (feed-lock.ts).
         await lockFeeds(tx);

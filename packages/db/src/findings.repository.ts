@@ -1,10 +1,11 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor';
 import type { Db } from './database';
-import { feedLockCall, lockFeeds } from './feed-lock';
 import { liveExceptionIdFor, SYSTEM_ACTOR } from './exceptions.repository';
+import { feedLockCall, lockFeeds } from './feed-lock';
 import {
   accounts,
+  controlStates,
   type FindingNote,
   type FindingStatus,
   type FindingTicket,
@@ -294,12 +295,49 @@ export function createFindingsRepository({ db }: { db: Db }) {
             controlId === undefined ? undefined : eq(findings.controlId, controlId),
             accountId === undefined ? undefined : eq(findings.accountId, accountId),
             workflow === undefined ? undefined : eq(findings.workflow, workflow),
-            ticket === undefined ? undefined : ticket === 'none' ? isNull(findings.ticket) : isNotNull(findings.ticket),
+            ticket === undefined
+              ? undefined
+              : ticket === 'none'
+                ? isNull(findings.ticket)
+                : isNotNull(findings.ticket),
           ),
         )
         .orderBy(asc(findings.updateSeq))
         .limit(limit + 1);
       return feedPage(rows, { limit, after, keyOf: (row) => row.updateSeq });
+    },
+
+    /**
+     * FAIL results covered by a live exception, per org and control: open findings suppressed whose control
+     * state is FAIL now (an open finding of an account that became UNKNOWN is not a FAIL any more).
+     */
+    async countSuppressedByControl({
+      orgId,
+    }: {
+      orgId?: string;
+    } = {}): Promise<{ orgId: string; controlId: string; count: number }[]> {
+      const rows = await db
+        .select({ orgId: accounts.orgId, controlId: findings.controlId, count: sql<number>`count(*)::int` })
+        .from(findings)
+        .innerJoin(accounts, eq(accounts.id, findings.accountId))
+        .innerJoin(
+          controlStates,
+          and(
+            eq(controlStates.accountId, findings.accountId),
+            eq(controlStates.controlId, findings.controlId),
+          ),
+        )
+        .where(
+          and(
+            eq(findings.status, 'open'),
+            eq(findings.workflow, 'suppressed'),
+            eq(controlStates.status, 'FAIL'),
+            isNull(accounts.removedAt),
+            orgId === undefined ? undefined : eq(accounts.orgId, orgId),
+          ),
+        )
+        .groupBy(accounts.orgId, findings.controlId);
+      return rows.map((r) => ({ ...r, count: Number(r.count) }));
     },
 
     /** Open findings per org and severity over accounts not removed (optionally of one org). */

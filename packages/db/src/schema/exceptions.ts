@@ -30,7 +30,9 @@ export const findingExceptions = pgTable(
     check('finding_exceptions_scope_kind_values', sql.raw(`scope_kind IN (${sqlList(exceptionScopeKinds)})`)),
     check('finding_exceptions_revoked_by', sql.raw('(revoked_at IS NULL) = (revoked_by IS NULL)')),
     // One live exception per key: `apply` updates it in place; a revoked one keeps its key as history.
-    uniqueIndex('finding_exceptions_live_key_idx').on(t.key).where(sql.raw('key IS NOT NULL AND ended_at IS NULL')),
+    uniqueIndex('finding_exceptions_live_key_idx')
+      .on(t.key)
+      .where(sql.raw('key IS NOT NULL AND ended_at IS NULL')),
     // The expiry job and born-suppressed lookups read the exceptions not ended yet.
     index('finding_exceptions_unended_idx').on(t.expiresAt).where(sql.raw('ended_at IS NULL')),
   ],

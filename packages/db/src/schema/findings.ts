@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgSequence, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  index,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { accounts } from './accounts';
 import { findingExceptions } from './exceptions';
 import { jsonb } from './jsonb';
@@ -8,7 +18,7 @@ import { findingStatuses, findingWorkflows, severities, sqlList } from './values
 // Bumped on every change of a finding; the monotonic key of GET /v1/findings?updated_after=.
 export const findingsUpdateSeq = pgSequence('findings_update_seq', { startWith: 1 });
 
-export type FindingTicket = { system: string; key: string; url?: string | null };
+export type FindingTicket = { system: string; key: string; url?: string };
 export type FindingNote = { at: string; by: string; text: string };
 
 export const findings = pgTable(

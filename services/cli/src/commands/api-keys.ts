@@ -61,7 +61,9 @@ export const apiKeys: Command = async (ctx) => {
   try {
     const usecases = createApiKeysUsecases({ db: database.db });
     if (action === 'create') {
-      const created = await usecases.createApiKey({ name: values.name!, scopes, owner: values.owner }).catch(asInputError);
+      const created = await usecases
+        .createApiKey({ name: values.name!, scopes, owner: values.owner })
+        .catch(asInputError);
       ctx.stdout.write(`${created.key}\n`);
       ctx.stderr.write(
         `created API key '${created.name}' (id ${created.id}, prefix ${created.prefix}, scopes ${created.scopes.join(',')}); it is shown only this once\n`,
@@ -84,7 +86,9 @@ export const apiKeys: Command = async (ctx) => {
         k.lastUsedAt?.toISOString() ?? '-',
         k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
       ]);
-      ctx.stdout.write(columns(['id', 'prefix', 'name', 'owner', 'scopes', 'created', 'last used', 'status'], rows));
+      ctx.stdout.write(
+        columns(['id', 'prefix', 'name', 'owner', 'scopes', 'created', 'last used', 'status'], rows),
+      );
       return EXIT.ok;
     }
     const revoked = await usecases.revokeApiKey({ idOrPrefix: target! });
