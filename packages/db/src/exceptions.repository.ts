@@ -276,6 +276,7 @@ export function createExceptionsRepository({ db }: { db: Db }) {
   };
 }
 
-const coveredCount = sql<number>`(SELECT count(*)::int FROM ${findings} WHERE ${findings.exceptionId} = ${findingExceptions.id} AND ${findings.status} = 'open')`;
+// Qualified by hand: drizzle leaves columns of a single-table select unqualified, and `id` would be findings'.
+const coveredCount = sql<number>`(SELECT count(*)::int FROM ${findings} cf WHERE cf.exception_id = "finding_exceptions"."id" AND cf.status = 'open')`;
 
 export type ExceptionsRepository = ReturnType<typeof createExceptionsRepository>;
