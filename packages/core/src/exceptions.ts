@@ -41,7 +41,7 @@ export function parseExceptionRequest(
   now: Date,
 ): { ok: true; value: ParsedException } | { ok: false; problem: ExceptionProblem } {
   const fail = (field: string, message: string) => ({ ok: false as const, problem: { field, message } });
-  const controlId = request.control_id;
+  const controlId = String(request.control_id ?? '');
   if (controlId !== '*' && !(CONTROL_IDS as readonly string[]).includes(controlId)) {
     return fail('control_id', `unknown control '${controlId}'; expected a control id or '*'`);
   }
@@ -65,7 +65,7 @@ export function parseExceptionRequest(
   } else {
     return fail('scope', 'exactly one of account_id, ou or tag');
   }
-  const reason = request.reason?.trim() ?? '';
+  const reason = typeof request.reason === 'string' ? request.reason.trim() : '';
   if (reason.length === 0) return fail('reason', 'a reason is required');
   if (reason.length > MAX_EXCEPTION_REASON)
     return fail('reason', `at most ${MAX_EXCEPTION_REASON} characters`);
