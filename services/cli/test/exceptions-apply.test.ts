@@ -28,7 +28,7 @@ beforeAll(async () => {
       email: `root+${id}@example.com`,
       state: 'ACTIVE' as const,
       ouPath: [{ id: 'r-ab12', name: 'Root' }],
-      tags: id === B ? { env: 'sandbox' } : {},
+      tags: (id === B ? { env: 'sandbox' } : {}) as Record<string, string>,
       joinedAt: null,
     })),
     seenAt: new Date(),
