@@ -124,6 +124,27 @@ export interface Finding {
   last_seen_at: string;
   reason: string | null;
   evidence: unknown;
+  workflow: 'new' | 'acknowledged' | 'suppressed';
+  ticket: { system: string; key: string; url?: string } | null;
+  notes: { at: string; by: string; text: string }[];
+  exception_id: string | null;
+  workflow_changed_by: string | null;
+  workflow_changed_at: string | null;
+  update_seq: number;
+}
+
+export interface FindingException {
+  id: string;
+  key: string | null;
+  control_id: string;
+  scope: { account_id?: string; ou?: string; tag?: string };
+  reason: string;
+  expires_at: string;
+  state: 'live' | 'expired' | 'revoked';
+  created_by: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  covered_findings: number;
 }
 
 export interface AccountDetail extends AccountBase {
