@@ -176,6 +176,8 @@ export function findingsView(ctx: AppContext, params: URLSearchParams): View {
         select(updated);
       } else {
         await load();
+        // List reads may be served from the API's one-second micro-cache: read again once it has expired.
+        window.setTimeout(() => void (disposed ? null : load()), 1200);
       }
     } catch (err) {
       setAlert(alert, `${what} failed: ${describeError(err)}`);
@@ -259,7 +261,7 @@ export function findingsView(ctx: AppContext, params: URLSearchParams): View {
       h(
         'form',
         {
-          'aria-label': 'Ticket',
+          'aria-label': 'Attach a ticket',
           class: 'filters',
           onSubmit: (e: Event) => {
             e.preventDefault();
@@ -279,7 +281,7 @@ export function findingsView(ctx: AppContext, params: URLSearchParams): View {
       h(
         'form',
         {
-          'aria-label': 'Note',
+          'aria-label': 'Add a note',
           onSubmit: (e: Event) => {
             e.preventDefault();
             void act('Add note', () => patch({ note: note.value }));
@@ -302,7 +304,7 @@ export function findingsView(ctx: AppContext, params: URLSearchParams): View {
         : h(
             'form',
             {
-              'aria-label': 'Exception',
+              'aria-label': 'Create an exception',
               onSubmit: (e: Event) => {
                 e.preventDefault();
                 void act('Create exception', () =>
