@@ -52,6 +52,10 @@ export interface ControlSummary extends StatusCounts {
   title: string;
   severity: string;
   compliance_pct: number | null;
+  /** FAILs covered by a live exception (still counted in fail). */
+  suppressed: number;
+  /** PASS / (PASS + FAIL − suppressed). */
+  compliance_pct_excluding_exceptions: number | null;
 }
 
 export interface OrgSummary {
