@@ -80,14 +80,14 @@ export const apiKeys: Command = async (ctx) => {
         k.id,
         k.prefix,
         k.name,
-        k.owner ?? '-',
         k.scopes.join(','),
+        k.owner ?? '-',
         k.createdAt.toISOString(),
         k.lastUsedAt?.toISOString() ?? '-',
         k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
       ]);
       ctx.stdout.write(
-        columns(['id', 'prefix', 'name', 'owner', 'scopes', 'created', 'last used', 'status'], rows),
+        columns(['id', 'prefix', 'name', 'scopes', 'owner', 'created', 'last used', 'status'], rows),
       );
       return EXIT.ok;
     }
