@@ -223,8 +223,12 @@ export function createFindingsRepository({ db }: { db: Db }) {
         if (precondition && !precondition(current)) return { outcome: 'precondition_failed' as const };
         const workflowChanges = workflow !== undefined && workflow !== current.workflow;
         if (workflowChanges && current.workflow === 'suppressed') return { outcome: 'suppressed' as const };
-        const ticketChanges =
-          ticket !== undefined && JSON.stringify(ticket) !== JSON.stringify(current.ticket ?? null);
+        // Field by field: jsonb hands keys back in its own order, so the JSON text is no fair comparison.
+        const sameTicket = (a: FindingTicket | null, b: FindingTicket | null) =>
+          a === null || b === null
+            ? a === b
+            : a.system === b.system && a.key === b.key && (a.url ?? null) === (b.url ?? null);
+        const ticketChanges = ticket !== undefined && !sameTicket(ticket, current.ticket ?? null);
         if (!workflowChanges && !ticketChanges && note === undefined) {
           return { outcome: 'unchanged' as const, finding: current };
         }

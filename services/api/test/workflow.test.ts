@@ -125,7 +125,12 @@ describe('PATCH /v1/findings/{id}', () => {
     expect(stale.json.error.code).toBe('precondition_failed');
     // Nothing to change → 200 without a move in the feed; a note alone appends.
     expect(
-      (await call('PATCH', `/v1/findings/${finding.id}`, keys.findings, { workflow: 'acknowledged' })).status,
+      (
+        await call('PATCH', `/v1/findings/${finding.id}`, keys.findings, {
+          workflow: 'acknowledged',
+          ticket: { system: 'jira', key: 'SEC-123', url: 'https://jira.example.com/browse/SEC-123' },
+        })
+      ).status,
     ).toBe(200);
     expect((await feedAfter(feed.next_cursor)).items).toEqual([]);
     const noted = await call('PATCH', `/v1/findings/${finding.id}`, keys.findings, { note: 'second' });
