@@ -152,6 +152,8 @@ describe('PATCH /v1/findings/{id}', () => {
       workflow: 'new',
     });
     expect(detached.json).toMatchObject({ ticket: null, workflow: 'new' });
+    const none = await get(env.app, `/v1/findings?ticket=none&account=${finding.account_id}`, keys.read);
+    expect(none.json.items.map((f: Json) => f.id)).toContain(finding.id);
   });
 
   test('bad input → 400 naming the field; unknown → 404; without the scope → 403', async () => {
@@ -168,6 +170,16 @@ describe('PATCH /v1/findings/{id}', () => {
       const response = await call('PATCH', url, keys.findings, body);
       expect({ body, status: response.status }).toEqual({ body, status: 400 });
       expect(JSON.stringify(response.json.error)).toContain(field);
+    }
+    for (const payload of ['not json', '[]', '{', JSON.stringify({ note: 'nul \u0000 byte' })]) {
+      const response = await env.app.inject({
+        method: 'PATCH',
+        url,
+        headers: { authorization: `Bearer ${keys.findings}`, 'content-type': 'application/json' },
+        payload,
+      });
+      expect({ payload, status: response.statusCode }).toEqual({ payload, status: 400 });
+      expect(response.json().error.code).toBeTypeOf('string');
     }
     expect((await call('PATCH', '/v1/findings/999999', keys.findings, { note: 'x' })).status).toBe(404);
     expect((await call('PATCH', url, keys.read, { note: 'x' })).status).toBe(403);
