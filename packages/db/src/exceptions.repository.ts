@@ -142,7 +142,7 @@ export function createExceptionsRepository({ db }: { db: Db }) {
       return row ?? null;
     },
 
-    /** Revokes a live exception (kept, with who and when) and releases its findings; null if none is live. */
+    /** Revokes a live exception (kept, with who and when) and releases its findings; null if it is not live. */
     async revoke({
       id,
       by,
@@ -156,7 +156,14 @@ export function createExceptionsRepository({ db }: { db: Db }) {
         const [row] = await tx
           .update(findingExceptions)
           .set({ revokedAt: sql`now()`, revokedBy: by, endedAt: sql`now()`, updatedAt: sql`now()` })
-          .where(and(eq(findingExceptions.id, id), isNull(findingExceptions.endedAt)))
+          // One already past its expiry is the expiry job's to end: it is not revoked after the fact.
+          .where(
+            and(
+              eq(findingExceptions.id, id),
+              isNull(findingExceptions.endedAt),
+              sql`${findingExceptions.expiresAt} > now()`,
+            ),
+          )
           .returning();
         if (!row) return null;
         return { exception: row, released: await release(tx, [row.id], by) };
