@@ -57,6 +57,8 @@ export interface RootwatchConfig {
   health?: HealthConfig;
   usageWindowDays: number;
   retentionDays: number;
+  /** How often the scheduler ends expired exceptions (their findings return to `new`); absent: every minute. */
+  exceptionExpiryIntervalMs?: number;
   worker: {
     concurrency: number;
     awsBudgets: AwsRequestBudgets;
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     },
     usageWindowDays: r.int('ROOTWATCH_USAGE_WINDOW_DAYS', 90, 1, 3650),
     retentionDays: r.int('ROOTWATCH_RETENTION_DAYS', 90, 1, 36500),
+    exceptionExpiryIntervalMs: r.int('ROOTWATCH_EXCEPTION_EXPIRY_INTERVAL_SECONDS', 60, 1, 3600) * 1000,
     worker: {
       concurrency: r.int('ROOTWATCH_WORKER_CONCURRENCY', 256, 1, 1000),
       awsBudgets: {

@@ -228,6 +228,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'Per-account scan rows older than this are pruned; posture history, findings and drift are kept.',
   },
   {
+    name: 'ROOTWATCH_EXCEPTION_EXPIRY_INTERVAL_SECONDS',
+    required: false,
+    default: '60',
+    description:
+      'How often the scheduler ends exceptions past their expiry: their findings return to `new` within this time, without a scan.',
+  },
+  {
     name: 'ROOTWATCH_RECOVERY_INTERVAL_SECONDS',
     required: false,
     default: '60',

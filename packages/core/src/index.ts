@@ -57,6 +57,16 @@ export {
   isRegression,
 } from './drift';
 export {
+  type ExceptionProblem,
+  type ExceptionRequest,
+  type ExceptionScope,
+  exceptionScopeOf,
+  MAX_EXCEPTION_DAYS,
+  MAX_EXCEPTION_REASON,
+  type ParsedException,
+  parseExceptionRequest,
+} from './exceptions';
+export {
   type CredentialSlotFact,
   derivePostureFacts,
   effectiveCoverage,

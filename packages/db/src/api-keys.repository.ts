@@ -16,15 +16,20 @@ export function createApiKeysRepository({ db }: { db: Db }) {
       prefix,
       hash,
       scopes,
+      owner = null,
       createdAt = new Date(),
     }: {
       name: string;
       prefix: string;
       hash: string;
       scopes: ApiKeyScope[];
+      owner?: string | null;
       createdAt?: Date;
     }): Promise<ApiKey> {
-      const [row] = await db.insert(apiKeys).values({ name, prefix, hash, scopes, createdAt }).returning();
+      const [row] = await db
+        .insert(apiKeys)
+        .values({ name, prefix, hash, scopes, owner, createdAt })
+        .returning();
       return row!;
     },
 

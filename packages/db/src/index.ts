@@ -8,6 +8,7 @@ export type { FeedPage, Page } from './cursor';
 export * from './database';
 export * from './drift-events.repository';
 export * from './errors';
+export * from './exceptions.repository';
 export * from './findings.repository';
 export * from './install-secrets.repository';
 export * from './migrate';
@@ -25,8 +26,14 @@ export {
   controlStatuses,
   type DriftKind,
   driftKinds,
+  type ExceptionScopeKind,
+  exceptionScopeKinds,
+  type FindingNote,
   type FindingStatus,
+  type FindingTicket,
+  type FindingWorkflow,
   findingStatuses,
+  findingWorkflows,
   type OuPathEntry,
   type ScanOutcome,
   type ScanStatus,

@@ -4,6 +4,7 @@ import { createApiKeysRepository } from './api-keys.repository';
 import { createControlStatesRepository } from './control-states.repository';
 import type { Db } from './database';
 import { createDriftEventsRepository } from './drift-events.repository';
+import { createExceptionsRepository } from './exceptions.repository';
 import { createFindingsRepository } from './findings.repository';
 import { createOrganizationsRepository } from './organizations.repository';
 import { createPostureRepository } from './posture.repository';
@@ -21,6 +22,7 @@ export function createRepositories({ db }: { db: Db }) {
     findings: createFindingsRepository({ db }),
     driftEvents: createDriftEventsRepository({ db }),
     apiKeys: createApiKeysRepository({ db }),
+    exceptions: createExceptionsRepository({ db }),
   };
 }
 

@@ -45,6 +45,7 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
       'api_keys',
       'control_states',
       'drift_events',
+      'finding_exceptions',
       'findings',
       'install_secrets',
       'organizations',

@@ -13,6 +13,7 @@ export type ScanJobName = (typeof SCAN_JOB_NAMES)[keyof typeof SCAN_JOB_NAMES];
 export const SCHEDULE_JOB_NAMES = {
   tick: 'schedule.tick',
   retention: 'retention.prune',
+  exceptionExpiry: 'exceptions.expire',
 } as const;
 export type ScheduleJobName = (typeof SCHEDULE_JOB_NAMES)[keyof typeof SCHEDULE_JOB_NAMES];
 
@@ -59,6 +60,7 @@ export const scanJobIds = {
   finalize: (runId: string, generation?: number) => `fin-${runId}${generationSuffix(generation)}`,
   schedulerOf: (orgId: string) => `org-${orgId}`,
   retentionScheduler: 'retention-daily',
+  exceptionExpiryScheduler: 'exception-expiry',
 };
 
 /** The deterministic id of a job: a second enqueue of the same job is a no-op in both transports. */

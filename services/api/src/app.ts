@@ -35,6 +35,7 @@ import {
 import { accountRoutes } from './routes/accounts';
 import { controlRoutes } from './routes/controls';
 import { driftEventRoutes } from './routes/drift-events';
+import { exceptionRoutes } from './routes/exceptions';
 import { exportRoutes } from './routes/export';
 import { findingRoutes } from './routes/findings';
 import { healthRoutes } from './routes/health';
@@ -323,6 +324,7 @@ export async function buildApp(options: BuildAppOptions) {
       await v1.register(scanRoutes);
       await v1.register(exportRoutes);
       await v1.register(webhookRoutes);
+      await v1.register(exceptionRoutes);
     },
     { prefix: '/v1' },
   );

@@ -21,6 +21,14 @@ export {
 } from './app';
 export { type CursorCodec, createCursorCodec } from './cursor-codec';
 export { ApiError } from './errors';
+export {
+  createExceptionsUsecases,
+  describePlanStep,
+  ExceptionInputError,
+  type ExceptionPlanStep,
+  type ExceptionsUsecases,
+  type KeyedExceptionRequest,
+} from './exceptions/exceptions.usecases';
 export type { JsonResponsesOptions } from './json-responses';
 export { type CreateLoggerOptions, createLogger, type Logger, scrubText, scrubValue } from './logger';
 export type { ScanCounterSource } from './metrics';

@@ -4,6 +4,7 @@ export const COMMANDS = {
   scan: 'Scan an organization now (`scan --once`) and print a report',
   migrate: 'Apply database migrations and exit',
   'api-keys': 'Create, list or revoke API keys',
+  exceptions: 'Apply a file of exceptions (exceptions as code)',
   api: 'Serve the REST API',
   worker: 'Process scan jobs from the queue',
   scheduler: 'Enqueue scheduled scans and prune old scan rows',

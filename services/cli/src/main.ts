@@ -10,6 +10,7 @@ const LOADERS: Record<CommandName, () => Promise<Command>> = {
   scan: async () => (await import('./commands/scan')).scan,
   migrate: async () => (await import('./commands/migrate')).migrate,
   'api-keys': async () => (await import('./commands/api-keys')).apiKeys,
+  exceptions: async () => (await import('./commands/exceptions')).exceptions,
   api: async () => (await import('./commands/api')).api,
   worker: async () => (await import('./commands/worker')).worker,
   scheduler: async () => (await import('./commands/scheduler')).scheduler,

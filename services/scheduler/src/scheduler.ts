@@ -2,6 +2,7 @@ import { checkCron, type OrgConfig, type RootwatchConfig } from '@rootwatch/conf
 import {
   createAccountScansRepository,
   createDatabase,
+  createExceptionsRepository,
   type Database,
   ScanAlreadyActiveError,
 } from '@rootwatch/db';
@@ -40,6 +41,9 @@ export interface SchedulerStats {
   /** Ticks that found a scan already active for the org (the tick job's return value says so too). */
   skipped: Record<string, number>;
   prunedAccountScans: number;
+  /** Exceptions ended past their expiry, and the findings they released (back to `new`), since start. */
+  exceptionsExpired: number;
+  findingsReleased: number;
   /** Job schedulers found missing in Redis (Redis lost its data) and created again, since start. */
   schedulesRecreated: number;
   /** Schedule checks that could not reach Redis. */
@@ -47,7 +51,10 @@ export interface SchedulerStats {
 }
 
 export interface StartSchedulerOptions {
-  config: Pick<RootwatchConfig, 'organizations' | 'retentionDays' | 'redisUrl' | 'databaseUrl' | 'database'>;
+  config: Pick<
+    RootwatchConfig,
+    'organizations' | 'retentionDays' | 'redisUrl' | 'databaseUrl' | 'database' | 'exceptionExpiryIntervalMs'
+  >;
   logger: Logger;
   database?: Database;
   connection?: ConnectionOptions;
@@ -112,10 +119,13 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     createScanProducer({ db: database.db, connection: queueConnection, prefix: options.prefix });
   const ownsProducer = !options.producer;
   const accountScans = createAccountScansRepository({ db: database.db });
+  const exceptions = createExceptionsRepository({ db: database.db });
   const stats: SchedulerStats = {
     started: {},
     skipped: {},
     prunedAccountScans: 0,
+    exceptionsExpired: 0,
+    findingsReleased: 0,
     schedulesRecreated: 0,
     scheduleCheckFailures: 0,
   };
@@ -141,16 +151,26 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   };
   queue.on('error', connectionError);
 
-  const wanted = [
+  const wanted: {
+    id: string;
+    repeat: { pattern: string; tz: string } | { every: number };
+    template: { name: string; data: unknown };
+  }[] = [
     ...config.organizations.map((org) => ({
       id: scanJobIds.schedulerOf(org.id),
-      pattern: org.schedule,
+      repeat: { pattern: org.schedule, tz: 'UTC' },
       template: { name: SCHEDULE_JOB_NAMES.tick, data: { orgId: org.id } satisfies ScheduleTickPayload },
     })),
     {
       id: scanJobIds.retentionScheduler,
-      pattern: options.retentionPattern ?? '17 3 * * *',
+      repeat: { pattern: options.retentionPattern ?? '17 3 * * *', tz: 'UTC' },
       template: { name: SCHEDULE_JOB_NAMES.retention, data: {} },
+    },
+    // Exceptions expire on time without a scan: a tick only ends the due ones (cheap when none is due).
+    {
+      id: scanJobIds.exceptionExpiryScheduler,
+      repeat: { every: config.exceptionExpiryIntervalMs ?? 60_000 },
+      template: { name: SCHEDULE_JOB_NAMES.exceptionExpiry, data: {} },
     },
   ];
   const configured = new Set(config.organizations.map((o) => scanJobIds.schedulerOf(o.id)));
@@ -162,16 +182,16 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     }
   }
   // At start every scheduler is upserted, so a changed pattern takes effect.
-  for (const { id, pattern, template } of wanted) {
-    await queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, template);
+  for (const { id, repeat, template } of wanted) {
+    await queue.upsertJobScheduler(id, repeat, template);
   }
 
   // Later checks create only the missing ones: upserting an existing scheduler would move its next run.
   const recreateMissing = async (): Promise<number> => {
     const present = new Set((await queue.getJobSchedulers(0, -1)).map((s) => s.key));
     const missing = wanted.filter((w) => !present.has(w.id));
-    for (const { id, pattern, template } of missing) {
-      await queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, template);
+    for (const { id, repeat, template } of missing) {
+      await queue.upsertJobScheduler(id, repeat, template);
     }
     if (missing.length > 0) {
       stats.schedulesRecreated += missing.length;
@@ -202,7 +222,16 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     return checking;
   };
 
-  const processor = async (job: Job): Promise<TickResult | { pruned: number }> => {
+  const processor = async (
+    job: Job,
+  ): Promise<TickResult | { pruned: number } | { expired: number; released: number }> => {
+    if (job.name === SCHEDULE_JOB_NAMES.exceptionExpiry) {
+      const result = await exceptions.expireDue();
+      stats.exceptionsExpired += result.expired;
+      stats.findingsReleased += result.released;
+      if (result.expired > 0) logger.info(result, 'exceptions expired; their findings returned to new');
+      return result;
+    }
     if (job.name === SCHEDULE_JOB_NAMES.retention) {
       const pruned = await accountScans.prune({
         retentionDays: config.retentionDays,

@@ -77,7 +77,7 @@ describe('the scheduler', () => {
     });
     try {
       const ids = (await queue.getJobSchedulers(0, -1)).map((s) => s.key).sort();
-      expect(ids).toEqual(['org-every-second', 'org-nightly', 'retention-daily']);
+      expect(ids).toEqual(['exception-expiry', 'org-every-second', 'org-nightly', 'retention-daily']);
       const nightly = (await queue.getJobSchedulers(0, -1)).find((s) => s.key === 'org-nightly');
       expect(nightly?.pattern).toBe('0 2 * * *');
 

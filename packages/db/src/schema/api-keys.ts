@@ -12,6 +12,8 @@ export const apiKeys = pgTable(
     // sha-256 hex of the whole key; the key itself is never stored.
     hash: text('hash').notNull(),
     scopes: text('scopes').array().notNull(),
+    // Free label of who holds the key (a team, a person); the key's name is what findings record as `by`.
+    owner: text('owner'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),

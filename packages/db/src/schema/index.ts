@@ -3,6 +3,7 @@ export * from './accounts';
 export * from './api-keys';
 export * from './control-states';
 export * from './drift-events';
+export * from './exceptions';
 export * from './findings';
 export * from './install-secrets';
 export * from './organizations';

@@ -27,6 +27,13 @@ export type Severity = (typeof severities)[number];
 export const findingStatuses = ['open', 'resolved'] as const;
 export type FindingStatus = (typeof findingStatuses)[number];
 
+// `suppressed` is reached only through an exception (exceptions.repository.ts), never set by hand.
+export const findingWorkflows = ['new', 'acknowledged', 'suppressed'] as const;
+export type FindingWorkflow = (typeof findingWorkflows)[number];
+
+export const exceptionScopeKinds = ['account', 'ou', 'tag'] as const;
+export type ExceptionScopeKind = (typeof exceptionScopeKinds)[number];
+
 export const driftKinds = [
   'control_changed',
   'root_activity',
@@ -39,7 +46,7 @@ export const driftKinds = [
 ] as const;
 export type DriftKind = (typeof driftKinds)[number];
 
-export const apiKeyScopes = ['read', 'scans:write', 'admin'] as const;
+export const apiKeyScopes = ['read', 'scans:write', 'findings:write', 'exceptions:write', 'admin'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 /** SQL list literal for a CHECK constraint: `'a', 'b'`. Values are constants above, never user input. */

@@ -1,5 +1,5 @@
 import { createApiKeysRepository, type Db } from '@rootwatch/db';
-import { type ApiKeyScope, generateApiKey, isApiKeyScope } from './api-keys';
+import { API_KEY_SCOPES, type ApiKeyScope, generateApiKey, isApiKeyScope } from './api-keys';
 
 export class ApiKeyInputError extends Error {
   readonly code = 'api_key_invalid';
@@ -15,6 +15,7 @@ export type ApiKeyInfo = {
   name: string;
   prefix: string;
   scopes: string[];
+  owner: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -30,6 +31,7 @@ export function createApiKeysUsecases({ db }: { db: Db }) {
     name: row.name,
     prefix: row.prefix,
     scopes: row.scopes,
+    owner: row.owner,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
@@ -39,22 +41,33 @@ export function createApiKeysUsecases({ db }: { db: Db }) {
     async createApiKey({
       name,
       scopes,
+      owner,
     }: {
       name: string;
       scopes: string[];
+      /** Who holds the key (a team, a person): a label shown by `list`. */
+      owner?: string;
     }): Promise<ApiKeyInfo & { key: string }> {
       if (!NAME.test(name)) throw new ApiKeyInputError('name: 1-100 letters, digits, spaces or . : @ - _');
+      if (owner !== undefined && !NAME.test(owner))
+        throw new ApiKeyInputError('owner: 1-100 letters, digits, spaces or . : @ - _');
       const unique = [...new Set(scopes)];
       if (unique.length === 0)
-        throw new ApiKeyInputError('at least one scope is required (read, scans:write, admin)');
+        throw new ApiKeyInputError(`at least one scope is required (${API_KEY_SCOPES.join(', ')})`);
       const invalid = unique.filter((scope) => !isApiKeyScope(scope));
       if (invalid.length > 0) {
         throw new ApiKeyInputError(
-          `unknown scope ${invalid.join(', ')}; expected read, scans:write or admin`,
+          `unknown scope ${invalid.join(', ')}; expected one of ${API_KEY_SCOPES.join(', ')}`,
         );
       }
       const { key, prefix, hash } = generateApiKey();
-      const row = await repository.create({ name, prefix, hash, scopes: unique as ApiKeyScope[] });
+      const row = await repository.create({
+        name,
+        prefix,
+        hash,
+        scopes: unique as ApiKeyScope[],
+        owner: owner ?? null,
+      });
       return { ...info(row), key };
     },
 

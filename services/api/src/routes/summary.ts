@@ -31,7 +31,16 @@ const OrgSummary = Type.Object({
       title: Type.String(),
       severity: Type.String(),
       ...Counts,
-      compliance_pct: Nullable(Type.Number()),
+      suppressed: Type.Integer({
+        description: 'FAIL results covered by a live exception (still counted in fail)',
+      }),
+      compliance_pct: Nullable(Type.Number({ description: 'PASS / (PASS + FAIL), exceptions ignored' })),
+      compliance_pct_excluding_exceptions: Nullable(
+        Type.Number({
+          description:
+            'PASS / (PASS + FAIL − suppressed): the FAILs covered by a live exception are left out of the evaluated results; null when nothing is left',
+        }),
+      ),
     }),
   ),
   totals: Type.Object(Counts),
@@ -98,8 +107,9 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
     const organizations = await Promise.all(
       selected.map(async (org) => {
-        const [controlCounts, openFindings, lastRun] = await Promise.all([
+        const [controlCounts, suppressedCounts, openFindings, lastRun] = await Promise.all([
           repos.controlStates.countByControl({ orgId: org.id }),
+          repos.findings.countSuppressedByControl({ orgId: org.id }),
           repos.findings.countOpenBySeverity({ orgId: org.id }),
           repos.scanRuns.latestFinished({ orgId: org.id }),
         ]);
@@ -126,6 +136,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           addStatus(totals, row.status, row.count);
           perControl.set(row.controlId, counts);
         }
+        const suppressedByControl = new Map(suppressedCounts.map((r) => [r.controlId, r.count]));
         const findings = { critical: 0, high: 0, medium: 0, low: 0, info: 0, total: 0 };
         for (const row of openFindings) {
           findings[row.severity] += row.count;
@@ -137,12 +148,18 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           accounts,
           controls: CONTROL_CATALOG.map((control) => {
             const counts = perControl.get(control.id) ?? emptyCounts();
+            const suppressed = Math.min(suppressedByControl.get(control.id) ?? 0, counts.fail);
             return {
               control_id: control.id,
               title: control.title,
               severity: control.severity,
               ...counts,
+              suppressed,
               compliance_pct: compliancePct(counts),
+              compliance_pct_excluding_exceptions: compliancePct({
+                pass: counts.pass,
+                fail: counts.fail - suppressed,
+              }),
             };
           }),
           totals,

@@ -1,9 +1,11 @@
+import { exceptionScopeOf } from '@rootwatch/core';
 import type {
   Account,
   AccountWithControlStatuses,
   ControlState,
   DriftEvent,
   Finding,
+  FindingExceptionWithCoverage,
   PostureVersion,
   ScanRun,
 } from '@rootwatch/db';
@@ -107,6 +109,25 @@ export const toAccountSummary = (account: AccountWithControlStatuses) => ({
   failing: Object.keys(account.controlStatuses).filter((id) => account.controlStatuses[id] === 'FAIL'),
 });
 
+export const TicketSchema = Type.Object(
+  {
+    system: Type.String({
+      minLength: 1,
+      maxLength: 50,
+      pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+      description: 'e.g. jira',
+    }),
+    key: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+      description: 'e.g. SEC-123',
+    }),
+    url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const FindingSchema = Type.Object({
   id: Type.Integer(),
   dedup_key: Type.String(),
@@ -119,6 +140,22 @@ export const FindingSchema = Type.Object({
   last_seen_at: Timestamp,
   reason: Nullable(Type.String()),
   evidence: Type.Unknown(),
+  workflow: Type.Enum(['new', 'acknowledged', 'suppressed'], {
+    description:
+      "The team's decision beside the evaluated status: `suppressed` only under an exception (exception_id)",
+  }),
+  ticket: Nullable(TicketSchema),
+  notes: Type.Array(
+    Type.Object({ at: Timestamp, by: Type.String({ description: 'API key name' }), text: Type.String() }),
+    { description: 'Append-only, oldest first' },
+  ),
+  exception_id: Nullable(Type.String({ format: 'uuid' })),
+  workflow_changed_by: Nullable(
+    Type.String({
+      description: 'API key name (or `rootwatch`: a scan or the expiry job) of the last decision',
+    }),
+  ),
+  workflow_changed_at: NullableTimestamp,
   update_seq: Type.Integer({ description: 'Monotonic change number (the feed order)' }),
   updated_at: Timestamp,
 });
@@ -135,8 +172,57 @@ export const toFinding = (finding: Finding) => ({
   last_seen_at: iso(finding.lastSeenAt),
   reason: finding.reason,
   evidence: finding.evidence ?? null,
+  workflow: finding.workflow as 'new',
+  ticket: finding.ticket ?? null,
+  notes: finding.notes,
+  exception_id: finding.exceptionId,
+  workflow_changed_by: finding.workflowChangedBy,
+  workflow_changed_at: isoOrNull(finding.workflowChangedAt),
   update_seq: finding.updateSeq,
   updated_at: iso(finding.updatedAt),
+});
+
+export const ExceptionScopeSchema = Type.Object(
+  {
+    account_id: Type.Optional(AccountId),
+    ou: Type.Optional(Type.String({ maxLength: 80, description: 'ou-… : the OU and every OU below it' })),
+    tag: Type.Optional(Type.String({ maxLength: 400, description: 'key:value of an account tag' })),
+  },
+  { additionalProperties: false, description: 'Exactly one of account_id, ou or tag' },
+);
+
+export const ExceptionSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  key: Nullable(
+    Type.String({ description: 'Stable key of `rootwatch exceptions apply`; null for API-made ones' }),
+  ),
+  control_id: Type.String({ description: "A control id or '*' (every control)" }),
+  scope: ExceptionScopeSchema,
+  reason: Type.String(),
+  expires_at: Timestamp,
+  state: Type.Enum(['live', 'expired', 'revoked']),
+  created_at: Timestamp,
+  created_by: Type.String(),
+  updated_at: Timestamp,
+  revoked_at: NullableTimestamp,
+  revoked_by: Nullable(Type.String()),
+  covered_findings: Type.Integer({ description: 'Open findings this exception suppresses now' }),
+});
+
+export const toException = (e: FindingExceptionWithCoverage, now = Date.now()) => ({
+  id: e.id,
+  key: e.key,
+  control_id: e.controlId,
+  scope: exceptionScopeOf(e.scopeKind, e.scopeValue),
+  reason: e.reason,
+  expires_at: iso(e.expiresAt),
+  state: (e.revokedAt ? 'revoked' : e.endedAt || e.expiresAt.getTime() <= now ? 'expired' : 'live') as 'live',
+  created_at: iso(e.createdAt),
+  created_by: e.createdBy,
+  updated_at: iso(e.updatedAt),
+  revoked_at: isoOrNull(e.revokedAt),
+  revoked_by: e.revokedBy,
+  covered_findings: e.coveredFindings,
 });
 
 export const AccountDetailSchema = Type.Object({

@@ -3,16 +3,18 @@ import type { Command } from '../context';
 import { requirePostgres } from '../database';
 import { CliError, EXIT, UsageError } from '../errors';
 
-const SCOPES = ['read', 'scans:write', 'admin'] as const;
+const SCOPES = ['read', 'scans:write', 'findings:write', 'exceptions:write', 'admin'] as const;
 
 const spec = {
   usage:
-    'rootwatch api-keys create --name NAME [--scope read|scans:write|admin]... | list [--json] | revoke <id|prefix>',
+    'rootwatch api-keys create --name NAME [--owner LABEL] [--scope read|scans:write|findings:write|exceptions:write|admin]... | list [--json] | revoke <id|prefix>',
   help: `
 Manage the API keys of the REST API (only a key's sha-256 hash is stored).
 
   create --name NAME --scope SCOPE   create a key and print it once on stdout; --scope may repeat
-                                     (read, scans:write, admin; default read)
+                                     (read, scans:write, findings:write, exceptions:write, admin;
+                                     default read). The name is what findings record as \`by\`.
+         [--owner LABEL]             who holds the key (a team, a person), shown by list
   list [--json]                      list keys: id, prefix, name, scopes, created, last used, revoked
   revoke <id|prefix>                 revoke a key (by its id or its 12-character prefix)
 
@@ -20,6 +22,7 @@ Manage the API keys of the REST API (only a key's sha-256 hash is stored).
   --debug              print stack traces of unexpected errors`,
   options: {
     name: { type: 'string' },
+    owner: { type: 'string' },
     scope: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     'database-url': { type: 'string' },
@@ -58,7 +61,9 @@ export const apiKeys: Command = async (ctx) => {
   try {
     const usecases = createApiKeysUsecases({ db: database.db });
     if (action === 'create') {
-      const created = await usecases.createApiKey({ name: values.name!, scopes }).catch(asInputError);
+      const created = await usecases
+        .createApiKey({ name: values.name!, scopes, owner: values.owner })
+        .catch(asInputError);
       ctx.stdout.write(`${created.key}\n`);
       ctx.stderr.write(
         `created API key '${created.name}' (id ${created.id}, prefix ${created.prefix}, scopes ${created.scopes.join(',')}); it is shown only this once\n`,
@@ -76,11 +81,14 @@ export const apiKeys: Command = async (ctx) => {
         k.prefix,
         k.name,
         k.scopes.join(','),
+        k.owner ?? '-',
         k.createdAt.toISOString(),
         k.lastUsedAt?.toISOString() ?? '-',
         k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
       ]);
-      ctx.stdout.write(columns(['id', 'prefix', 'name', 'scopes', 'created', 'last used', 'status'], rows));
+      ctx.stdout.write(
+        columns(['id', 'prefix', 'name', 'scopes', 'owner', 'created', 'last used', 'status'], rows),
+      );
       return EXIT.ok;
     }
     const revoked = await usecases.revokeApiKey({ idOrPrefix: target! });

@@ -20,6 +20,8 @@ export interface ApiClient {
   /** GET with `If-None-Match`: a 304 costs the server nothing to render and us nothing to parse. */
   getIfChanged<T>(path: string, query: Query | undefined, etag: string | null): Promise<Conditional<T>>;
   post<T>(path: string, body: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
   getBlob(path: string, query?: Query): Promise<Blob>;
 }
 
@@ -91,6 +93,20 @@ export function createApiClient(deps: {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
       });
+      if (!res.ok) throw await toError(res);
+      return (await res.json()) as T;
+    },
+    async patch<T>(path: string, body: unknown): Promise<T> {
+      const res = await send(path, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw await toError(res);
+      return (await res.json()) as T;
+    },
+    async delete<T>(path: string): Promise<T> {
+      const res = await send(path, { method: 'DELETE', headers: { accept: 'application/json' } });
       if (!res.ok) throw await toError(res);
       return (await res.json()) as T;
     },

@@ -6,6 +6,7 @@ import type { ControlDef, ListResponse } from './types';
 import { accountView } from './views/account';
 import { accountsView } from './views/accounts';
 import { driftView } from './views/drift';
+import { findingsView } from './views/findings';
 import { overviewView } from './views/overview';
 import { trendView } from './views/trend';
 
@@ -46,6 +47,7 @@ const nav = [
   { hash: '#/trend', label: 'Trend', route: 'trend' },
   { hash: '#/accounts', label: 'Accounts', route: 'accounts' },
   { hash: '#/drift', label: 'Drift feed', route: 'drift' },
+  { hash: '#/findings', label: 'Findings', route: 'findings' },
 ];
 
 function parseRoute(): { name: string; id?: string; params: URLSearchParams } {
@@ -214,6 +216,9 @@ function render(): void {
       break;
     case 'drift':
       view = driftView(ctx, route.params);
+      break;
+    case 'findings':
+      view = findingsView(ctx, route.params);
       break;
     default:
       view = overviewView(ctx);

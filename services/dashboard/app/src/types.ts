@@ -52,6 +52,10 @@ export interface ControlSummary extends StatusCounts {
   title: string;
   severity: string;
   compliance_pct: number | null;
+  /** FAILs covered by a live exception (still counted in fail). */
+  suppressed: number;
+  /** PASS / (PASS + FAIL − suppressed). */
+  compliance_pct_excluding_exceptions: number | null;
 }
 
 export interface OrgSummary {
@@ -124,6 +128,27 @@ export interface Finding {
   last_seen_at: string;
   reason: string | null;
   evidence: unknown;
+  workflow: 'new' | 'acknowledged' | 'suppressed';
+  ticket: { system: string; key: string; url?: string } | null;
+  notes: { at: string; by: string; text: string }[];
+  exception_id: string | null;
+  workflow_changed_by: string | null;
+  workflow_changed_at: string | null;
+  update_seq: number;
+}
+
+export interface FindingException {
+  id: string;
+  key: string | null;
+  control_id: string;
+  scope: { account_id?: string; ou?: string; tag?: string };
+  reason: string;
+  expires_at: string;
+  state: 'live' | 'expired' | 'revoked';
+  created_by: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  covered_findings: number;
 }
 
 export interface AccountDetail extends AccountBase {

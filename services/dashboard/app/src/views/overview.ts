@@ -27,12 +27,21 @@ function combine(orgs: OrgSummary[]) {
     for (const k of Object.keys(findings))
       findings[k] = (findings[k] ?? 0) + (org.open_findings[k as 'total'] ?? 0);
     for (const c of org.controls) {
-      const sum = controls.get(c.control_id) ?? { ...c, pass: 0, fail: 0, unknown: 0, not_applicable: 0 };
+      const sum = controls.get(c.control_id) ?? {
+        ...c,
+        pass: 0,
+        fail: 0,
+        unknown: 0,
+        not_applicable: 0,
+        suppressed: 0,
+      };
       sum.pass += c.pass;
       sum.fail += c.fail;
       sum.unknown += c.unknown;
       sum.not_applicable += c.not_applicable;
+      sum.suppressed += c.suppressed ?? 0;
       sum.compliance_pct = compliance(sum);
+      sum.compliance_pct_excluding_exceptions = compliance({ ...sum, fail: sum.fail - sum.suppressed });
       controls.set(c.control_id, sum);
     }
     const scan = org.last_completed_scan;
@@ -182,6 +191,8 @@ export function overviewView(ctx: AppContext): View {
               { label: 'Unknown', num: true },
               { label: 'N/A', num: true },
               { label: 'Compliance', num: true },
+              { label: 'Suppressed', num: true },
+              { label: 'Excl. exceptions', num: true },
             ),
             h(
               'tbody',
@@ -204,6 +215,12 @@ export function overviewView(ctx: AppContext): View {
                   h('td', { class: 'num' }, fmtNumber(c.unknown)),
                   h('td', { class: 'num' }, fmtNumber(c.not_applicable)),
                   h('td', { class: 'num', 'data-testid': 'control-compliance' }, fmtPct(c.compliance_pct)),
+                  h('td', { class: 'num', 'data-testid': 'control-suppressed' }, fmtNumber(c.suppressed)),
+                  h(
+                    'td',
+                    { class: 'num', 'data-testid': 'control-compliance-excluding-exceptions' },
+                    fmtPct(c.compliance_pct_excluding_exceptions),
+                  ),
                 ),
               ),
             ),
