@@ -15,6 +15,7 @@ CREATE TABLE "finding_exceptions" (
 	"revoked_at" timestamp with time zone,
 	"revoked_by" text,
 	"ended_at" timestamp with time zone,
+	"expiring_notified_at" timestamp with time zone,
 	CONSTRAINT "finding_exceptions_scope_kind_values" CHECK (scope_kind IN ('account', 'ou', 'tag')),
 	CONSTRAINT "finding_exceptions_revoked_by" CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
 );

@@ -52,6 +52,26 @@ export const liveExceptionIdFor = (accountId: SQL, controlId: SQL) => sql`(
   WHERE ${liveException(sql`e`)} AND ${exceptionCovers(sql`e`, sql`a`, controlId)}
   ORDER BY e.created_at, e.id LIMIT 1)`;
 
+/**
+ * Writes the `exception.expiring` webhook event, once, for live exceptions expiring within 7 days — in the
+ * expiry job's transaction, like the triggers of migrations/0007 write the other events. An exception is
+ * marked even when no webhook subscribes, so a webhook created later is not sent stale warnings.
+ */
+async function announceExpiring(tx: Db): Promise<void> {
+  await tx.execute(sql`
+    WITH due AS (
+      UPDATE ${findingExceptions} SET expiring_notified_at = now()
+      WHERE ended_at IS NULL AND expiring_notified_at IS NULL
+        AND expires_at > now() AND expires_at <= now() + interval '7 days'
+      RETURNING *)
+    INSERT INTO webhook_outbox (type, subject, payload)
+    SELECT 'exception.expiring', 'exception/' || d.id,
+      to_jsonb(d) || jsonb_build_object('covered_findings',
+        (SELECT count(*) FROM ${findings} f WHERE f.exception_id = d.id AND f.status = 'open'))
+    FROM due d WHERE webhook_subscribed('exception.expiring')
+    ORDER BY d.expires_at, d.id`);
+}
+
 export function createExceptionsRepository({ db }: { db: Db }) {
   /** Suppresses the open findings the exception covers that are not suppressed yet; returns how many. */
   async function suppressCovered(tx: Db, exception: FindingException, by: string): Promise<number> {
@@ -176,6 +196,7 @@ export function createExceptionsRepository({ db }: { db: Db }) {
      */
     async expireDue(): Promise<{ expired: number; released: number }> {
       return inTransaction(db, async (tx) => {
+        await announceExpiring(tx);
         const due = await tx
           .select({ id: findingExceptions.id })
           .from(findingExceptions)

@@ -1,8 +1,9 @@
 import { getTableColumns, type Table } from 'drizzle-orm';
 import type { DriftEvent } from './drift-events.repository';
+import type { FindingException, FindingExceptionWithCoverage } from './exceptions.repository';
 import type { Finding } from './findings.repository';
 import type { ScanRun } from './scan-runs.repository';
-import { driftEvents, findings, scanRuns } from './schema';
+import { driftEvents, findingExceptions, findings, scanRuns } from './schema';
 
 /**
  * A row as Postgres' to_jsonb() wrote it (webhook_outbox.payload: snake_case keys, timestamps as text)
@@ -22,5 +23,9 @@ export const findingFromSnapshot = (snapshot: Record<string, unknown>) =>
   rowFromSnapshot<Finding>(findings, snapshot);
 export const driftEventFromSnapshot = (snapshot: Record<string, unknown>) =>
   rowFromSnapshot<DriftEvent>(driftEvents, snapshot);
+export const exceptionFromSnapshot = (snapshot: Record<string, unknown>): FindingExceptionWithCoverage => ({
+  ...rowFromSnapshot<FindingException>(findingExceptions, snapshot),
+  coveredFindings: Number(snapshot.covered_findings ?? 0),
+});
 export const scanRunFromSnapshot = (snapshot: Record<string, unknown>) =>
   rowFromSnapshot<ScanRun>(scanRuns, snapshot);

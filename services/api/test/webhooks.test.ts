@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createRepositories } from '@rootwatch/db';
 import { redisConnection } from '@rootwatch/queue';
 import { type RunningWebhookWorker, startWebhookWorker } from '@rootwatch/worker';
 import pino from 'pino';
@@ -372,5 +373,27 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
     }
     expect((await get(env.app, '/v1/webhooks/not-a-uuid', admin)).status).toBe(400);
     expect((await post(`/v1/webhooks/${webhook.id}/deliveries/abc/retry`)).status).toBe(400);
+  });
+
+  // Last: the exceptions it creates suppress findings, which earlier tests count events of.
+  it('exception.expiring: sent once by the expiry job, 7 days ahead, with the exception resource as data', async () => {
+    const hook = await post('/v1/webhooks', { url: receiver.url('/expiring'), events: ['exception.expiring'] });
+    expect(hook.status).toBe(201);
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const reason = 'legacy account, closing soon';
+    const near = await post('/v1/exceptions', { control_id: '*', scope: { account_id: accountId }, reason, expires_at: soon });
+    const far = await post('/v1/exceptions', { control_id: 'root.mfa', scope: { account_id: accountId }, reason, expires_at: later });
+    expect([near.status, far.status]).toEqual([201, 201]);
+    const { exceptions } = createRepositories({ db: env.testDb.database.db });
+    await exceptions.expireDue();
+    await exceptions.expireDue();
+    const event = await until('exception.expiring', () => receiver.received.find((r) => r.path === '/expiring'));
+    expect(verifySignature(hook.json.secret, event.headers, event.body)).toBe(true);
+    const current = await get(env.app, `/v1/exceptions/${near.json.id}`, reader);
+    const { finding_ids: _ids, ...resource } = current.json;
+    expect(event.json.data).toEqual(resource);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.filter((r) => r.path === '/expiring')).toHaveLength(1);
   });
 });

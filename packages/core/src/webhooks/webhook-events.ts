@@ -1,7 +1,7 @@
 /**
  * The event types a webhook can subscribe to. Each is written to the outbox by a Postgres trigger in the
  * transaction of the change it describes (migrations/0007_webhooks.sql) and shaped into the API's resource
- * JSON at delivery. A new type (`root.activity` from root_activity, `exception.expiring` from exceptions)
+ * JSON at delivery. A new type (such as `root.activity` from root_activity)
  * needs three things: its name here, a trigger (or job) that writes `webhook_outbox`, and a shaper in the
  * API's webhook-data.ts.
  */
@@ -11,6 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'finding.updated',
   'drift.event',
   'scan.completed',
+  'exception.expiring',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

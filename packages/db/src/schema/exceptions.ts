@@ -25,6 +25,8 @@ export const findingExceptions = pgTable(
     revokedBy: text('revoked_by'),
     // When its findings were released (revocation, or the expiry job after expires_at): the job's "done" mark.
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    // When the expiry job wrote its `exception.expiring` webhook event (7 days ahead): sent once.
+    expiringNotifiedAt: timestamp('expiring_notified_at', { withTimezone: true }),
   },
   (t) => [
     check('finding_exceptions_scope_kind_values', sql.raw(`scope_kind IN (${sqlList(exceptionScopeKinds)})`)),

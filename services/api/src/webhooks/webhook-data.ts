@@ -1,5 +1,5 @@
-import { driftEventFromSnapshot, findingFromSnapshot, scanRunFromSnapshot } from '@rootwatch/db';
-import { toDriftEvent, toFinding, toScanRun } from '../schemas/resources';
+import { driftEventFromSnapshot, exceptionFromSnapshot, findingFromSnapshot, scanRunFromSnapshot } from '@rootwatch/db';
+import { toDriftEvent, toException, toFinding, toScanRun } from '../schemas/resources';
 
 /**
  * The `data` of a webhook event: the same JSON as the API's resource, from the row snapshot the outbox
@@ -16,6 +16,8 @@ export function webhookData(type: string, snapshot: Record<string, unknown>): un
       return toDriftEvent(driftEventFromSnapshot(snapshot));
     case 'scan.completed':
       return toScanRun(scanRunFromSnapshot(snapshot));
+    case 'exception.expiring':
+      return toException(exceptionFromSnapshot(snapshot));
     default:
       // webhook.test carries its own small object.
       return snapshot;
