@@ -68,3 +68,4 @@ export {
   readOrgSecurityContact,
   readSecurityContactInMember,
 } from './security-contact';
+export { createEventsQueue, type EventsQueue, type EventsQueueOptions, type QueueMessage } from './events-queue';

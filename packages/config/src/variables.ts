@@ -240,4 +240,16 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description:
       'Times an account job may be enqueued in one run (the first included) before a lost job is recorded as `error`.',
   },
+  {
+    name: 'ROOTWATCH_EVENTS_QUEUE_URL',
+    required: false,
+    description:
+      'URL of the root-activity SQS queue (EVENTS.md). `rootwatch events` needs it; when set, `rootwatch worker` also consumes it.',
+  },
+  {
+    name: 'ROOTWATCH_EVENTS_WAIT_SECONDS',
+    required: false,
+    default: '20',
+    description: 'ReceiveMessage long-poll wait of the events consumer (0-20 s).',
+  },
 ];

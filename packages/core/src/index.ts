@@ -94,3 +94,11 @@ export {
   unreachablePosture,
   type VirtualMfaDevice,
 } from './posture';
+export {
+  type ParsedRootActivity,
+  parseRootActivityMessage,
+  ROOT_EVENT_DETAIL_TYPES,
+  type RootActivity,
+  type RootActivityKind,
+  type RootActivityRejection,
+} from './root-activity';

@@ -14,6 +14,7 @@ export * from './migrate';
 export * from './organizations.repository';
 export * from './posture.repository';
 export * from './repositories';
+export * from './root-activity.repository';
 export * from './scan-runs.repository';
 export * as schema from './schema';
 export {
@@ -28,6 +29,8 @@ export {
   type FindingStatus,
   findingStatuses,
   type OuPathEntry,
+  type RootActivityKind,
+  rootActivityKinds,
   type ScanOutcome,
   type ScanStatus,
   type ScanTrigger,

@@ -44,3 +44,11 @@ export type {
 } from './scan-source';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
 export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';
+export {
+  createRootEventsMetrics,
+  type RootEventOutcome,
+  type RootEventRejection,
+  type RootEventsConsumerOptions,
+  type RunningRootEventsConsumer,
+  startRootEventsConsumer,
+} from './root-events.consumer';

@@ -10,3 +10,4 @@ export * from './posture-versions';
 export * from './scan-run-progress';
 export * from './scan-runs';
 export * from './values';
+export * from './root-activity';
