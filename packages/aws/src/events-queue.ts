@@ -83,7 +83,9 @@ export function createEventsQueue(options: EventsQueueOptions): EventsQueue {
       return failed;
     },
     async release(receiptHandle) {
-      await client.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
+      await client.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }),
+      );
     },
     destroy: () => client.destroy(),
   };

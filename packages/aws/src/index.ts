@@ -34,6 +34,12 @@ export {
   redactSecrets,
 } from './errors';
 export {
+  createEventsQueue,
+  type EventsQueue,
+  type EventsQueueOptions,
+  type QueueMessage,
+} from './events-queue';
+export {
   type AccountDetails,
   DEFAULT_DISCOVERY_CONCURRENCY,
   type DiscoveredOrganization,
@@ -68,4 +74,3 @@ export {
   readOrgSecurityContact,
   readSecurityContactInMember,
 } from './security-contact';
-export { createEventsQueue, type EventsQueue, type EventsQueueOptions, type QueueMessage } from './events-queue';

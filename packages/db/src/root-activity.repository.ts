@@ -3,7 +3,14 @@ import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor'
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
 import { findingDedupKey } from './findings.repository';
-import { accounts, driftEvents, findings, type RootActivityKind, rootActivity, rootActivityRescans } from './schema';
+import {
+  accounts,
+  driftEvents,
+  findings,
+  type RootActivityKind,
+  rootActivity,
+  rootActivityRescans,
+} from './schema';
 import { inTransaction } from './transaction';
 
 export type RootActivityRow = typeof rootActivity.$inferSelect;
@@ -24,7 +31,13 @@ export type RootActivityInput = {
 };
 
 export type RecordRootActivityResult =
-  | { status: 'recorded'; activity: RootActivityRow; driftEventId: number; findingId: number | null; rescan: { orgId: string } | null }
+  | {
+      status: 'recorded';
+      activity: RootActivityRow;
+      driftEventId: number;
+      findingId: number | null;
+      rescan: { orgId: string } | null;
+    }
   | { status: 'duplicate' }
   | { status: 'unknown_account' };
 
@@ -183,7 +196,13 @@ export function createRootActivityRepository({ db }: { db: Db }) {
     },
 
     /** The account view's timeline: newest first. */
-    async timeline({ accountId, limit = 50 }: { accountId: string; limit?: number }): Promise<RootActivityRow[]> {
+    async timeline({
+      accountId,
+      limit = 50,
+    }: {
+      accountId: string;
+      limit?: number;
+    }): Promise<RootActivityRow[]> {
       return db
         .select()
         .from(rootActivity)

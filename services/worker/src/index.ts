@@ -23,6 +23,14 @@ export {
   type OrgSideFacts,
 } from './discovery-store';
 export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
+export {
+  createRootEventsMetrics,
+  type RootEventOutcome,
+  type RootEventRejection,
+  type RootEventsConsumerOptions,
+  type RunningRootEventsConsumer,
+  startRootEventsConsumer,
+} from './root-events.consumer';
 export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';
@@ -44,11 +52,3 @@ export type {
 } from './scan-source';
 export { createTokenBucket, type TokenBucket } from './token-bucket';
 export { createProcessor, type RunningWorker, type StartWorkerOptions, startWorker } from './worker';
-export {
-  createRootEventsMetrics,
-  type RootEventOutcome,
-  type RootEventRejection,
-  type RootEventsConsumerOptions,
-  type RunningRootEventsConsumer,
-  startRootEventsConsumer,
-} from './root-events.consumer';

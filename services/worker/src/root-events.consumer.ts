@@ -135,7 +135,11 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
         metrics.failed.inc();
         // The message is left in flight; it comes back after the visibility timeout.
         logger.error(
-          { messageId: message.messageId, receiveCount: message.receiveCount, err: { message: (err as Error).message } },
+          {
+            messageId: message.messageId,
+            receiveCount: message.receiveCount,
+            err: { message: (err as Error).message },
+          },
           'root event not recorded; left on the queue',
         );
         if (isDatabaseUnavailable(err)) status = 'database_failed';
@@ -155,7 +159,8 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
     if (done.length > 0) {
       try {
         const refused = await queue.delete(done);
-        if (refused.length > 0) logger.warn({ count: refused.length }, 'SQS refused some deletes; they will be duplicates');
+        if (refused.length > 0)
+          logger.warn({ count: refused.length }, 'SQS refused some deletes; they will be duplicates');
       } catch (err) {
         metrics.receiveErrors.inc();
         // Recorded already: a redelivery is a duplicate and is deleted then.
