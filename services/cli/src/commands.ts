@@ -6,6 +6,7 @@ export const COMMANDS = {
   'api-keys': 'Create, list or revoke API keys',
   api: 'Serve the REST API',
   worker: 'Process scan jobs from the queue',
+  events: 'Consume root activity (CloudTrail via EventBridge and SQS)',
   scheduler: 'Enqueue scheduled scans and prune old scan rows',
   sim: 'Run the AWS Organization simulator',
 } as const;

@@ -12,6 +12,7 @@ const LOADERS: Record<CommandName, () => Promise<Command>> = {
   'api-keys': async () => (await import('./commands/api-keys')).apiKeys,
   api: async () => (await import('./commands/api')).api,
   worker: async () => (await import('./commands/worker')).worker,
+  events: async () => (await import('./commands/events')).events,
   scheduler: async () => (await import('./commands/scheduler')).scheduler,
   sim: async () => (await import('./commands/sim')).sim,
 };

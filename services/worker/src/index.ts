@@ -31,6 +31,11 @@ export {
   type RunningRootEventsConsumer,
   startRootEventsConsumer,
 } from './root-events.consumer';
+export {
+  createRootActivityRescanner,
+  type RootEventsRoleOptions,
+  startRootEventsRole,
+} from './root-events.role';
 export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';
