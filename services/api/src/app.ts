@@ -38,6 +38,7 @@ import { driftEventRoutes } from './routes/drift-events';
 import { exportRoutes } from './routes/export';
 import { findingRoutes } from './routes/findings';
 import { healthRoutes } from './routes/health';
+import { rootActivityRoutes } from './routes/root-activity';
 import { scanRoutes } from './routes/scans';
 import { summaryRoutes } from './routes/summary';
 import { trendRoutes } from './routes/trend';
@@ -321,6 +322,7 @@ export async function buildApp(options: BuildAppOptions) {
       await v1.register(trendRoutes);
       await v1.register(scanRoutes);
       await v1.register(exportRoutes);
+      await v1.register(rootActivityRoutes);
     },
     { prefix: '/v1' },
   );

@@ -27,6 +27,7 @@ const ROUTE_TABLE: Record<string, AuthDecision> = {
   'GET /v1/scans/:id': 'read',
   'POST /v1/scans': 'scans:write',
   'GET /v1/export/accounts.csv': 'read',
+  'GET /v1/root-activity': 'read',
 };
 
 const SAMPLE_PARAMS: Record<string, string> = {
