@@ -97,6 +97,7 @@ export {
 export {
   type ParsedRootActivity,
   parseRootActivityMessage,
+  ROOT_ACTIVITY_WEBHOOK_EVENT,
   ROOT_EVENT_DETAIL_TYPES,
   type RootActivity,
   type RootActivityKind,

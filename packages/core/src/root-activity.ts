@@ -29,6 +29,13 @@ export type ParsedRootActivity =
   | { ok: true; activity: RootActivity }
   | { ok: false; reason: RootActivityRejection; detail: string };
 
+/**
+ * The webhook event type of a recorded root activity. Webhooks (issue 16) are written to an outbox by
+ * Postgres triggers; `root.activity` needs its name in the webhook catalog and an AFTER INSERT trigger on
+ * root_activity — the SQL is ready in docs/root-activity.md ("Webhook extension point").
+ */
+export const ROOT_ACTIVITY_WEBHOOK_EVENT = 'root.activity';
+
 export const ROOT_EVENT_DETAIL_TYPES = [
   'AWS Console Sign In via CloudTrail',
   'AWS API Call via CloudTrail',
