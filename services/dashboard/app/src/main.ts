@@ -7,6 +7,7 @@ import { accountView } from './views/account';
 import { accountsView } from './views/accounts';
 import { driftView } from './views/drift';
 import { overviewView } from './views/overview';
+import { rootActivityView } from './views/root-activity';
 import { trendView } from './views/trend';
 
 const root = document.getElementById('app')!;
@@ -46,6 +47,7 @@ const nav = [
   { hash: '#/trend', label: 'Trend', route: 'trend' },
   { hash: '#/accounts', label: 'Accounts', route: 'accounts' },
   { hash: '#/drift', label: 'Drift feed', route: 'drift' },
+  { hash: '#/root-activity', label: 'Root activity', route: 'root-activity' },
 ];
 
 function parseRoute(): { name: string; id?: string; params: URLSearchParams } {
@@ -214,6 +216,9 @@ function render(): void {
       break;
     case 'drift':
       view = driftView(ctx, route.params);
+      break;
+    case 'root-activity':
+      view = rootActivityView(ctx);
       break;
     default:
       view = overviewView(ctx);
