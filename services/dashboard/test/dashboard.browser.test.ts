@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '@rootwatch/api';
 import { loadConfig } from '@rootwatch/config';
 import { startRootEventsRole } from '@rootwatch/worker';
-import pino from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactsDir, buildDashboard, CHROMIUM, launchChromium } from './browser';
@@ -326,7 +326,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
       },
       queueUrl: `${demo.sim.endpoint}/${demo.sim.definition().organization.managementAccountId}/rootwatch-root-activity`,
       db: demo.testDb.database.db,
-      logger: pino({ level: 'silent' }),
+      logger: createLogger({ level: 'silent' }),
       credentials: demo.sim.credentials,
     });
     try {
