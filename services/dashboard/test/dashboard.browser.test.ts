@@ -341,8 +341,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
       const row = page.locator(`[data-testid="root-activity-table"] tr[data-event-id="${eventId}"]`);
       await row.waitFor({ timeout: 15_000 });
       expect(await row.textContent()).toContain('203.0.113.77');
+      // The summary is cached for 5 s (summary.ts); the page reloads it on every poll.
       await expect
-        .poll(() => page.getByTestId('root-activity-counts').textContent())
+        .poll(() => page.getByTestId('root-activity-counts').textContent(), { timeout: 15_000 })
         .toContain('1 in the last 24 hours');
       await page.screenshot({ path: join(artifactsDir, 'root-activity.png'), fullPage: true });
       await row.getByRole('link').click();
