@@ -3,10 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
   allowedActions,
+  moduleLocals,
+  moduleResource,
   parseCloudFormationYaml,
   policyObject,
+  readTerraformModule,
   renderTemplate,
   repoPath,
+  resolveLocal,
   validatePolicyDocument,
   validateTemplate,
 } from '../src/index';
@@ -131,5 +135,34 @@ describe('root activity deploy (EVENTS.md)', () => {
     expect(container.args ?? container.command).toContain('events');
     const kustomization = parseYaml(readFileSync(repoPath('deploy/k8s/base/kustomization.yaml'), 'utf8'));
     expect(kustomization.resources).toContain('events.yaml');
+  });
+
+  it('the Terraform modules mirror the templates: put-only forwarder, org-only bus, DLQ after 5, consumer actions on the queue only', async () => {
+    const memberTf = (await readTerraformModule(repoPath('deploy/terraform/modules/root-activity-member')))
+      .module;
+    const centralTf = (await readTerraformModule(repoPath('deploy/terraform/modules/root-activity-central')))
+      .module;
+    const memberLocals = moduleLocals(memberTf);
+    expect(allowedActions(resolveLocal(memberLocals, 'forwarder_policy'))).toEqual(['events:PutEvents']);
+    expect(validatePolicyDocument(resolveLocal(memberLocals, 'forwarder_trust_policy'), 'trust')).toEqual([]);
+    expect(moduleResource(memberTf, 'aws_cloudwatch_event_target', 'central_bus').target_id).toBe(
+      'RootwatchCentralBus',
+    );
+
+    const centralLocals = moduleLocals(centralTf);
+    const consumer = resolveLocal(centralLocals, 'consumer_policy');
+    // The resource is the queue's own ARN attribute (an HCL reference), the queue and nothing else.
+    expect((consumer as any).Statement.map((st: any) => st.Resource)).toEqual([
+      expect.stringContaining('aws_sqs_queue.root_activity.arn'),
+    ]);
+    const cfnScanner = renderTemplate(scanner, {
+      parameters: { TrustMode: 'ec2-instance', RootActivityQueueArn: QUEUE_ARN },
+    });
+    const cfnSqs = ((cfnScanner.resources.ScannerRole as Resource).Properties.Policies as any[]).at(-1);
+    expect(allowedActions(consumer)).toEqual(allowedActions(cfnSqs.PolicyDocument));
+    expect(allowedActions(resolveLocal(centralLocals, 'queue_policy'))).toEqual(['sqs:SendMessage']);
+    expect(JSON.stringify(moduleResource(centralTf, 'aws_sqs_queue', 'root_activity'))).toContain(
+      'maxReceiveCount',
+    );
   });
 });
