@@ -23,7 +23,9 @@ const SCANNER_ARN = 'arn:aws:iam::111122223333:role/RootwatchScanner';
 const BUS_ARN = 'arn:aws:events:us-east-1:999988887777:event-bus/rootwatch-root-activity';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:999988887777:rootwatch-root-activity';
 
-type Resource = { Type: string; Properties: Record<string, any> };
+// biome-ignore lint/suspicious/noExplicitAny: rendered templates and JSON bodies are inspected field by field.
+type Json = any;
+type Resource = { Type: string; Properties: Record<string, Json> };
 
 describe('root activity deploy (EVENTS.md)', () => {
   it('every template stays structurally valid', () => {
@@ -49,10 +51,10 @@ describe('root activity deploy (EVENTS.md)', () => {
     const forwarder = rendered.resources.RootActivityForwarderRole as Resource;
     expect(validatePolicyDocument(forwarder.Properties.AssumeRolePolicyDocument, 'trust')).toEqual([]);
     expect(forwarder.Properties.Policies).toHaveLength(1);
-    const doc = policyObject(forwarder.Properties.Policies[0].PolicyDocument) as any;
+    const doc = policyObject(forwarder.Properties.Policies[0].PolicyDocument) as Json;
     expect(validatePolicyDocument(doc, 'identity')).toEqual([]);
     expect(allowedActions(doc)).toEqual(['events:PutEvents']);
-    expect(doc.Statement.map((s: any) => s.Resource)).toEqual([BUS_ARN]);
+    expect(doc.Statement.map((s: Json) => s.Resource)).toEqual([BUS_ARN]);
     // The audit role is unchanged by the rule.
     const audit = rendered.resources.AuditRole as Resource;
     for (const action of allowedActions(audit.Properties.Policies[0].PolicyDocument))
@@ -98,15 +100,15 @@ describe('root activity deploy (EVENTS.md)', () => {
   it('the scanner role may only receive, delete, release and inspect messages of that one queue', () => {
     const base = { TrustMode: 'ec2-instance' };
     const without = renderTemplate(scanner, { parameters: base });
-    const policiesWithout = (without.resources.ScannerRole as Resource).Properties.Policies as any[];
+    const policiesWithout = (without.resources.ScannerRole as Resource).Properties.Policies as Json[];
     for (const p of policiesWithout)
       expect(allowedActions(p.PolicyDocument).some((a) => a.startsWith('sqs:'))).toBe(false);
 
     const rendered = renderTemplate(scanner, { parameters: { ...base, RootActivityQueueArn: QUEUE_ARN } });
-    const policies = (rendered.resources.ScannerRole as Resource).Properties.Policies as any[];
+    const policies = (rendered.resources.ScannerRole as Resource).Properties.Policies as Json[];
     expect(policies).toHaveLength(policiesWithout.length + 1);
     const sqsStatements = policies.flatMap((p) =>
-      (policyObject(p.PolicyDocument) as any).Statement.filter((s: any) =>
+      (policyObject(p.PolicyDocument) as Json).Statement.filter((s: Json) =>
         [s.Action].flat().some((a: string) => a.startsWith('sqs:')),
       ),
     );
@@ -152,13 +154,13 @@ describe('root activity deploy (EVENTS.md)', () => {
     const centralLocals = moduleLocals(centralTf);
     const consumer = resolveLocal(centralLocals, 'consumer_policy');
     // The resource is the queue's own ARN attribute (an HCL reference), the queue and nothing else.
-    expect((consumer as any).Statement.map((st: any) => st.Resource)).toEqual([
+    expect((consumer as Json).Statement.map((st: Json) => st.Resource)).toEqual([
       expect.stringContaining('aws_sqs_queue.root_activity.arn'),
     ]);
     const cfnScanner = renderTemplate(scanner, {
       parameters: { TrustMode: 'ec2-instance', RootActivityQueueArn: QUEUE_ARN },
     });
-    const cfnSqs = ((cfnScanner.resources.ScannerRole as Resource).Properties.Policies as any[]).at(-1);
+    const cfnSqs = ((cfnScanner.resources.ScannerRole as Resource).Properties.Policies as Json[]).at(-1);
     expect(allowedActions(consumer)).toEqual(allowedActions(cfnSqs.PolicyDocument));
     expect(allowedActions(resolveLocal(centralLocals, 'queue_policy'))).toEqual(['sqs:SendMessage']);
     expect(JSON.stringify(moduleResource(centralTf, 'aws_sqs_queue', 'root_activity'))).toContain(

@@ -69,7 +69,10 @@ describe('rootwatch demo', () => {
     expect(demo.output().stdout).toMatch(/Drift round 1: .*root user signed in/);
     const activity = await fetch(`${url}/v1/root-activity`, { headers: { authorization: `Bearer ${key}` } });
     expect(activity.status).toBe(200);
-    expect((await activity.json()).items[0]).toMatchObject({ kind: 'console_login', event_name: 'ConsoleLogin' });
+    expect((await activity.json()).items[0]).toMatchObject({
+      kind: 'console_login',
+      event_name: 'ConsoleLogin',
+    });
   });
 
   it('stops cleanly on SIGTERM: exit 0, no process left, the embedded database flushed', async () => {

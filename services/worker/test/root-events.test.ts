@@ -16,6 +16,8 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RootEventOutcome, startRootEventsConsumer } from '../src/index';
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered templates and JSON bodies are inspected field by field.
+type Json = any;
 const ORG = 'o-a1b2c3d4e5';
 const MGMT = '111111111111';
 const ACCOUNTS = ['222222222222', '333333333333', '444444444444'];
@@ -179,7 +181,7 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
     const queue = newQueue();
     const outcomes: RootEventOutcome[] = [];
     const before = await activityCount();
-    const envelope = (await post(ACCOUNTS[1]!, { kind: 'console_login' })).event as Record<string, any>;
+    const envelope = (await post(ACCOUNTS[1]!, { kind: 'console_login' })).event as Record<string, Json>;
     const nonRoot = structuredClone(envelope);
     nonRoot.detail.userIdentity = { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNTS[1]}:user/alice` };
     nonRoot.detail.eventID = 'non-root-1';
