@@ -13,7 +13,7 @@ const opts = JSON.parse(process.argv[2]!) as {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
 };
-const database = createDatabase({ url: opts.databaseUrl, max: 4 });
+const database = createDatabase({ url: opts.databaseUrl, max: 10 });
 const queue = createEventsQueue({ ...opts, maxAttempts: 3 });
 const consumer = startRootEventsConsumer({
   db: database.db,

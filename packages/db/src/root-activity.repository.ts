@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, sql } from 'drizzle-orm';
 import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor';
 import type { Db } from './database';
-import { lockFeeds } from './feed-lock';
+import { feedLockCall } from './feed-lock';
 import { findingDedupKey } from './findings.repository';
 import {
   accounts,
@@ -33,7 +33,8 @@ export type RootActivityInput = {
 export type RecordRootActivityResult =
   | {
       status: 'recorded';
-      activity: RootActivityRow;
+      /** root_activity id (the feed key). */
+      id: number;
       driftEventId: number;
       findingId: number | null;
       rescan: { orgId: string } | null;
@@ -46,6 +47,103 @@ export const ROOT_RECENT_USE_CONTROL = 'root.recent-use';
 const ROOT_RECENT_USE_SEVERITY = 'high';
 /** At most one rescan per account per window: a burst of root calls must not become a burst of scans. */
 export const RESCAN_DEBOUNCE_MS = 5 * 60_000;
+
+class DuplicateActivity extends Error {}
+
+const rowsOf = <T>(result: unknown): T[] =>
+  (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+
+/**
+ * The record transaction in five round trips, three of them under the feed lock (which serializes every
+ * feed writer until COMMIT, so its hold time bounds the consumer's throughput): the account and duplicate
+ * check, the rescan debounce, then — locked — the drift event and the activity row in one statement and the
+ * finding opened or updated in one upsert.
+ */
+async function recordIn(
+  tx: Db,
+  activity: RootActivityInput,
+  rescanDebounceMs: number,
+): Promise<RecordRootActivityResult> {
+  const [account] = rowsOf<{ id: string; org_id: string; recorded: boolean }>(
+    await tx.execute(sql`
+      SELECT a.id, a.org_id, EXISTS (SELECT 1 FROM ${rootActivity} r WHERE r.event_id = ${activity.eventId}) AS recorded
+      FROM ${accounts} a WHERE a.id = ${activity.accountId}`),
+  );
+  if (!account) return { status: 'unknown_account' };
+  if (account.recorded) return { status: 'duplicate' };
+  const orgId = account.org_id;
+
+  // Debounce by the database's clock: one rescan per account per window whatever the consumer hosts.
+  const rescan = rowsOf<{ account_id: string }>(
+    await tx.execute(sql`
+      INSERT INTO ${rootActivityRescans} (account_id, org_id, requested_at) VALUES (${account.id}, ${orgId}, now())
+      ON CONFLICT (account_id) DO UPDATE SET requested_at = excluded.requested_at
+      WHERE ${rootActivityRescans.requestedAt} <= excluded.requested_at - make_interval(secs => ${rescanDebounceMs / 1000})
+      RETURNING account_id`),
+  );
+
+  const eventTime = activity.eventTime.toISOString();
+  const summary = {
+    eventId: activity.eventId,
+    kind: activity.kind,
+    eventName: activity.eventName,
+    eventTime,
+    sourceIp: activity.sourceIp,
+    region: activity.region,
+    mfaUsed: activity.mfaUsed,
+    success: activity.success,
+  };
+  // A failed sign-in is a signal, not a use of root: medium, and it does not open the finding.
+  const severity = activity.success ? 'high' : 'medium';
+  const [row] = rowsOf<Record<string, unknown>>(
+    await tx.execute(sql`
+      WITH feed_lock AS MATERIALIZED (SELECT ${feedLockCall} AS locked),
+      drift AS (
+        INSERT INTO ${driftEvents} (org_id, account_id, kind, control_id, field, from_value, to_value, severity)
+        SELECT ${orgId}, ${account.id}, 'root_activity', ${ROOT_RECENT_USE_CONTROL}, ${activity.kind}, NULL::jsonb,
+               ${JSON.stringify({ source: 'cloudtrail', ...summary })}::jsonb, ${severity}
+        FROM feed_lock
+        RETURNING id)
+      INSERT INTO ${rootActivity} (event_id, org_id, account_id, kind, event_name, event_source, event_time, source_ip,
+                                   user_agent, region, mfa_used, success, error_code, drift_event_id)
+      SELECT ${activity.eventId}, ${orgId}, ${account.id}, ${activity.kind}, ${activity.eventName}, ${activity.eventSource},
+             ${eventTime}::timestamptz, ${activity.sourceIp}::text, ${activity.userAgent}::text, ${activity.region}::text,
+             ${activity.mfaUsed}::boolean, ${activity.success}::boolean, ${activity.errorCode}::text, drift.id
+      FROM drift
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING id, drift_event_id`),
+  );
+  // The drift event above is rolled back with the transaction.
+  if (!row) throw new DuplicateActivity();
+
+  let findingId: number | null = null;
+  if (activity.success) {
+    const reason = `root ${activity.kind.replace('_', ' ')} (${activity.eventName}) at ${eventTime}, seen in CloudTrail`;
+    const evidence = JSON.stringify({ source: 'cloudtrail', latestRootActivity: summary });
+    // Open, or update the open one with a new update_seq (the findings feed and webhooks see the change).
+    const [finding] = rowsOf<{ id: number | string }>(
+      await tx.execute(sql`
+        INSERT INTO ${findings} (dedup_key, account_id, control_id, severity, status, opened_at, last_seen_at, reason, evidence)
+        VALUES (${findingDedupKey(account.id, ROOT_RECENT_USE_CONTROL)}, ${account.id}, ${ROOT_RECENT_USE_CONTROL},
+                ${ROOT_RECENT_USE_SEVERITY}, 'open', ${eventTime}::timestamptz, ${eventTime}::timestamptz, ${reason}, ${evidence}::jsonb)
+        ON CONFLICT (dedup_key) WHERE status = 'open' DO UPDATE SET
+          last_seen_at = greatest(${findings}.last_seen_at, excluded.last_seen_at),
+          reason = excluded.reason,
+          evidence = excluded.evidence,
+          update_seq = nextval('findings_update_seq'),
+          updated_at = now()
+        RETURNING id`),
+    );
+    findingId = Number(finding!.id);
+  }
+  return {
+    status: 'recorded',
+    id: Number(row.id),
+    driftEventId: Number(row.drift_event_id),
+    findingId,
+    rescan: rescan.length > 0 ? { orgId } : null,
+  };
+}
 
 export function createRootActivityRepository({ db }: { db: Db }) {
   return {
@@ -62,101 +160,13 @@ export function createRootActivityRepository({ db }: { db: Db }) {
       activity: RootActivityInput;
       rescanDebounceMs?: number;
     }): Promise<RecordRootActivityResult> {
-      return inTransaction(db, async (tx) => {
-        const [account] = await tx
-          .select({ id: accounts.id, orgId: accounts.orgId })
-          .from(accounts)
-          .where(eq(accounts.id, activity.accountId));
-        if (!account) return { status: 'unknown_account' };
-        await lockFeeds(tx);
-        const [row] = await tx
-          .insert(rootActivity)
-          .values({ ...activity, orgId: account.orgId })
-          .onConflictDoNothing({ target: rootActivity.eventId })
-          .returning();
-        if (!row) return { status: 'duplicate' };
-
-        const summary = {
-          eventId: activity.eventId,
-          kind: activity.kind,
-          eventName: activity.eventName,
-          eventTime: activity.eventTime.toISOString(),
-          sourceIp: activity.sourceIp,
-          region: activity.region,
-          mfaUsed: activity.mfaUsed,
-          success: activity.success,
-        };
-        const [drift] = await tx
-          .insert(driftEvents)
-          .values({
-            orgId: account.orgId,
-            accountId: account.id,
-            kind: 'root_activity',
-            controlId: ROOT_RECENT_USE_CONTROL,
-            field: activity.kind,
-            fromValue: null,
-            toValue: { source: 'cloudtrail', ...summary },
-            // A failed sign-in is a signal, not a use of root: it does not open the finding.
-            severity: activity.success ? 'high' : 'medium',
-          })
-          .returning({ id: driftEvents.id });
-        await tx.update(rootActivity).set({ driftEventId: drift!.id }).where(eq(rootActivity.id, row.id));
-
-        let findingId: number | null = null;
-        if (activity.success) {
-          const reason = `root ${activity.kind.replace('_', ' ')} (${activity.eventName}) at ${summary.eventTime}, seen in CloudTrail`;
-          const evidence = { source: 'cloudtrail', latestRootActivity: summary };
-          const [updated] = await tx
-            .update(findings)
-            .set({
-              lastSeenAt: sql`greatest(${findings.lastSeenAt}, ${summary.eventTime}::timestamptz)`,
-              reason,
-              evidence,
-              updateSeq: sql`nextval('findings_update_seq')`,
-              updatedAt: sql`now()`,
-            })
-            .where(
-              and(
-                eq(findings.dedupKey, findingDedupKey(account.id, ROOT_RECENT_USE_CONTROL)),
-                eq(findings.status, 'open'),
-              ),
-            )
-            .returning({ id: findings.id });
-          if (updated) findingId = updated.id;
-          else {
-            const [opened] = await tx
-              .insert(findings)
-              .values({
-                dedupKey: findingDedupKey(account.id, ROOT_RECENT_USE_CONTROL),
-                accountId: account.id,
-                controlId: ROOT_RECENT_USE_CONTROL,
-                severity: ROOT_RECENT_USE_SEVERITY,
-                status: 'open',
-                openedAt: activity.eventTime,
-                lastSeenAt: activity.eventTime,
-                reason,
-                evidence,
-              })
-              .returning({ id: findings.id });
-            findingId = opened!.id;
-          }
-        }
-
-        // Debounce by the database's clock: one rescan per account per window whatever the consumer hosts.
-        const rescan = (await tx.execute(sql`
-          INSERT INTO ${rootActivityRescans} (account_id, org_id, requested_at) VALUES (${account.id}, ${account.orgId}, now())
-          ON CONFLICT (account_id) DO UPDATE SET requested_at = excluded.requested_at
-          WHERE ${rootActivityRescans.requestedAt} <= excluded.requested_at - make_interval(secs => ${rescanDebounceMs / 1000})
-          RETURNING account_id`)) as unknown as { rows: unknown[] };
-        const rescanRows = Array.isArray(rescan) ? rescan : rescan.rows;
-        return {
-          status: 'recorded',
-          activity: { ...row, driftEventId: drift!.id },
-          driftEventId: drift!.id,
-          findingId,
-          rescan: rescanRows.length > 0 ? { orgId: account.orgId } : null,
-        };
-      });
+      try {
+        return await inTransaction(db, (tx) => recordIn(tx, activity, rescanDebounceMs));
+      } catch (error) {
+        // A concurrent delivery of the same event committed first: this transaction was rolled back whole.
+        if (error instanceof DuplicateActivity) return { status: 'duplicate' };
+        throw error;
+      }
     },
 
     async getByEventId({ eventId }: { eventId: string }): Promise<RootActivityRow | null> {

@@ -32,7 +32,7 @@ export interface RootEventsConsumerOptions {
 }
 
 export interface RunningRootEventsConsumer {
-  /** Stops polling; the batch in hand finishes (committed ones are deleted, the rest released). */
+  /** Stops polling; the batch in hand finishes (committed messages are deleted, failed ones come back). */
   stop(): Promise<void>;
 }
 
@@ -117,45 +117,48 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
     return { kind: 'recorded', eventId: activity.eventId, accountId: activity.accountId };
   }
 
-  async function handleBatch(messages: QueueMessage[]): Promise<'ok' | 'database_failed'> {
-    const done: string[] = [];
-    let status: 'ok' | 'database_failed' = 'ok';
-    for (const message of messages) {
-      if (status === 'database_failed' || stopping) {
-        // Not started: hand it back now rather than after the visibility timeout — except when the
-        // database is down, where the timeout is the backoff (EVENTS.md).
-        if (status === 'ok') await queue.release(message.receiptHandle).catch(() => {});
-        continue;
-      }
-      let outcome: RootEventOutcome;
-      try {
-        outcome = await processOne(message);
-      } catch (err) {
-        outcome = { kind: 'failed' };
-        metrics.failed.inc();
-        // The message is left in flight; it comes back after the visibility timeout.
-        logger.error(
-          {
-            messageId: message.messageId,
-            receiveCount: message.receiveCount,
-            err: { message: (err as Error).message },
-          },
-          'root event not recorded; left on the queue',
-        );
-        if (isDatabaseUnavailable(err)) status = 'database_failed';
-      }
-      onOutcome?.(message, outcome);
-      if (outcome.kind === 'recorded') done.push(message.receiptHandle);
-      else if (outcome.kind === 'rejected') {
-        metrics.rejected.inc({ reason: outcome.reason });
-        if (outcome.reason === 'duplicate') done.push(message.receiptHandle);
-        else
-          logger.warn(
-            { messageId: message.messageId, reason: outcome.reason, receiveCount: message.receiveCount },
-            'message is not a root event of a known account; left for the dead-letter queue',
-          );
-      }
+  async function processSafely(message: QueueMessage): Promise<RootEventOutcome> {
+    let outcome: RootEventOutcome;
+    try {
+      outcome = await processOne(message);
+    } catch (err) {
+      outcome = { kind: 'failed' };
+      metrics.failed.inc();
+      // The message is left in flight; it comes back after the visibility timeout.
+      logger.error(
+        {
+          messageId: message.messageId,
+          receiveCount: message.receiveCount,
+          databaseUnavailable: isDatabaseUnavailable(err),
+          err: { message: (err as Error).message },
+        },
+        'root event not recorded; left on the queue',
+      );
     }
+    if (outcome.kind === 'rejected') {
+      metrics.rejected.inc({ reason: outcome.reason });
+      if (outcome.reason !== 'duplicate')
+        logger.warn(
+          { messageId: message.messageId, reason: outcome.reason, receiveCount: message.receiveCount },
+          'message is not a root event of a known account; left for the dead-letter queue',
+        );
+    }
+    onOutcome?.(message, outcome);
+    return outcome;
+  }
+
+  /**
+   * The messages of a batch run concurrently, each in its own transaction: their reads overlap and only the
+   * feed-locked writes queue up. The batch in hand always finishes, also on stop.
+   */
+  async function handleBatch(messages: QueueMessage[]): Promise<'ok' | 'failed'> {
+    const outcomes = await Promise.all(messages.map(processSafely));
+    const done = messages
+      .filter((_, i) => {
+        const o = outcomes[i]!;
+        return o.kind === 'recorded' || (o.kind === 'rejected' && o.reason === 'duplicate');
+      })
+      .map((m) => m.receiptHandle);
     if (done.length > 0) {
       try {
         const refused = await queue.delete(done);
@@ -167,7 +170,7 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
         logger.warn({ err: { message: (err as Error).message } }, 'DeleteMessageBatch failed');
       }
     }
-    return status;
+    return outcomes.some((o) => o.kind === 'failed') ? 'failed' : 'ok';
   }
 
   const loop = (async () => {
@@ -183,7 +186,8 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
         continue;
       }
       metrics.received.inc(messages.length);
-      if ((await handleBatch(messages)) === 'database_failed') await pause(retryDelayMs, abort.signal);
+      // A failed transaction (Postgres away): back off before polling again.
+      if ((await handleBatch(messages)) === 'failed') await pause(retryDelayMs, abort.signal);
     }
   })();
 

@@ -12,7 +12,7 @@ Consume root activity (container role): long-polls the SQS queue the central Eve
 (ROOTWATCH_EVENTS_QUEUE_URL) and records each CloudTrail root event — activity row, root_activity drift
 event, root.recent-use finding — in one transaction, deleting the message only after the commit. Needs
 DATABASE_URL and the queue URL; with REDIS_URL it also starts the rescans root activity asks for. On
-SIGINT/SIGTERM it stops polling; the batch in hand finishes, unstarted messages are released.
+SIGINT/SIGTERM it stops polling and lets the batch in hand finish.
 
   --debug           print stack traces of unexpected errors`,
   options: {},
