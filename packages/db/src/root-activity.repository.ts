@@ -54,10 +54,10 @@ const rowsOf = <T>(result: unknown): T[] =>
   (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 /**
- * The record transaction in five round trips, three of them under the feed lock (which serializes every
- * feed writer until COMMIT, so its hold time bounds the consumer's throughput): the account and duplicate
- * check, the rescan debounce, then — locked — the drift event and the activity row in one statement and the
- * finding opened or updated in one upsert.
+ * The record transaction in four round trips, two of them under the feed lock (which serializes every feed
+ * writer until COMMIT, so its hold time bounds the consumer's throughput): the account and duplicate check,
+ * the rescan debounce, then — locked — one statement writing the drift event, the activity row and the
+ * finding, and the COMMIT.
  */
 async function recordIn(
   tx: Db,
@@ -95,7 +95,16 @@ async function recordIn(
   };
   // A failed sign-in is a signal, not a use of root: medium, and it does not open the finding.
   const severity = activity.success ? 'high' : 'medium';
-  const [row] = rowsOf<Record<string, unknown>>(
+  const reason = `root ${activity.kind.replace('_', ' ')} (${activity.eventName}) at ${eventTime}, seen in CloudTrail`;
+  const evidence = JSON.stringify({ source: 'cloudtrail', latestRootActivity: summary });
+  // ONE statement under the feed lock, held until COMMIT: drift event, activity row, and — for a successful
+  // use — the root.recent-use finding opened, or the open one updated with a new update_seq (so the findings
+  // feed and webhooks see it). Data-modifying CTEs run once each, whatever the final SELECT reads.
+  const [row] = rowsOf<{
+    id: number | string;
+    drift_event_id: number | string;
+    finding_id: number | string | null;
+  }>(
     await tx.execute(sql`
       WITH feed_lock AS MATERIALIZED (SELECT ${feedLockCall} AS locked),
       drift AS (
@@ -103,39 +112,34 @@ async function recordIn(
         SELECT ${orgId}, ${account.id}, 'root_activity', ${ROOT_RECENT_USE_CONTROL}, ${activity.kind}, NULL::jsonb,
                ${JSON.stringify({ source: 'cloudtrail', ...summary })}::jsonb, ${severity}
         FROM feed_lock
-        RETURNING id)
-      INSERT INTO ${rootActivity} (event_id, org_id, account_id, kind, event_name, event_source, event_time, source_ip,
-                                   user_agent, region, mfa_used, success, error_code, drift_event_id)
-      SELECT ${activity.eventId}, ${orgId}, ${account.id}, ${activity.kind}, ${activity.eventName}, ${activity.eventSource},
-             ${eventTime}::timestamptz, ${activity.sourceIp}::text, ${activity.userAgent}::text, ${activity.region}::text,
-             ${activity.mfaUsed}::boolean, ${activity.success}::boolean, ${activity.errorCode}::text, drift.id
-      FROM drift
-      ON CONFLICT (event_id) DO NOTHING
-      RETURNING id, drift_event_id`),
-  );
-  // The drift event above is rolled back with the transaction.
-  if (!row) throw new DuplicateActivity();
-
-  let findingId: number | null = null;
-  if (activity.success) {
-    const reason = `root ${activity.kind.replace('_', ' ')} (${activity.eventName}) at ${eventTime}, seen in CloudTrail`;
-    const evidence = JSON.stringify({ source: 'cloudtrail', latestRootActivity: summary });
-    // Open, or update the open one with a new update_seq (the findings feed and webhooks see the change).
-    const [finding] = rowsOf<{ id: number | string }>(
-      await tx.execute(sql`
+        RETURNING id),
+      act AS (
+        INSERT INTO ${rootActivity} (event_id, org_id, account_id, kind, event_name, event_source, event_time, source_ip,
+                                     user_agent, region, mfa_used, success, error_code, drift_event_id)
+        SELECT ${activity.eventId}, ${orgId}, ${account.id}, ${activity.kind}, ${activity.eventName}, ${activity.eventSource},
+               ${eventTime}::timestamptz, ${activity.sourceIp}::text, ${activity.userAgent}::text, ${activity.region}::text,
+               ${activity.mfaUsed}::boolean, ${activity.success}::boolean, ${activity.errorCode}::text, drift.id
+        FROM drift
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING id, drift_event_id),
+      finding AS (
         INSERT INTO ${findings} (dedup_key, account_id, control_id, severity, status, opened_at, last_seen_at, reason, evidence)
-        VALUES (${findingDedupKey(account.id, ROOT_RECENT_USE_CONTROL)}, ${account.id}, ${ROOT_RECENT_USE_CONTROL},
-                ${ROOT_RECENT_USE_SEVERITY}, 'open', ${eventTime}::timestamptz, ${eventTime}::timestamptz, ${reason}, ${evidence}::jsonb)
+        SELECT ${findingDedupKey(account.id, ROOT_RECENT_USE_CONTROL)}, ${account.id}, ${ROOT_RECENT_USE_CONTROL},
+               ${ROOT_RECENT_USE_SEVERITY}, 'open', ${eventTime}::timestamptz, ${eventTime}::timestamptz, ${reason}::text,
+               ${evidence}::jsonb
+        FROM act WHERE ${activity.success}::boolean
         ON CONFLICT (dedup_key) WHERE status = 'open' DO UPDATE SET
           last_seen_at = greatest(${findings}.last_seen_at, excluded.last_seen_at),
           reason = excluded.reason,
           evidence = excluded.evidence,
           update_seq = nextval('findings_update_seq'),
           updated_at = now()
-        RETURNING id`),
-    );
-    findingId = Number(finding!.id);
-  }
+        RETURNING id)
+      SELECT act.id, act.drift_event_id, (SELECT id FROM finding) AS finding_id FROM act`),
+  );
+  // A concurrent delivery won the unique eventID: the drift event above is rolled back with the transaction.
+  if (!row) throw new DuplicateActivity();
+  const findingId = row.finding_id === null ? null : Number(row.finding_id);
   return {
     status: 'recorded',
     id: Number(row.id),
