@@ -5,12 +5,13 @@ import { generateOrg, startSimulator } from '@rootwatch/aws-sim';
 import { loadConfig } from '@rootwatch/config';
 import { createTestDatabase } from '@rootwatch/db/testing';
 
-// pnpm bench:events [--events 5000] [--accounts 1000] [--consumers 2] [--concurrency 16] [--visibility 5]
+// pnpm bench:events [--events 5000] [--accounts 1000] [--consumers 2] [--concurrency 16] [--visibility 5] [--rate 0]
 // Root events pushed into the simulated SQS queue (POST /_sim/accounts/{id}/root-activity, which is what a
 // member account's EventBridge rule and the central bus deliver), consumed by `--consumers` consumer processes
 // into Postgres, and read back through the API (GET /v1/root-activity?after=). Two runs: all consumers up, then
 // one consumer SIGKILLed when half the events are readable. Prints throughput, enqueue → readable latency
-// p50/p99, lost and duplicated.
+// p50/p99, lost and duplicated. --rate N paces the producers at N events/s (0: as fast as they can, which
+// measures throughput; latency then is mostly the backlog's), to measure latency at a sustainable rate.
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
   args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -21,6 +22,7 @@ const CONSUMERS = num('consumers', 2);
 const CONCURRENCY = num('concurrency', 16);
 // The queue's visibility timeout: how long a killed consumer's in-flight messages stay hidden.
 const VISIBILITY = num('visibility', 5);
+const RATE = num('rate', 0);
 const ORG = 'bench-events';
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -116,6 +118,11 @@ async function run(name: string, killHalfway: boolean) {
     for (;;) {
       const i = next++;
       if (i >= EVENTS) return;
+      if (RATE > 0) {
+        const due = started + (i * 1000) / RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       const account = accountIds[i % accountIds.length]!;
       const t0 = performance.now();
       const res = await fetch(`${sim.endpoint}/_sim/accounts/${account}/root-activity`, {
@@ -190,7 +197,9 @@ async function run(name: string, killHalfway: boolean) {
 
 try {
   const results = [await run('all consumers up', false), await run('one consumer SIGKILLed halfway', true)];
-  console.log(JSON.stringify({ visibility_timeout_s: VISIBILITY, results }, null, 2));
+  console.log(
+    JSON.stringify({ visibility_timeout_s: VISIBILITY, rate_per_s: RATE || 'unpaced', results }, null, 2),
+  );
   for (const r of results)
     console.log(
       `${r.run}: ${r.events} events / ${r.accounts} accounts, ${r.consumers} consumers: ${r.throughput_events_per_s} events/s, ` +
