@@ -1,8 +1,10 @@
 import { parseAccount, parseSettingsPatch } from './org-definition';
 import { OrgDefinitionError } from './org-definition.errors';
 import type { SimAccount, SimSettings } from './org-definition.types';
+import { parseRootActivity, rootActivityEnvelope, rootAfterActivity } from './root-activity';
 import { safeDecode } from './sigv4';
 import { emptyStats, type SimState } from './sim-state';
+import { queueUrl } from './sqs.service';
 
 export interface ControlResponse {
   status: number;
@@ -25,8 +27,12 @@ export function handleControl(
   method: string,
   path: string,
   rawBody: Buffer,
+  host = '127.0.0.1',
 ): ControlResponse {
   try {
+    const activity = /^\/_sim\/accounts\/([^/]+)\/root-activity$/.exec(path);
+    if (activity && method === 'POST')
+      return rootActivity(state, safeDecode(activity[1]!), json(rawBody), host);
     return route(state, method, path, rawBody);
   } catch (err) {
     if (err instanceof ControlError)
@@ -74,6 +80,30 @@ function route(state: SimState, method: string, path: string, rawBody: Buffer): 
     default:
       throw new ControlError(404, 'not_found', `No simulator control route ${method} ${path}`);
   }
+}
+
+/**
+ * Root used in a member account: the event its EventBridge rule would forward lands on the events queue,
+ * and the root's last-used dates move so the next scan's credential report agrees with the event.
+ */
+function rootActivity(state: SimState, id: string, body: unknown, host: string): ControlResponse {
+  const account = existing(state, id);
+  const activity = parseRootActivity(body, new Date(state.now()));
+  const envelope = rootActivityEnvelope(account, activity);
+  const rootPatch = rootAfterActivity(account, activity);
+  if (rootPatch) patchAccount(state, id, { root: rootPatch });
+  const queue = state.sqs.get(state.definition.events.queueName)!;
+  const message = state.sqs.send(queue, JSON.stringify(envelope), 'AIDAEVENTBRIDGESIM0001');
+  const detail = envelope.detail as { eventID: string };
+  return {
+    status: 202,
+    body: {
+      messageId: message.messageId,
+      eventId: detail.eventID,
+      queueUrl: queueUrl(queue, host),
+      event: envelope,
+    },
+  };
 }
 
 function settingsOf(state: SimState): SimSettings {

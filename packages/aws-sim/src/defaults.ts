@@ -9,3 +9,4 @@ export const DEFAULT_ORGANIZATION = {
 export const DEFAULT_AUDIT_ROLE = 'RootwatchAudit';
 export const DEFAULT_SCANNER_ROLE = 'RootwatchScanner';
 export const REGION = 'us-east-1';
+export const DEFAULT_EVENTS_QUEUE = 'rootwatch-root-activity';

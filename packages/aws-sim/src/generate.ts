@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_SCANNER_ROLE } from './defaults';
+import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_EVENTS_QUEUE, DEFAULT_SCANNER_ROLE } from './defaults';
 import { fixCredentialIds } from './derived-id';
 import type {
   OrgDefinition,
@@ -264,6 +264,7 @@ export function generateOrg(opts: GenerateOrgOptions): OrgDefinition {
     accounts,
     latencyMs: { min: 0, max: 0 },
     credentialReportDelayMs: 0,
+    events: { queueName: DEFAULT_EVENTS_QUEUE, maxReceiveCount: 5, visibilityTimeout: 30 },
     throttle: { 'sts:AssumeRole': 0, iam: 0, organizations: 0 },
     faults: { throttleRate: 0 },
   };

@@ -1,4 +1,10 @@
-import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_ORGANIZATION, DEFAULT_SCANNER_ROLE } from './defaults';
+import {
+  DEFAULT_AUDIT_ROLE,
+  DEFAULT_CALLER,
+  DEFAULT_EVENTS_QUEUE,
+  DEFAULT_ORGANIZATION,
+  DEFAULT_SCANNER_ROLE,
+} from './defaults';
 import { fixCredentialIds } from './derived-id';
 import { generateOrg } from './generate';
 import { OrgDefinitionError } from './org-definition.errors';
@@ -95,6 +101,21 @@ export function parseOrgDefinition(input: unknown): OrgDefinition {
     parseAccount(a, `accounts[${i}]`, organization.rootId),
   );
   const settings = parseSettings(root, '');
+  const eventsIn = optionalObject(root.events, 'events') ?? {};
+  const events = {
+    queueName:
+      eventsIn.queueName === undefined
+        ? DEFAULT_EVENTS_QUEUE
+        : str(eventsIn.queueName, 'events.queueName', /^[\w-]{1,76}$/),
+    maxReceiveCount:
+      eventsIn.maxReceiveCount === undefined
+        ? 5
+        : int(eventsIn.maxReceiveCount, 'events.maxReceiveCount', 1, 1000),
+    visibilityTimeout:
+      eventsIn.visibilityTimeout === undefined
+        ? 30
+        : int(eventsIn.visibilityTimeout, 'events.visibilityTimeout', 0, 43_200),
+  };
 
   const definition: OrgDefinition = {
     organization,
@@ -105,6 +126,7 @@ export function parseOrgDefinition(input: unknown): OrgDefinition {
     policies,
     accounts,
     ...settings,
+    events,
   };
 
   if (root.generate !== undefined) {

@@ -181,6 +181,16 @@ export interface OrgDefinition {
   credentialReportDelayMs: number;
   throttle: SimThrottle;
   faults: SimGlobalFaults;
+  /** The SQS queue root-activity events land on (EVENTS.md), with its dead-letter queue. */
+  events: SimEvents;
+}
+
+export interface SimEvents {
+  queueName: string;
+  /** Receives before a message moves to `<queueName>-dlq` (the central stack's redrive policy: 5). */
+  maxReceiveCount: number;
+  /** The queue's default visibility timeout in seconds (a ReceiveMessage may override it). */
+  visibilityTimeout: number;
 }
 
 /** The settings `PUT /_sim/faults` replaces. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KEY_ALPHABET } from './derived-id';
+import { REGION } from './defaults';
 import { parseAccount } from './org-definition';
 import type {
   OrgDefinition,
@@ -9,6 +10,7 @@ import type {
   SimStats,
 } from './org-definition.types';
 import { createPrng, type Prng } from './prng';
+import { createSqsQueues, type SqsQueues } from './sqs.queues';
 import { createTokenBucket, type TokenBucket } from './throttle';
 
 export interface Session {
@@ -61,6 +63,8 @@ export interface SimState {
   now(): number;
   rng: Prng;
   throttles: Throttles;
+  /** The root-activity queue and its DLQ (`events` of the definition), owned by the caller's account. */
+  sqs: SqsQueues;
   /** The account IAM answers for with the caller key when the definition does not list the management account. */
   managementFallback: SimAccount;
   index(): OrgIndex;
@@ -111,6 +115,11 @@ export function createSimState(opts: {
     now: opts.now,
     rng: createPrng(opts.seed ?? 42),
     throttles: buildThrottles(loaded),
+    sqs: createSqsQueues({
+      ...loaded.events,
+      ownerId: callerAccountId({ definition: loaded }),
+      region: REGION,
+    }),
     managementFallback: parseAccount(
       { id: loaded.organization.managementAccountId, name: 'management', root: { mfa: 'hardware' } },
       'management',
@@ -133,6 +142,7 @@ export function createSimState(opts: {
       state.reports.clear();
       state.stats = emptyStats();
       state.throttles = buildThrottles(loaded);
+      state.sqs.clear();
       state.touch();
     },
     issueSession(fields) {

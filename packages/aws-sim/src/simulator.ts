@@ -19,6 +19,7 @@ import {
   type Identity,
   type SimState,
 } from './sim-state';
+import { handleSqs, SQS_TARGET_PREFIX, SqsError } from './sqs.service';
 import { handleSts } from './sts.service';
 import { IAM_NAMESPACE, queryError, queryResponse, STS_NAMESPACE } from './xml';
 
@@ -43,8 +44,8 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-type Protocol = 'query' | 'json' | 'rest-json';
-type Service = 'iam' | 'sts' | 'organizations' | 'account';
+type Protocol = 'query' | 'json' | 'json1.0' | 'rest-json';
+type Service = 'iam' | 'sts' | 'organizations' | 'account' | 'sqs';
 
 interface Route {
   protocol: Protocol;
@@ -96,6 +97,7 @@ export async function startSimulator(opts: StartSimulatorOptions): Promise<Runni
     },
     stop: () =>
       new Promise<void>((resolve, reject) => {
+        state.sqs.wakeAll();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
@@ -133,7 +135,9 @@ async function handleRequest(
   const body = await readBody(req);
 
   if (path === '/_sim' || path.startsWith('/_sim/')) {
-    const out = body ? handleControl(state, req.method ?? 'GET', path, body) : tooLarge();
+    const out = body
+      ? handleControl(state, req.method ?? 'GET', path, body, headerValue(req.headers.host) ?? '127.0.0.1')
+      : tooLarge();
     if (out.body === undefined) res.writeHead(out.status).end();
     else {
       const text = JSON.stringify(out.body);
@@ -151,7 +155,14 @@ async function handleRequest(
     if (!body) throw new AwsError('RequestEntityTooLarge', 413, 'Request body too large.');
     route = routeOf(req, path, body);
   } catch (err) {
-    const protocol: Protocol = req.headers['x-amz-target'] ? 'json' : path === '/' ? 'query' : 'rest-json';
+    const target = headerValue(req.headers['x-amz-target']) ?? '';
+    const protocol: Protocol = target.startsWith(SQS_TARGET_PREFIX)
+      ? 'json1.0'
+      : target
+        ? 'json'
+        : path === '/'
+          ? 'query'
+          : 'rest-json';
     return sendError(res, protocol, 'iam', asAwsError(err), requestId);
   }
 
@@ -191,6 +202,15 @@ async function handleRequest(
         result = route.service === 'organizations' ? handleOrganizations(call) : handleAccount(call);
         break;
       }
+      case 'sqs':
+        result = await handleSqs({
+          state,
+          identity,
+          operation: route.operation,
+          input: route.input!,
+          host: headerValue(req.headers.host) ?? '127.0.0.1',
+        });
+        break;
     }
   } catch (err) {
     error = asAwsError(err);
@@ -206,7 +226,12 @@ async function handleRequest(
     const ns = route.service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE;
     send(res, 200, 'text/xml', queryResponse(ns, route.operation, result as string, requestId), requestId);
   } else {
-    const type = route.protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json';
+    const type =
+      route.protocol === 'json'
+        ? 'application/x-amz-json-1.1'
+        : route.protocol === 'json1.0'
+          ? 'application/x-amz-json-1.0'
+          : 'application/json';
     send(res, 200, type, JSON.stringify(result), requestId);
   }
 }
@@ -217,6 +242,13 @@ function tooLarge(): { status: number; body: unknown } {
 
 function routeOf(req: IncomingMessage, path: string, body: Buffer): Route {
   const target = headerValue(req.headers['x-amz-target']);
+  if (target?.startsWith(SQS_TARGET_PREFIX))
+    return {
+      protocol: 'json1.0',
+      service: 'sqs',
+      operation: target.slice(SQS_TARGET_PREFIX.length),
+      input: jsonBody(body, 'SerializationException'),
+    };
   if (target) {
     if (!target.startsWith(ORGANIZATIONS_TARGET_PREFIX))
       throw new AwsError('UnknownOperationException', 400, `Unknown target ${target}`);
@@ -365,7 +397,7 @@ function callerIdentity(accountId: string): Identity {
  */
 function checkThrottle(state: SimState, route: Route, identity: Identity): void {
   const service = route.service;
-  if (service === 'account') return;
+  if (service === 'account' || service === 'sqs') return;
   // Buckets run on the wall clock even when tests fake `now` for expiry.
   const now = performance.now();
   let limited = false;
@@ -432,6 +464,20 @@ function sendError(
   if (protocol === 'query') {
     const ns = service === 'sts' ? STS_NAMESPACE : IAM_NAMESPACE;
     return send(res, error.status, 'text/xml', queryError(ns, error, requestId), requestId);
+  }
+  if (protocol === 'json1.0') {
+    // SQS (query-compatible JSON): a namespaced __type, and the legacy code in x-amzn-query-error.
+    const sqs = error instanceof SqsError ? error : null;
+    const type = sqs ? `com.amazonaws.sqs#${sqs.type}` : error.code;
+    const queryCode = `${sqs ? sqs.queryCode : error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
+    return send(
+      res,
+      error.status,
+      'application/x-amz-json-1.0',
+      JSON.stringify({ __type: type, message: error.message }),
+      requestId,
+      { 'x-amzn-query-error': queryCode },
+    );
   }
   const body =
     protocol === 'json' ? { __type: error.code, Message: error.message } : { message: error.message };

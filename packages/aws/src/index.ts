@@ -43,6 +43,12 @@ export {
   redactSecrets,
 } from './errors';
 export {
+  createEventsQueue,
+  type EventsQueue,
+  type EventsQueueOptions,
+  type QueueMessage,
+} from './events-queue';
+export {
   type AccountDetails,
   DEFAULT_DISCOVERY_CONCURRENCY,
   type DiscoveredOrganization,

@@ -71,6 +71,8 @@ export interface RootwatchConfig {
   webhooks?: { allowPrivate: boolean; concurrency: number };
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
+  /** The root-activity queue consumer (EVENTS.md); absent queueUrl: no consumer in the worker. */
+  events?: { queueUrl?: string; waitSeconds: number };
 }
 
 /** false, a number of proxy hops, or proxy addresses/CIDR ranges (Fastify's trustProxy forms, without `true`). */
@@ -213,6 +215,10 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
       concurrency: r.int('ROOTWATCH_WEBHOOK_CONCURRENCY', 16, 1, 1000),
     },
     aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
+    events: {
+      queueUrl: r.url('ROOTWATCH_EVENTS_QUEUE_URL', ['http:', 'https:']),
+      waitSeconds: r.int('ROOTWATCH_EVENTS_WAIT_SECONDS', 20, 0, 20),
+    },
     organizations: [],
   };
 

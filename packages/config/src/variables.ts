@@ -267,4 +267,16 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '16',
     description: 'Webhook lanes (webhook × finding or other subject) a worker process delivers to at once.',
   },
+  {
+    name: 'ROOTWATCH_EVENTS_QUEUE_URL',
+    required: false,
+    description:
+      'URL of the root-activity SQS queue (EVENTS.md). `rootwatch events` needs it; when set, `rootwatch worker` also consumes it.',
+  },
+  {
+    name: 'ROOTWATCH_EVENTS_WAIT_SECONDS',
+    required: false,
+    default: '20',
+    description: 'ReceiveMessage long-poll wait of the events consumer (0-20 s).',
+  },
 ];

@@ -132,3 +132,11 @@ export {
   webhookRetryDelayMs,
   webhookWantsEvent,
 } from './webhooks/webhook-events';
+export {
+  type ParsedRootActivity,
+  parseRootActivityMessage,
+  ROOT_EVENT_DETAIL_TYPES,
+  type RootActivity,
+  type RootActivityKind,
+  type RootActivityRejection,
+} from './root-activity';

@@ -15,6 +15,7 @@ export * from './migrate';
 export * from './organizations.repository';
 export * from './posture.repository';
 export * from './repositories';
+export * from './root-activity.repository';
 export * from './scan-runs.repository';
 export * as schema from './schema';
 export {
@@ -35,6 +36,8 @@ export {
   findingStatuses,
   findingWorkflows,
   type OuPathEntry,
+  type RootActivityKind,
+  rootActivityKinds,
   type ScanOutcome,
   type ScanStatus,
   type ScanTrigger,

@@ -8,6 +8,7 @@ import { createExceptionsRepository } from './exceptions.repository';
 import { createFindingsRepository } from './findings.repository';
 import { createOrganizationsRepository } from './organizations.repository';
 import { createPostureRepository } from './posture.repository';
+import { createRootActivityRepository } from './root-activity.repository';
 import { createScanRunsRepository } from './scan-runs.repository';
 
 /** Every repository bound to one db or transaction: `withTransaction(db, (tx) => work(createRepositories({ db: tx })))`. */
@@ -23,6 +24,7 @@ export function createRepositories({ db }: { db: Db }) {
     driftEvents: createDriftEventsRepository({ db }),
     apiKeys: createApiKeysRepository({ db }),
     exceptions: createExceptionsRepository({ db }),
+    rootActivity: createRootActivityRepository({ db }),
   };
 }
 

@@ -2,8 +2,9 @@ import { getTableColumns, type Table } from 'drizzle-orm';
 import type { DriftEvent } from './drift-events.repository';
 import type { FindingException, FindingExceptionWithCoverage } from './exceptions.repository';
 import type { Finding } from './findings.repository';
+import type { RootActivityRow } from './root-activity.repository';
 import type { ScanRun } from './scan-runs.repository';
-import { driftEvents, findingExceptions, findings, scanRuns } from './schema';
+import { driftEvents, findingExceptions, findings, rootActivity, scanRuns } from './schema';
 
 /**
  * A row as Postgres' to_jsonb() wrote it (webhook_outbox.payload: snake_case keys, timestamps as text)
@@ -27,5 +28,7 @@ export const exceptionFromSnapshot = (snapshot: Record<string, unknown>): Findin
   ...rowFromSnapshot<FindingException>(findingExceptions, snapshot),
   coveredFindings: Number(snapshot.covered_findings ?? 0),
 });
+export const rootActivityFromSnapshot = (snapshot: Record<string, unknown>) =>
+  rowFromSnapshot<RootActivityRow>(rootActivity, snapshot);
 export const scanRunFromSnapshot = (snapshot: Record<string, unknown>) =>
   rowFromSnapshot<ScanRun>(scanRuns, snapshot);

@@ -25,6 +25,46 @@ export const RESOURCE_TYPES: Record<
     required: ['Roles'],
     attributes: ['Arn'],
   },
+  // Root activity (deploy/aws/root-activity-central.yaml and the member rule).
+  'AWS::Events::EventBus': {
+    properties: ['Name', 'Policy', 'Description', 'DeadLetterConfig', 'KmsKeyIdentifier', 'Tags'],
+    required: ['Name'],
+    attributes: ['Arn', 'Name', 'Policy'],
+  },
+  'AWS::Events::Rule': {
+    properties: [
+      'Description',
+      'EventBusName',
+      'EventPattern',
+      'Name',
+      'RoleArn',
+      'ScheduleExpression',
+      'State',
+      'Targets',
+    ],
+    required: [],
+    attributes: ['Arn'],
+  },
+  'AWS::SQS::Queue': {
+    properties: [
+      'QueueName',
+      'VisibilityTimeout',
+      'ReceiveMessageWaitTimeSeconds',
+      'MessageRetentionPeriod',
+      'RedrivePolicy',
+      'SqsManagedSseEnabled',
+      'KmsMasterKeyId',
+      'DelaySeconds',
+      'Tags',
+    ],
+    required: [],
+    attributes: ['Arn', 'QueueName', 'QueueUrl'],
+  },
+  'AWS::SQS::QueuePolicy': {
+    properties: ['PolicyDocument', 'Queues'],
+    required: ['PolicyDocument', 'Queues'],
+    attributes: ['Id'],
+  },
 };
 
 export const PSEUDO_PARAMETERS = [

@@ -51,7 +51,7 @@ Resources:
       AssumeRolePolicyDocument: !If [Imaginary, {}, {}]
       Colour: blue
   Queue:
-    Type: AWS::SQS::Queue
+    Type: AWS::S3::Bucket
 Outputs:
   Arn: { Value: !GetAtt Role.Nothing }
 `);
@@ -61,7 +61,7 @@ Outputs:
     expect(problems).toContain('AWS::IAM::Role has no attribute Secret');
     expect(problems).toContain('unknown condition Imaginary');
     expect(problems).toContain('AWS::IAM::Role has no property Colour');
-    expect(problems).toContain('unknown type AWS::SQS::Queue');
+    expect(problems).toContain('unknown type AWS::S3::Bucket');
     expect(problems).toContain('AWS::IAM::Role has no attribute Nothing');
     expect(problems).toContain('parameter Unused is never used');
     expect(problems).toContain('parameter Name: Default does not match AllowedPattern');

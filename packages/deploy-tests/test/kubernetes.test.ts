@@ -110,6 +110,7 @@ describe('deploy/k8s/base', () => {
       'rootwatch-api': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['api'] },
       'rootwatch-worker': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['worker'] },
       'rootwatch-scheduler': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['scheduler'] },
+      'rootwatch-events': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['events'] },
       'rootwatch-migrate': { command: ['node', 'services/cli/bin/rootwatch.mjs'], args: ['migrate'] },
     });
   });
@@ -148,7 +149,7 @@ describe('deploy/k8s/base', () => {
   });
 
   it('runs every container as uid 10001, non-root, read-only, without privilege escalation or capabilities', () => {
-    expect(containers).toHaveLength(4);
+    expect(containers).toHaveLength(5);
     for (const { workload, container, pod } of containers) {
       expect(pod.securityContext, workload).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
       expect(container.securityContext, workload).toMatchObject({
@@ -210,6 +211,8 @@ describe('deploy/k8s/base', () => {
       'rootwatch-api': 'rootwatch',
       'rootwatch-worker': 'rootwatch-scanner',
       'rootwatch-scheduler': 'rootwatch',
+      // The events role long-polls SQS with the scanner role (its only SQS permissions: that queue).
+      'rootwatch-events': 'rootwatch-scanner',
       'rootwatch-migrate': 'rootwatch',
     });
     for (const name of Object.values(byWorkload))

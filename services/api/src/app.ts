@@ -39,6 +39,7 @@ import { exceptionRoutes } from './routes/exceptions';
 import { exportRoutes } from './routes/export';
 import { findingRoutes } from './routes/findings';
 import { healthRoutes } from './routes/health';
+import { rootActivityRoutes } from './routes/root-activity';
 import { scanRoutes } from './routes/scans';
 import { summaryRoutes } from './routes/summary';
 import { trendRoutes } from './routes/trend';
@@ -325,6 +326,7 @@ export async function buildApp(options: BuildAppOptions) {
       await v1.register(exportRoutes);
       await v1.register(webhookRoutes);
       await v1.register(exceptionRoutes);
+      await v1.register(rootActivityRoutes);
     },
     { prefix: '/v1' },
   );

@@ -39,6 +39,7 @@ const ROUTE_TABLE: Record<string, AuthDecision> = {
   'GET /v1/webhooks/:id/deliveries': 'admin',
   'POST /v1/webhooks/:id/deliveries/:delivery/retry': 'admin',
   'POST /v1/webhooks/:id/test': 'admin',
+  'GET /v1/root-activity': 'read',
 };
 
 const SAMPLE_PARAMS: Record<string, string> = {

@@ -375,6 +375,33 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
     expect((await post(`/v1/webhooks/${webhook.id}/deliveries/abc/retry`)).status).toBe(400);
   });
 
+  it('root.activity: a recorded root sign-in is delivered with the root-activity feed item as data', async () => {
+    const hook = await post('/v1/webhooks', { url: receiver.url('/root'), events: ['root.activity'] });
+    expect(hook.status).toBe(201);
+    const { rootActivity } = createRepositories({ db: env.testDb.database.db });
+    const recorded = await rootActivity.record({
+      activity: {
+        eventId: 'e7c3d1b2-0000-4000-8000-00000000abcd',
+        accountId,
+        kind: 'console_login',
+        eventName: 'ConsoleLogin',
+        eventSource: 'signin.amazonaws.com',
+        eventTime: new Date(),
+        sourceIp: '198.51.100.7',
+        userAgent: 'Mozilla/5.0',
+        region: 'us-east-1',
+        mfaUsed: false,
+        success: true,
+        errorCode: null,
+      },
+    });
+    expect(recorded.status).toBe('recorded');
+    const event = await until('root.activity', () => receiver.received.find((r) => r.path === '/root'));
+    expect(verifySignature(hook.json.secret, event.headers, event.body)).toBe(true);
+    const feed = await get(env.app, `/v1/root-activity?account=${accountId}`, reader);
+    expect(feed.json.items).toContainEqual(event.json.data);
+  });
+
   // Last: the exceptions it creates suppress findings, which earlier tests count events of.
   it('exception.expiring: sent once by the expiry job, 7 days ahead, with the exception resource as data', async () => {
     const hook = await post('/v1/webhooks', { url: receiver.url('/expiring'), events: ['exception.expiring'] });

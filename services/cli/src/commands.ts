@@ -7,6 +7,7 @@ export const COMMANDS = {
   exceptions: 'Apply a file of exceptions (exceptions as code)',
   api: 'Serve the REST API',
   worker: 'Process scan jobs from the queue',
+  events: 'Consume root activity (CloudTrail via EventBridge and SQS)',
   scheduler: 'Enqueue scheduled scans and prune old scan rows',
   sim: 'Run the AWS Organization simulator',
 } as const;

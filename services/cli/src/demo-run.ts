@@ -17,6 +17,7 @@ import {
   createScanHandlers,
   type RunningWorker,
   startWebhookWorker,
+  startRootEventsRole,
   startWorker,
 } from '@rootwatch/worker';
 import type { CommandContext } from './context';
@@ -112,6 +113,16 @@ async function runDemoOn(
     `Queue: ${config.redisUrl ? `BullMQ on ${redactUrl(config.redisUrl)} with an in-process worker` : 'inline (in-process)'}`,
   );
   const producer = createScanProducer({ db: database.db, dispatcher });
+  // The events role on the simulator's queue: a root sign-in of a drift round shows up in the API and the
+  // dashboard within seconds, before the round's rescan. No rescans from it: every round rescans anyway.
+  const events = startRootEventsRole({
+    config: { ...config, events: { waitSeconds: 1 } },
+    queueUrl: `${sim.endpoint}/${original.organization.delegatedAdmin?.accountId ?? original.organization.managementAccountId}/${original.events.queueName}`,
+    db: database.db,
+    logger,
+    credentials: sim.credentials,
+  });
+  stack.push('events consumer', () => events.stop());
 
   const key = await ensureApiKey(database, o.apiKey);
 
@@ -308,6 +319,17 @@ async function driftLoop({
         throw new Error(
           `simulator refused the drift of ${change.accountId}: ${res.status} ${await res.text()}`,
         );
+      if (change.rootActivity) {
+        const activity = await fetch(`${sim.endpoint}/_sim/accounts/${change.accountId}/root-activity`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(change.rootActivity),
+        });
+        if (!activity.ok)
+          throw new Error(
+            `simulator refused the root activity of ${change.accountId}: ${activity.status} ${await activity.text()}`,
+          );
+      }
     }
     out(
       `Drift round ${round + 1}: ${plan.breaks.map((b) => `${b.accountId} ${b.description}`).join('; ')}${

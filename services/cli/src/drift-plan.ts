@@ -6,9 +6,18 @@ export interface DriftChange {
   description: string;
   /** Body of `PATCH /_sim/accounts/{id}` (deep-merged by the simulator). */
   patch: Record<string, unknown>;
+  /**
+   * Body of `POST /_sim/accounts/{id}/root-activity`, sent after the patch: the CloudTrail event reaches the
+   * events consumer through SQS within seconds, and the simulator moves the root's last use for the rescan.
+   */
+  rootActivity?: Record<string, unknown>;
 }
 
-type Breakage = { description: string; patch: (account: SimAccount, now: string) => Record<string, unknown> };
+type Breakage = {
+  description: string;
+  patch: (account: SimAccount, now: string) => Record<string, unknown>;
+  rootActivity?: (account: SimAccount, now: string) => Record<string, unknown>;
+};
 
 // Each kind produces a different drift event: a control regression, root activity, a credential change, lost coverage.
 const BREAKAGES: readonly Breakage[] = [
@@ -21,7 +30,13 @@ const BREAKAGES: readonly Breakage[] = [
   },
   {
     description: 'root user signed in',
-    patch: (_a, now) => ({ root: { password: true, passwordLastUsed: now } }),
+    patch: () => ({ root: { password: true } }),
+    rootActivity: (a, now) => ({
+      kind: 'console_login',
+      at: now,
+      sourceIp: `203.0.113.${Number(a.id.slice(-2)) + 1}`,
+      mfaUsed: a.root.mfa !== 'none',
+    }),
   },
   { description: 'security contact deleted', patch: () => ({ securityContact: null }) },
   { description: 'audit role deleted', patch: () => ({ auditRole: false }) },
@@ -59,7 +74,12 @@ export function planDrift({
   const iso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const breaks = pick(round).map((account, i): DriftChange => {
     const breakage = BREAKAGES[(round * count + i) % BREAKAGES.length]!;
-    return { accountId: account.id, description: breakage.description, patch: breakage.patch(account, iso) };
+    return {
+      accountId: account.id,
+      description: breakage.description,
+      patch: breakage.patch(account, iso),
+      ...(breakage.rootActivity ? { rootActivity: breakage.rootActivity(account, iso) } : {}),
+    };
   });
   const broken = new Set(breaks.map((b) => b.accountId));
   const restores =

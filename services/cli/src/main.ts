@@ -13,6 +13,7 @@ const LOADERS: Record<CommandName, () => Promise<Command>> = {
   exceptions: async () => (await import('./commands/exceptions')).exceptions,
   api: async () => (await import('./commands/api')).api,
   worker: async () => (await import('./commands/worker')).worker,
+  events: async () => (await import('./commands/events')).events,
   scheduler: async () => (await import('./commands/scheduler')).scheduler,
   sim: async () => (await import('./commands/sim')).sim,
 };

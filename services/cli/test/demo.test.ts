@@ -65,6 +65,14 @@ describe('rootwatch demo', () => {
     expect(res.status).toBe(200);
     const { items } = await res.json();
     expect(items.length).toBeGreaterThan(0);
+    // Round 1 signs in as root through the simulator's queue; the demo's events consumer records it.
+    expect(demo.output().stdout).toMatch(/Drift round 1: .*root user signed in/);
+    const activity = await fetch(`${url}/v1/root-activity`, { headers: { authorization: `Bearer ${key}` } });
+    expect(activity.status).toBe(200);
+    expect((await activity.json()).items[0]).toMatchObject({
+      kind: 'console_login',
+      event_name: 'ConsoleLogin',
+    });
   });
 
   it('stops cleanly on SIGTERM: exit 0, no process left, the embedded database flushed', async () => {

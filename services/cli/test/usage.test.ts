@@ -67,6 +67,7 @@ describe('rootwatch command line', () => {
     [['api'], /api needs a Postgres database: set DATABASE_URL/],
     [['worker'], /worker needs Redis: set REDIS_URL/],
     [['scheduler'], /scheduler needs Redis: set REDIS_URL/],
+    [['events'], /events needs the queue: set ROOTWATCH_EVENTS_QUEUE_URL/],
   ])('%j without its database or Redis explains what to set, in one line (exit 2)', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '@rootwatch/api';
+import { loadConfig } from '@rootwatch/config';
+import { startRootEventsRole } from '@rootwatch/worker';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactsDir, buildDashboard, CHROMIUM, launchChromium } from './browser';
@@ -314,6 +317,41 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
     expect(await page.locator('progress').getAttribute('data-run')).toBe(run.id);
     await page.screenshot({ path: join(artifactsDir, 'scan-finished.png'), fullPage: true });
   }, 180_000);
+
+  it('shows a root sign-in on the Root activity page within seconds, and on the account timeline', async () => {
+    const consumer = startRootEventsRole({
+      config: {
+        ...loadConfig({ AWS_REGION: demo.sim.region, AWS_ENDPOINT_URL: demo.sim.endpoint }),
+        events: { waitSeconds: 1 },
+      },
+      queueUrl: `${demo.sim.endpoint}/${demo.sim.definition().organization.managementAccountId}/rootwatch-root-activity`,
+      db: demo.testDb.database.db,
+      logger: createLogger({ level: 'silent' }),
+      credentials: demo.sim.credentials,
+    });
+    try {
+      await page.goto(`${demo.url}/#/root-activity`);
+      await page.locator('h1', { hasText: 'Root activity' }).waitFor();
+      const posted = await fetch(`${demo.sim.endpoint}/_sim/accounts/${patchedAccount}/root-activity`, {
+        method: 'POST',
+        body: JSON.stringify({ kind: 'console_login', sourceIp: '203.0.113.77', mfaUsed: false }),
+      });
+      expect(posted.status).toBe(202);
+      const { eventId } = (await posted.json()) as { eventId: string };
+      const row = page.locator(`[data-testid="root-activity-table"] tr[data-event-id="${eventId}"]`);
+      await row.waitFor({ timeout: 15_000 });
+      expect(await row.textContent()).toContain('203.0.113.77');
+      // The summary is cached for 5 s (summary.ts); the page reloads it on every poll.
+      await expect
+        .poll(() => page.getByTestId('root-activity-counts').textContent(), { timeout: 15_000 })
+        .toContain('1 in the last 24 hours');
+      await page.screenshot({ path: join(artifactsDir, 'root-activity.png'), fullPage: true });
+      await row.getByRole('link').click();
+      await page.locator(`[data-testid="account-root-activity"] tr[data-event-id="${eventId}"]`).waitFor();
+    } finally {
+      await consumer.stop();
+    }
+  });
 
   it('made no console error in the whole session', () => {
     expect(consoleErrors).toEqual([]);

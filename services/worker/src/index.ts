@@ -23,6 +23,19 @@ export {
   type OrgSideFacts,
 } from './discovery-store';
 export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
+export {
+  createRootEventsMetrics,
+  type RootEventOutcome,
+  type RootEventRejection,
+  type RootEventsConsumerOptions,
+  type RunningRootEventsConsumer,
+  startRootEventsConsumer,
+} from './root-events.consumer';
+export {
+  createRootActivityRescanner,
+  type RootEventsRoleOptions,
+  startRootEventsRole,
+} from './root-events.role';
 export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';

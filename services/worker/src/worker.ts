@@ -2,6 +2,7 @@ import type { RootwatchConfig } from '@rootwatch/config';
 import { createDatabase, type Database } from '@rootwatch/db';
 import {
   createQueueDispatcher,
+  createScanProducer,
   DEFAULT_RETRY_POLICY,
   type QueueDispatcher,
   type RetryPolicy,
@@ -17,6 +18,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type AwsScanSourceOptions, createAwsScanSource } from './aws-scan-source';
 import { createRedisDiscoveryStore } from './discovery-store';
+import { startRootEventsRole } from './root-events.role';
 import { createRunRecovery } from './run-recovery';
 import { createScanHandlers } from './scan-handlers';
 import { combineObservers, createScanMetrics, type ScanMetrics, type ScanObserver } from './scan-observer';
@@ -188,6 +190,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const timer = interval > 0 ? setInterval(recover, interval) : undefined;
   timer?.unref();
   logger.info({ concurrency, queue: SCAN_QUEUE }, 'scan worker started');
+  // ROOTWATCH_EVENTS_QUEUE_URL set: this worker also consumes root activity (EVENTS.md); its rescans go
+  // through the worker's own dispatcher.
+  const events = config.events?.queueUrl
+    ? startRootEventsRole({
+        config,
+        db: database.db,
+        logger,
+        producer: createScanProducer({ db: database.db, dispatcher }),
+        ...(options.awsSource?.credentials ? { credentials: options.awsSource.credentials } : {}),
+      })
+    : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -197,6 +210,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       closing ??= (async () => {
         // An in-flight recovery check is not awaited: with Redis away it would wait for Redis.
         if (timer) clearInterval(timer);
+        await events?.stop();
         const grace = options.shutdownGraceMs ?? 25_000;
         let timeout: NodeJS.Timeout | undefined;
         const graceful = worker.close().then(() => 'done' as const);

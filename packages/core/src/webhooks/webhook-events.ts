@@ -12,6 +12,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'drift.event',
   'scan.completed',
   'exception.expiring',
+  'root.activity',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -8,7 +8,8 @@ export const accountStates = [
 ] as const;
 export type AccountState = (typeof accountStates)[number];
 
-export const scanTriggers = ['schedule', 'api', 'cli', 'demo'] as const;
+// 'event': a rescan asked for by root activity (root_activity_rescans).
+export const scanTriggers = ['schedule', 'api', 'cli', 'demo', 'event'] as const;
 export type ScanTrigger = (typeof scanTriggers)[number];
 
 export const scanStatuses = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
@@ -45,6 +46,10 @@ export const driftKinds = [
   'account_state_changed',
 ] as const;
 export type DriftKind = (typeof driftKinds)[number];
+
+/** Kinds of root activity from CloudTrail: a console sign-in, an API call, a call in an sts:AssumeRoot session. */
+export const rootActivityKinds = ['console_login', 'api_call', 'root_session'] as const;
+export type RootActivityKind = (typeof rootActivityKinds)[number];
 
 export const apiKeyScopes = ['read', 'scans:write', 'findings:write', 'exceptions:write', 'admin'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];

@@ -25,8 +25,19 @@ import {
   toAccountSummary,
   toPostureVersion,
 } from '../schemas/resources';
+import { RootActivitySchema, toRootActivity } from '../schemas/root-activity';
 
 const AccountParams = Type.Object({ accountId: AccountId });
+
+// The account view's root-activity timeline: the latest events, newest first (the feed has the rest).
+const ROOT_ACTIVITY_TIMELINE = 50;
+const AccountDetailWithActivity = Type.Object({
+  ...AccountDetailSchema.properties,
+  root_activity: Type.Array(RootActivitySchema, {
+    description:
+      'Latest root activity from CloudTrail, newest first (at most 50; GET /v1/root-activity?account= for all)',
+  }),
+});
 
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { repos, cursors, responses } = app.deps;
@@ -114,16 +125,17 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['accounts'],
         summary: 'Account metadata, current control results with evidence, open findings',
         params: AccountParams,
-        response: { 200: AccountDetailSchema, 404: ErrorResponse, ...errorResponses },
+        response: { 200: AccountDetailWithActivity, 404: ErrorResponse, ...errorResponses },
       },
     },
     async (request) => {
       const account = await requireAccount(request.params.accountId);
-      const [states, open] = await Promise.all([
+      const [states, open, timeline] = await Promise.all([
         repos.controlStates.listForAccount({ accountId: account.id }),
         repos.findings.listOpenForAccount({ accountId: account.id }),
+        repos.rootActivity.timeline({ accountId: account.id, limit: ROOT_ACTIVITY_TIMELINE }),
       ]);
-      return toAccountDetail(account, states, open);
+      return { ...toAccountDetail(account, states, open), root_activity: timeline.map(toRootActivity) };
     },
   );
 

@@ -56,6 +56,14 @@ const OrgSummary = Type.Object({
     info: Type.Integer(),
     total: Type.Integer(),
   }),
+  root_activity: Type.Object({
+    accounts_last_24h: Type.Integer({
+      description: 'Accounts whose root was active (CloudTrail) in the last 24 h',
+    }),
+    accounts_last_7d: Type.Integer({
+      description: 'Accounts whose root was active (CloudTrail) in the last 7 days',
+    }),
+  }),
 });
 
 const OUTCOME_FIELD: Record<string, 'assessed' | 'unreachable' | 'error' | 'skipped'> = {
@@ -103,7 +111,11 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     immutableMaxBytes: 0,
   });
   async function compute(orgFilter: string | undefined) {
-    const [orgs, accountCounts] = await Promise.all([repos.organizations.list(), queries.accountCounts()]);
+    const [orgs, accountCounts, rootActivity] = await Promise.all([
+      repos.organizations.list(),
+      queries.accountCounts(),
+      repos.rootActivity.accountsWithActivity(),
+    ]);
     const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
     const organizations = await Promise.all(
       selected.map(async (org) => {
@@ -166,6 +178,10 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           compliance_pct: compliancePct(totals),
           last_completed_scan: lastRun ? toScanRun(lastRun) : null,
           open_findings: findings,
+          root_activity: {
+            accounts_last_24h: rootActivity.find((r) => r.orgId === org.id)?.last24h ?? 0,
+            accounts_last_7d: rootActivity.find((r) => r.orgId === org.id)?.last7d ?? 0,
+          },
         };
       }),
     );

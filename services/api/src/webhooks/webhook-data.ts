@@ -1,5 +1,6 @@
-import { driftEventFromSnapshot, exceptionFromSnapshot, findingFromSnapshot, scanRunFromSnapshot } from '@rootwatch/db';
+import { driftEventFromSnapshot, exceptionFromSnapshot, findingFromSnapshot, rootActivityFromSnapshot, scanRunFromSnapshot } from '@rootwatch/db';
 import { toDriftEvent, toException, toFinding, toScanRun } from '../schemas/resources';
+import { toRootActivity } from '../schemas/root-activity';
 
 /**
  * The `data` of a webhook event: the same JSON as the API's resource, from the row snapshot the outbox
@@ -18,6 +19,8 @@ export function webhookData(type: string, snapshot: Record<string, unknown>): un
       return toScanRun(scanRunFromSnapshot(snapshot));
     case 'exception.expiring':
       return toException(exceptionFromSnapshot(snapshot));
+    case 'root.activity':
+      return toRootActivity(rootActivityFromSnapshot(snapshot));
     default:
       // webhook.test carries its own small object.
       return snapshot;

@@ -8,6 +8,7 @@ import { accountsView } from './views/accounts';
 import { driftView } from './views/drift';
 import { findingsView } from './views/findings';
 import { overviewView } from './views/overview';
+import { rootActivityView } from './views/root-activity';
 import { trendView } from './views/trend';
 
 const root = document.getElementById('app')!;
@@ -48,6 +49,7 @@ const nav = [
   { hash: '#/accounts', label: 'Accounts', route: 'accounts' },
   { hash: '#/drift', label: 'Drift feed', route: 'drift' },
   { hash: '#/findings', label: 'Findings', route: 'findings' },
+  { hash: '#/root-activity', label: 'Root activity', route: 'root-activity' },
 ];
 
 function parseRoute(): { name: string; id?: string; params: URLSearchParams } {
@@ -219,6 +221,9 @@ function render(): void {
       break;
     case 'findings':
       view = findingsView(ctx, route.params);
+      break;
+    case 'root-activity':
+      view = rootActivityView(ctx);
       break;
     default:
       view = overviewView(ctx);

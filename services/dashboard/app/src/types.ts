@@ -154,6 +154,8 @@ export interface FindingException {
 export interface AccountDetail extends AccountBase {
   controls: ControlResult[];
   open_findings: Finding[];
+  /** Latest root activity from CloudTrail, newest first (absent on an API without issue 18). */
+  root_activity?: RootActivity[];
 }
 
 export interface StoredResult {
@@ -186,4 +188,22 @@ export interface DriftEvent {
   severity: string;
   scan_run_id: string | null;
   detected_at: string;
+}
+
+export interface RootActivity {
+  id: number;
+  org_id: string;
+  account_id: string;
+  kind: 'console_login' | 'api_call' | 'root_session';
+  event_time: string;
+  event_name: string;
+  event_source: string;
+  source_ip: string | null;
+  user_agent: string | null;
+  region: string | null;
+  mfa_used: boolean | null;
+  success: boolean;
+  error_code: string | null;
+  cloudtrail_event_id: string;
+  received_at: string;
 }

@@ -11,6 +11,7 @@ import type {
   ListResponse,
   PostureVersion,
 } from '../types';
+import { ROOT_ACTIVITY_HEAD, rootActivityRows } from './root-activity';
 
 function evidenceBlock(evidence: unknown): HTMLElement | string {
   if (evidence === null || evidence === undefined) return '';
@@ -44,6 +45,7 @@ export function accountView(ctx: AppContext, accountId: string): View {
   const findingsBox = h('div', null, skeleton(2));
   const historyBox = h('div', { 'data-testid': 'history' }, skeleton(3));
   const driftBox = h('div', { 'data-testid': 'account-drift' }, skeleton(3));
+  const rootActivityBox = h('div', { 'data-testid': 'account-root-activity' }, skeleton(2));
 
   const el = h(
     'div',
@@ -72,6 +74,12 @@ export function accountView(ctx: AppContext, accountId: string): View {
       { class: 'panel', 'aria-labelledby': 'findings-title' },
       h('h2', { id: 'findings-title' }, 'Findings'),
       findingsBox,
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'root-activity-title' },
+      h('h2', { id: 'root-activity-title' }, 'Root activity (CloudTrail)'),
+      rootActivityBox,
     ),
     h(
       'div',
@@ -148,6 +156,22 @@ export function accountView(ctx: AppContext, accountId: string): View {
             ),
           )
         : h('tr', null, h('td', { colspan: '5', class: 'muted' }, 'Not assessed yet.')),
+    );
+    const activity = a.root_activity ?? [];
+    replace(
+      rootActivityBox,
+      activity.length
+        ? h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              null,
+              tableHead(...ROOT_ACTIVITY_HEAD),
+              h('tbody', null, rootActivityRows(activity, false)),
+            ),
+          )
+        : h('p', { class: 'muted' }, 'No root activity recorded.'),
     );
     void loadFindings(a.open_findings);
   }

@@ -1,0 +1,74 @@
+import { createEventsQueue } from '@rootwatch/aws';
+import type { RootwatchConfig } from '@rootwatch/config';
+import { type Db, ScanAlreadyActiveError } from '@rootwatch/db';
+import type { ScanProducer } from '@rootwatch/queue';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { type RunningRootEventsConsumer, startRootEventsConsumer } from './root-events.consumer';
+
+export interface RootEventsRoleOptions {
+  config: RootwatchConfig;
+  db: Db;
+  logger: Logger;
+  registry?: Registry;
+  /** Starts the rescans root activity asks for; none = no rescan (the next scheduled scan catches up). */
+  producer?: ScanProducer;
+  /** Explicit credentials (the simulator's caller); the SDK default chain otherwise. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  queueUrl?: string;
+}
+
+/**
+ * A rescan after root activity. Scans run per organization (discovery, org-side facts, one run at a time),
+ * so the request starts a scan of the account's organization with trigger `event`; the debounce in
+ * root_activity_rescans keeps it to one request per account per 5 minutes, and an organization already
+ * being scanned is left to that scan.
+ */
+export function createRootActivityRescanner({
+  producer,
+  logger,
+}: {
+  producer: ScanProducer;
+  logger: Logger;
+}) {
+  return async ({ orgId, accountId }: { orgId: string; accountId: string }) => {
+    try {
+      const run = await producer.startScan({ orgId, trigger: 'event' });
+      logger.info({ orgId, accountId, runId: run.id }, 'rescan after root activity started');
+    } catch (err) {
+      if (err instanceof ScanAlreadyActiveError) return;
+      throw err;
+    }
+  };
+}
+
+/** The `events` role as configured (ROOTWATCH_EVENTS_QUEUE_URL, AWS_REGION, AWS_ENDPOINT_URL). */
+export function startRootEventsRole(options: RootEventsRoleOptions): RunningRootEventsConsumer {
+  const { config, logger } = options;
+  const queueUrl = options.queueUrl ?? config.events?.queueUrl;
+  if (!queueUrl)
+    throw Object.assign(new Error('ROOTWATCH_EVENTS_QUEUE_URL is not set'), { code: 'events_queue_missing' });
+  const queue = createEventsQueue({
+    queueUrl,
+    region: config.aws.region,
+    ...(config.aws.endpointUrl ? { endpoint: config.aws.endpointUrl } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+  const consumer = startRootEventsConsumer({
+    db: options.db,
+    queue,
+    logger: logger.child({ role: 'events' }),
+    registry: options.registry,
+    waitSeconds: config.events?.waitSeconds ?? 20,
+    ...(options.producer
+      ? { rescan: createRootActivityRescanner({ producer: options.producer, logger }) }
+      : {}),
+  });
+  logger.info({ queueUrl }, 'consuming root activity events');
+  return {
+    async stop() {
+      await consumer.stop();
+      queue.destroy();
+    },
+  };
+}
