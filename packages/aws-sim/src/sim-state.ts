@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { KEY_ALPHABET } from './derived-id';
 import { REGION } from './defaults';
+import { KEY_ALPHABET } from './derived-id';
 import { parseAccount } from './org-definition';
 import type {
   OrgDefinition,

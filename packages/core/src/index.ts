@@ -115,6 +115,14 @@ export {
   type VirtualMfaDevice,
 } from './posture';
 export {
+  type ParsedRootActivity,
+  parseRootActivityMessage,
+  ROOT_EVENT_DETAIL_TYPES,
+  type RootActivity,
+  type RootActivityKind,
+  type RootActivityRejection,
+} from './root-activity';
+export {
   blockedAddressReason,
   type LookupAll,
   parseWebhookUrl,
@@ -132,11 +140,3 @@ export {
   webhookRetryDelayMs,
   webhookWantsEvent,
 } from './webhooks/webhook-events';
-export {
-  type ParsedRootActivity,
-  parseRootActivityMessage,
-  ROOT_EVENT_DETAIL_TYPES,
-  type RootActivity,
-  type RootActivityKind,
-  type RootActivityRejection,
-} from './root-activity';

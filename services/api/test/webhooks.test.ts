@@ -404,18 +404,33 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
 
   // Last: the exceptions it creates suppress findings, which earlier tests count events of.
   it('exception.expiring: sent once by the expiry job, 7 days ahead, with the exception resource as data', async () => {
-    const hook = await post('/v1/webhooks', { url: receiver.url('/expiring'), events: ['exception.expiring'] });
+    const hook = await post('/v1/webhooks', {
+      url: receiver.url('/expiring'),
+      events: ['exception.expiring'],
+    });
     expect(hook.status).toBe(201);
     const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
     const reason = 'legacy account, closing soon';
-    const near = await post('/v1/exceptions', { control_id: '*', scope: { account_id: accountId }, reason, expires_at: soon });
-    const far = await post('/v1/exceptions', { control_id: 'root.mfa', scope: { account_id: accountId }, reason, expires_at: later });
+    const near = await post('/v1/exceptions', {
+      control_id: '*',
+      scope: { account_id: accountId },
+      reason,
+      expires_at: soon,
+    });
+    const far = await post('/v1/exceptions', {
+      control_id: 'root.mfa',
+      scope: { account_id: accountId },
+      reason,
+      expires_at: later,
+    });
     expect([near.status, far.status]).toEqual([201, 201]);
     const { exceptions } = createRepositories({ db: env.testDb.database.db });
     await exceptions.expireDue();
     await exceptions.expireDue();
-    const event = await until('exception.expiring', () => receiver.received.find((r) => r.path === '/expiring'));
+    const event = await until('exception.expiring', () =>
+      receiver.received.find((r) => r.path === '/expiring'),
+    );
     expect(verifySignature(hook.json.secret, event.headers, event.body)).toBe(true);
     const current = await get(env.app, `/v1/exceptions/${near.json.id}`, reader);
     const { finding_ids: _ids, ...resource } = current.json;

@@ -16,8 +16,8 @@ import {
   createAwsScanSource,
   createScanHandlers,
   type RunningWorker,
-  startWebhookWorker,
   startRootEventsRole,
+  startWebhookWorker,
   startWorker,
 } from '@rootwatch/worker';
 import type { CommandContext } from './context';

@@ -1,4 +1,10 @@
-import { driftEventFromSnapshot, exceptionFromSnapshot, findingFromSnapshot, rootActivityFromSnapshot, scanRunFromSnapshot } from '@rootwatch/db';
+import {
+  driftEventFromSnapshot,
+  exceptionFromSnapshot,
+  findingFromSnapshot,
+  rootActivityFromSnapshot,
+  scanRunFromSnapshot,
+} from '@rootwatch/db';
 import { toDriftEvent, toException, toFinding, toScanRun } from '../schemas/resources';
 import { toRootActivity } from '../schemas/root-activity';
 
