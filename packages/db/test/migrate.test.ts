@@ -50,6 +50,8 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
       'install_secrets',
       'organizations',
       'posture_versions',
+      'root_activity',
+      'root_activity_rescans',
       'scan_run_progress',
       'scan_runs',
       'webhook_deliveries',
