@@ -58,7 +58,7 @@ export async function scanOnce({
   try {
     database = await openMigrated(config.databaseUrl ? { url: config.databaseUrl } : {});
   } catch (error) {
-    await ahead?.catch(() => {});
+    // The discovery under way fails with the closed sockets (its rejection is already handled).
     aws.destroy();
     throw error;
   }
