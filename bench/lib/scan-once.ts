@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateOrg, startSimulator } from '@rootwatch/aws-sim';
@@ -52,6 +52,10 @@ export async function runScanOnceBench(scenario: ScanOnceScenario): Promise<void
     ROOTWATCH_MEMBER_ROLE: definition.auditRole.name,
   };
   const started = performance.now();
+  const simCpuBefore = process.cpuUsage();
+  // The CLI's CPU seconds (user + system), sampled from /proc while it runs (the last sample is at most
+  // one interval before its exit): a figure the shared machine's load moves far less than wall time.
+  let cliCpuSeconds = 0;
   let stderr = '';
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(
@@ -72,10 +76,22 @@ export async function runScanOnceBench(scenario: ScanOnceScenario): Promise<void
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
+    const sampler = setInterval(() => {
+      void readFile(`/proc/${child.pid}/stat`, 'utf8')
+        .then((stat) => {
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          cliCpuSeconds = (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+        })
+        .catch(() => {});
+    }, 100);
     child.once('error', reject);
-    child.once('exit', (c) => resolve(c));
+    child.once('exit', (c) => {
+      clearInterval(sampler);
+      resolve(c);
+    });
   });
   const wallSeconds = (performance.now() - started) / 1000;
+  const simCpu = process.cpuUsage(simCpuBefore);
   const stats = sim.stats();
   await sim.stop();
 
@@ -112,6 +128,12 @@ export async function runScanOnceBench(scenario: ScanOnceScenario): Promise<void
     lowerBoundSeconds: round(lowerBoundSeconds, 1),
     wallSeconds: round(wallSeconds, 1),
     ratio: round(wallSeconds / lowerBoundSeconds),
+    // CPU per account: the CLI process, and the simulator (this process: the simulator's own cost, not
+    // Rootwatch's, but it shares the machine's cores with the CLI).
+    cpuMsPerAccount: {
+      cli: round((cliCpuSeconds * 1000) / scenario.accounts, 1),
+      simulator: round((simCpu.user + simCpu.system) / 1000 / scenario.accounts, 1),
+    },
     organizationsCalls,
     callPatternBoundSeconds: round(callPatternBoundSeconds, 1),
     ratioToCallPatternBound: round(wallSeconds / callPatternBoundSeconds),
@@ -127,6 +149,8 @@ export async function runScanOnceBench(scenario: ScanOnceScenario): Promise<void
   );
   console.log(JSON.stringify(result, null, 2));
   console.log(
-    `scan --once: ${round(wallSeconds, 1)} s (exit ${code}) against a lower bound of ${round(lowerBoundSeconds, 1)} s — ratio ${round(wallSeconds / lowerBoundSeconds)} (target ≤ 1.5); ${organizationsCalls} Organizations calls bound it at ${round(callPatternBoundSeconds, 1)} s (ratio ${round(wallSeconds / callPatternBoundSeconds)})`,
+    `scan --once: ${round(wallSeconds, 1)} s (exit ${code}) against a lower bound of ${round(lowerBoundSeconds, 1)} s — ratio ${round(wallSeconds / lowerBoundSeconds)} (target ≤ 1.5); ${organizationsCalls} Organizations calls bound it at ${round(callPatternBoundSeconds, 1)} s (ratio ${round(wallSeconds / callPatternBoundSeconds)}); CPU ${round((cliCpuSeconds * 1000) / scenario.accounts, 1)} ms per account (load ${loadavg()
+      .map((l) => round(l))
+      .join(' ')})`,
   );
 }

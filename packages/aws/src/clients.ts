@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { AccountClient } from '@aws-sdk/client-account';
@@ -41,6 +42,47 @@ export interface AwsClientOptions {
   /** Sockets per host shared by all clients; bounds the parallel requests per endpoint. */
   maxSockets?: number;
   requestTimeoutMs?: number;
+}
+
+/**
+ * Member sessions share one client per service (see sessionClient): each call carries its session's
+ * credentials in this async context, where the shared client's credential provider reads them.
+ */
+const sessionScope = new AsyncLocalStorage<AwsCredentials>();
+
+/** The member session a call runs with, inside a session client's send (budgets key IAM calls by it). */
+export function currentSessionCredentials(): AwsCredentials | undefined {
+  return sessionScope.getStore();
+}
+
+// `memoized`: the SDK then uses the provider as it is, instead of caching the first identity it returns
+// (@aws-sdk/core normalizeCredentialProvider), so every signature asks for the current call's session.
+const sessionCredentials = Object.assign(
+  async (): Promise<AwsCredentials> => {
+    const credentials = sessionScope.getStore();
+    if (!credentials) throw new Error('a member-session client was called outside its session');
+    return credentials;
+  },
+  { memoized: true },
+);
+
+interface Sendable {
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's send overloads differ per client.
+  send(...args: any[]): any;
+  destroy(): void;
+}
+
+/**
+ * A view of the shared session client bound to one member session: its calls run with `credentials`;
+ * everything else (config, middleware stack) is the shared client's. destroy() is a no-op: the shared
+ * client lives as long as the factory.
+ */
+function sessionClient<C extends Sendable>(shared: C, credentials: AwsCredentials): C {
+  const bound = Object.create(shared) as C;
+  // biome-ignore lint/suspicious/noExplicitAny: forwards the SDK's overloads unchanged.
+  bound.send = ((...args: any[]) => sessionScope.run(credentials, () => shared.send(...args))) as C['send'];
+  bound.destroy = () => {};
+  return bound;
 }
 
 export interface AwsClientFactory {
@@ -145,6 +187,12 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
   let scannerIam: IAMClient | undefined;
   const sts = new Map<string, STSClient>();
   let account: AccountClient | undefined;
+  // One client per service for every member session (a few calls each): a client of its own per session
+  // cost most of a worker's per-account CPU in construction and first-call configuration (config
+  // providers, endpoint resolution, middleware stack). The session's credentials travel with each call
+  // (sessionClient); signing keys are cached per credentials by the signer, not per client.
+  let sessionIam: IAMClient | undefined;
+  let sessionAccount: AccountClient | undefined;
   const make = <C extends StackOwner>(client: C, service: string): C => {
     observe(client, service, options.observer);
     return client;
@@ -159,7 +207,10 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
       return organizations;
     },
     iam: (credentials) => {
-      if (credentials) return make(new IAMClient(base(credentials, options.region, true)), 'iam');
+      if (credentials) {
+        sessionIam ??= make(new IAMClient(base(sessionCredentials, options.region, true)), 'iam');
+        return sessionClient(sessionIam, credentials);
+      }
       scannerIam ??= make(new IAMClient(base(options.credentials)), 'iam');
       return scannerIam;
     },
@@ -177,7 +228,10 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
       return client;
     },
     account: (credentials) => {
-      if (credentials) return make(new AccountClient(base(credentials)), 'account');
+      if (credentials) {
+        sessionAccount ??= make(new AccountClient(base(sessionCredentials, options.region, true)), 'account');
+        return sessionClient(sessionAccount, credentials);
+      }
       account ??= make(new AccountClient(base(options.credentials)), 'account');
       return account;
     },

@@ -20,6 +20,7 @@ export {
   type AwsCredentials,
   type AwsCredentialsProvider,
   createAwsClientFactory,
+  currentSessionCredentials,
 } from './clients';
 export {
   ACCOUNT_COMMANDS,

@@ -88,6 +88,11 @@ export interface DiscoverOrganizationInput {
    * spreading the reads over every worker). Default: all accounts here.
    */
   readDetailsOf?: (account: { id: string; state: string }) => boolean;
+  /**
+   * Read the tags of the accounts read here (default true). false: ListTagsForResource is never called
+   * (one Organizations call per account on the caller's scarce quota) and their tags are empty.
+   */
+  readTags?: boolean;
 }
 
 export type Fail = { ok: false; error: SourceError };
@@ -262,6 +267,7 @@ export async function discoverOrganization(
       parentPolicies: parents,
       securityContacts: input.securityContacts !== false && caller !== null,
       callerAccountId: caller,
+      ...(input.readTags === false ? { tags: false } : {}),
     });
     warnings.push(...details.warnings);
     return {

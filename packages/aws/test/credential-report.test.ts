@@ -1,6 +1,6 @@
 import { CREDENTIAL_REPORT_COLUMNS } from '@rootwatch/core';
 import { describe, expect, it } from 'vitest';
-import { parseCredentialReport } from '../src/credential-report';
+import { parseCredentialReport, parseCsv } from '../src/credential-report';
 
 const HEADER = CREDENTIAL_REPORT_COLUMNS.join(',');
 const ROOT =
@@ -41,5 +41,25 @@ describe('parseCredentialReport', () => {
     const r = parseCredentialReport(text, '2026-12-01T00:00:00.000Z');
     expect(r).toMatchObject({ ok: false, error: { kind: 'malformed', code: 'MalformedCredentialReport' } });
     if (!r.ok) expect(r.error.message).toMatch(/credential report/);
+  });
+});
+
+describe('parseCsv', () => {
+  it('reads quoted fields (commas, doubled quotes, newlines), CRLF records, a BOM, and skips empty lines', () => {
+    expect(parseCsv('\ufeffa,b,c\r\n"x,1","say ""hi""","two\nlines"\r\n\r\n,,\n')).toEqual([
+      ['a', 'b', 'c'],
+      ['x,1', 'say "hi"', 'two\nlines'],
+      ['', '', ''],
+    ]);
+    expect(parseCsv('a,b')).toEqual([['a', 'b']]);
+    expect(parseCsv('')).toEqual([]);
+  });
+
+  it.each([
+    ['an unclosed quote', 'a,"b\n'],
+    ['text after a closing quote', 'a,"b"c\n'],
+    ['a quote inside an unquoted field', 'a,b"c\n'],
+  ])('%s is not CSV', (_name, text) => {
+    expect(parseCsv(text)).toMatchObject({ error: expect.any(String) });
   });
 });

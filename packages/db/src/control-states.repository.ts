@@ -26,38 +26,40 @@ export function createControlStatesRepository({ db }: { db: Db }) {
      */
     async upsertMany({ states }: { states: ControlStateInput[] }): Promise<number> {
       let written = 0;
+      // Rows travel as one jsonb parameter (jsonb_to_recordset), like the account-results statements:
+      // drizzle's multi-row VALUES built and bound ~9 parameters per row (a dozen rows per account), one
+      // of the largest CPU costs of a worker's batch write in its profile.
       for (const part of chunk(states, 1000)) {
-        const rows = await db
-          .insert(controlStates)
-          .values(
-            part.map((s) => ({
-              accountId: s.accountId,
-              controlId: s.controlId,
-              status: s.status,
-              since: s.observedAt,
-              reason: s.reason ?? null,
-              evidence: s.evidence ?? null,
-              severity: s.severity,
-              observedAt: s.observedAt,
-              scanRunId: s.scanRunId ?? null,
-            })),
-          )
-          .onConflictDoUpdate({
-            target: [controlStates.accountId, controlStates.controlId],
-            set: {
-              since: sql`CASE WHEN ${controlStates.status} = excluded.status THEN ${controlStates.since} ELSE excluded.since END`,
-              status: sql`excluded.status`,
-              reason: sql`excluded.reason`,
-              evidence: sql`excluded.evidence`,
-              severity: sql`excluded.severity`,
-              observedAt: sql`excluded.observed_at`,
-              scanRunId: sql`excluded.scan_run_id`,
-              updatedAt: sql`now()`,
-            },
-            setWhere: sql`${controlStates.observedAt} <= excluded.observed_at`,
-          })
-          .returning({ accountId: controlStates.accountId });
-        written += rows.length;
+        const rows = part.map((s) => ({
+          accountId: s.accountId,
+          controlId: s.controlId,
+          status: s.status,
+          reason: s.reason ?? null,
+          evidence: s.evidence ?? null,
+          severity: s.severity,
+          observedAt: s.observedAt,
+          scanRunId: s.scanRunId ?? null,
+        }));
+        const result = await db.execute(sql`
+          INSERT INTO ${controlStates} AS c
+            (account_id, control_id, status, since, reason, evidence, severity, observed_at, scan_run_id)
+          SELECT v."accountId", v."controlId", v.status, v."observedAt", v.reason, v.evidence, v.severity,
+                 v."observedAt", v."scanRunId"
+          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+            AS v("accountId" text, "controlId" text, status text, reason text, evidence jsonb, severity text,
+                 "observedAt" timestamptz, "scanRunId" uuid)
+          ON CONFLICT (account_id, control_id) DO UPDATE SET
+            since = CASE WHEN c.status = excluded.status THEN c.since ELSE excluded.since END,
+            status = excluded.status,
+            reason = excluded.reason,
+            evidence = excluded.evidence,
+            severity = excluded.severity,
+            observed_at = excluded.observed_at,
+            scan_run_id = excluded.scan_run_id,
+            updated_at = now()
+          WHERE c.observed_at <= excluded.observed_at
+          RETURNING 1`);
+        written += (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows).length;
       }
       return written;
     },

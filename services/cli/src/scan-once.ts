@@ -1,7 +1,12 @@
 import type { RootwatchConfig } from '@rootwatch/config';
 import { createRepositories, type Database } from '@rootwatch/db';
 import { createInlineDispatcher } from '@rootwatch/queue';
-import { createAwsScanSource, createScanHandlers } from '@rootwatch/worker';
+import {
+  createAwsScanSource,
+  createMemoryDiscoveryStore,
+  createScanHandlers,
+  type DiscoveryStore,
+} from '@rootwatch/worker';
 import type { CommandContext } from './context';
 import { openMigrated } from './database';
 import { CliError } from './errors';
@@ -10,6 +15,9 @@ import { createProgress } from './progress';
 import { buildRunReport } from './report/from-run';
 import type { ScanReport } from './report/model';
 import { runScanToCompletion } from './scan-runner';
+
+// The run id the discovery ahead of the run is kept under (see the store in scanOnce).
+const AHEAD = 'discovered-ahead';
 
 /** Scans one organization to completion with the in-process dispatcher and builds the report of the run. */
 export async function scanOnce({
@@ -23,31 +31,50 @@ export async function scanOnce({
   ctx: CommandContext;
   quiet: boolean;
 }): Promise<ScanReport> {
-  // Without --database-url the run lives in an in-memory database that disappears with the process.
-  const database: Database = await openMigrated(config.databaseUrl ? { url: config.databaseUrl } : {});
   // Every account failure is in the report and a failed run is the command's error line: the pipeline's
   // own log would only repeat them, so it shows with --debug only.
   const logger = createCliLogger({ level: ctx.debug ? 'debug' : 'silent', name: 'rootwatch-scan' });
-  const aws = createAwsScanSource({ config, logger });
+  // Tags cost one Organizations call per account on the caller's scarce quota (docs/aws-quotas.md) and
+  // only feed the API's filters: a run that is not persisted (no --database-url) does not read them.
+  const readTags = config.databaseUrl !== undefined;
+  // One run per process: the org-side facts discovered ahead (below) are that run's, whatever id the
+  // database gives it.
+  const facts = createMemoryDiscoveryStore();
+  const store: DiscoveryStore = {
+    save: (_runId, accounts, parents) => facts.save(AHEAD, accounts, parents),
+    load: (_runId, accountId) => facts.load(AHEAD, accountId),
+    loadParents: () => facts.loadParents(AHEAD),
+    has: () => facts.has(AHEAD),
+  };
+  const aws = createAwsScanSource({ config, logger, readTags, store });
+  // Discovery waits on Organizations (a few requests per second per caller), while opening the database
+  // costs seconds of CPU (the embedded PGlite runs initdb and every migration at each start): the two
+  // overlap, and the run's discovery takes what was discovered ahead. A retried discovery reads again.
+  const org = config.organizations.find((o) => o.id === orgId);
+  let ahead = org ? aws.discover({ runId: AHEAD, org }) : undefined;
+  ahead?.catch(() => {});
+  // Without --database-url the run lives in an in-memory database that disappears with the process.
+  let database: Database;
+  try {
+    database = await openMigrated(config.databaseUrl ? { url: config.databaseUrl } : {});
+  } catch (error) {
+    // The discovery under way fails with the closed sockets (its rejection is already handled).
+    aws.destroy();
+    throw error;
+  }
   // The organization row is keyed by the configured label; the report names the AWS `o-…` id.
   let awsOrgId: string | null = null;
   const source: typeof aws = {
     ...aws,
     discover: async (input) => {
-      const found = await aws.discover(input);
+      const discovered = ahead && input.org.id === org?.id ? ahead : undefined;
+      ahead = undefined;
+      const found = await (discovered ?? aws.discover(input));
       awsOrgId = found.awsOrgId;
       return found;
     },
   };
-  // Tags cost one Organizations call per account on the caller's scarce quota (docs/aws-quotas.md) and
-  // only feed the API's filters: a run that is not persisted (no --database-url) does not read them.
-  const handlers = createScanHandlers({
-    db: database.db,
-    source,
-    config,
-    logger,
-    readTags: config.databaseUrl !== undefined,
-  });
+  const handlers = createScanHandlers({ db: database.db, source, config, logger, readTags });
   const dispatcher = createInlineDispatcher({ handlers, concurrency: config.worker.concurrency });
   const progress = quiet ? undefined : createProgress({ stream: ctx.stderr, label: 'scan' });
   try {

@@ -6,6 +6,7 @@ import {
   classifyAwsError,
   createAwsClientFactory,
   createScannerRoleCredentials,
+  currentSessionCredentials,
   DEFAULT_DISCOVERY_CONCURRENCY,
   discoverOrganization,
   ROOT_SESSIONS_FEATURE,
@@ -42,6 +43,11 @@ export interface AwsScanSourceOptions {
   reportPolling?: { deadlineMs?: number; initialDelayMs?: number; stepMs?: number; maxDelayMs?: number };
   /** This host's clock, stamped on each posture as collectedAt (tests skew it; ordering never uses it). */
   now?: () => Date;
+  /**
+   * false: discovery reads no account's tags (a one-shot scan whose report has none; the account jobs
+   * get readTags from the handlers). Saves one Organizations call per account discovery reads itself.
+   */
+  readTags?: boolean;
 }
 
 interface StackOwner {
@@ -51,12 +57,15 @@ interface StackOwner {
   };
 }
 
-/** Every HTTP attempt (retries included) waits for a token of its budget. */
-function withBudget<C extends StackOwner>(client: C, bucket: TokenBucket | null): C {
-  if (!bucket) return client;
+/**
+ * Every HTTP attempt (retries included) waits for a token of its budget, chosen per call: the member
+ * sessions of a factory share one client (@rootwatch/aws sessionClient), so the bucket follows the call.
+ */
+function withBudget<C extends StackOwner>(client: C, bucketOf: () => TokenBucket | null): C {
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      await bucket.take();
+      const bucket = bucketOf();
+      if (bucket) await bucket.take();
       return next(args);
     },
     { step: 'finalizeRequest', priority: 'low', name: 'rootwatchRequestBudget', override: true },
@@ -75,25 +84,28 @@ export function budgetedClients(
   budgets: RequestBudgets,
   caller: string,
 ): AwsClientFactory {
+  // Keyed by middleware stack: a member session's client is a view of the shared session client, whose
+  // stack gets the budget once.
   const budgeted = new WeakSet<object>();
-  const once = <C extends StackOwner>(client: C, bucket: () => TokenBucket | null): C => {
-    if (!budgeted.has(client)) {
-      budgeted.add(client);
-      withBudget(client, bucket());
+  const once = <C extends StackOwner>(client: C, bucketOf: () => TokenBucket | null): C => {
+    if (!budgeted.has(client.middlewareStack)) {
+      budgeted.add(client.middlewareStack);
+      withBudget(client, bucketOf);
     }
     return client;
+  };
+  // A member session's calls count against that member account's IAM quota; the scanner's own IAM
+  // calls (ListOrganizationsFeatures) against the caller's.
+  const iamBucket = () => {
+    const session = currentSessionCredentials();
+    return budgets.of('iam', session ? (session.accountId ?? session.accessKeyId) : caller);
   };
   return {
     region: clients.region,
     endpoint: clients.endpoint,
     maxAttempts: clients.maxAttempts,
     organizations: () => once(clients.organizations(), () => budgets.of('organizations', caller)),
-    // A member session's calls count against that member account's IAM quota; the scanner's own IAM
-    // calls (ListOrganizationsFeatures) against the caller's.
-    iam: (credentials) =>
-      once(clients.iam(credentials), () =>
-        budgets.of('iam', credentials ? (credentials.accountId ?? credentials.accessKeyId) : caller),
-      ),
+    iam: (credentials) => once(clients.iam(credentials), iamBucket),
     sts: (...args: Parameters<AwsClientFactory['sts']>) =>
       once(clients.sts(...args), () => budgets.of('sts', caller)),
     account: (credentials) => clients.account(credentials),
@@ -190,6 +202,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           // come from discovery's per-policy read. Skipped accounts are not evaluated: no contact for them.
           readDetailsOf: (account) => !isAssessable(account),
           securityContacts: false,
+          ...(options.readTags === false ? { readTags: false } : {}),
         });
       } catch (error) {
         // AwsAccessError already carries kind / code / retryable; anything else is classified here.

@@ -1,7 +1,8 @@
+import { assumeAuditRole, collectRootPosture, createAwsClientFactory } from '@rootwatch/aws';
 import { DEFAULT_AWS_BUDGETS } from '@rootwatch/config';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createAwsScanSource, createRequestBudgets } from '../src/index';
+import { budgetedClients, createAwsScanSource, createRequestBudgets } from '../src/index';
 import { generatedDefinition, orgConfig, startSim, testConfig } from './support/harness';
 
 describe('request budgets keyed as AWS keys its quotas', () => {
@@ -59,6 +60,56 @@ describe('request budgets keyed as AWS keys its quotas', () => {
       expect(logged.join('\n')).not.toMatch(/throttled|TooManyRequests/);
     } finally {
       source.destroy();
+      await sim.stop();
+    }
+  });
+
+  it('member sessions share one IAM client: each call signs as its own session and counts on its own account', async () => {
+    const definition = generatedDefinition(12, 3);
+    const sim = await startSim(definition);
+    const budgets = createRequestBudgets({ iamPerAccount: 1000, stsPerCaller: 0, organizationsPerCaller: 0 });
+    const clients = budgetedClients(
+      createAwsClientFactory({ region: sim.region, endpoint: sim.endpoint, credentials: sim.credentials }),
+      budgets,
+      'ambient',
+    );
+    try {
+      const members = definition.accounts.filter((a) => a.state === 'ACTIVE' && a.auditRole).slice(0, 4);
+      // Interleaved: every session's reads are in flight at once on the one shared client.
+      const sessions = await Promise.all(
+        members.map(async (m) => {
+          const assumed = await assumeAuditRole({
+            clients,
+            accountId: m.id,
+            partition: 'aws',
+            roleName: definition.auditRole.name,
+            externalId: definition.auditRole.externalId,
+            sessionName: 'shared-clients',
+          });
+          if (!assumed.ok) throw new Error(assumed.error.message);
+          const posture = await collectRootPosture({
+            clients,
+            credentials: assumed.credentials,
+            accountId: m.id,
+            partition: 'aws',
+            roleArn: assumed.roleArn,
+          });
+          return { id: m.id, posture, stack: clients.iam(assumed.credentials).middlewareStack };
+        }),
+      );
+      expect(new Set(sessions.map((s) => s.stack)).size).toBe(1);
+      // The credential report is the member's own: its root row names the account the session is in.
+      const reports = sessions.filter((s) => s.posture.credentialReport.ok);
+      expect(reports.length).toBeGreaterThan(1);
+      for (const { id, posture } of reports) {
+        expect(posture.credentialReport.ok && posture.credentialReport.value.rawRootRow.arn).toBe(
+          `arn:aws:iam::${id}:root`,
+        );
+      }
+      // One IAM bucket per member account (STS and Organizations have no fixed ceiling here).
+      expect(budgets.size()).toBe(members.length);
+    } finally {
+      clients.destroy();
       await sim.stop();
     }
   });
