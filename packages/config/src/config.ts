@@ -59,6 +59,8 @@ export interface RootwatchConfig {
   };
   /** Run recovery in the worker (absent: its defaults, services/worker/src/run-recovery.ts). */
   recovery?: RecoveryConfig;
+  /** Guarded remediation of root credentials (absent in hand-built configs: its defaults). */
+  remediation?: { accountsPerMinute: number };
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
 }
@@ -197,6 +199,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
       quietMs: r.int('ROOTWATCH_RECOVERY_QUIET_SECONDS', 300, 1, 3600) * 1000,
       maxGenerations: r.int('ROOTWATCH_RECOVERY_MAX_GENERATIONS', 3, 1, 20),
     },
+    remediation: { accountsPerMinute: r.int('ROOTWATCH_REMEDIATION_ACCOUNTS_PER_MINUTE', 30, 1, 10_000) },
     aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
     organizations: [],
   };

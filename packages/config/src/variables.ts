@@ -240,4 +240,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description:
       'Times an account job may be enqueued in one run (the first included) before a lost job is recorded as `error`.',
   },
+  {
+    name: 'ROOTWATCH_REMEDIATION_ACCOUNTS_PER_MINUTE',
+    required: false,
+    default: '30',
+    description:
+      'Accounts a remediation apply changes per minute (AssumeRoot with IAMDeleteRootUserCredentials, then deletes), across all workers: a mistaken plan is stopped before it reaches the whole organization.',
+  },
 ];

@@ -36,7 +36,7 @@ describe('rootwatch command line', () => {
     [['api-keys', 'create'], /create needs --name/],
     [
       ['api-keys', 'create', '--name', 'x', '--scope', 'root'],
-      /--scope expects one of read, scans:write, admin/,
+      /--scope expects one of read, scans:write, admin, remediations:write/,
     ],
     [['api-keys', 'rotate'], /unknown action 'rotate'/],
     [['nonsense'], /unknown command 'nonsense'/],

@@ -23,6 +23,9 @@ export const findings = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
     reason: text('reason'),
     evidence: jsonb('evidence').$type<unknown>(),
+    // The last remediation step on this finding's credentials (plan id, deleted/skipped, when): a change of the
+    // row, so GET /v1/findings?updated_after= pollers see remediation as it happens.
+    remediation: jsonb('remediation').$type<unknown>(),
     updateSeq: bigint('update_seq', { mode: 'number' })
       .notNull()
       .default(sql.raw(`nextval('findings_update_seq')`)),

@@ -7,6 +7,7 @@ export * from './findings';
 export * from './install-secrets';
 export * from './organizations';
 export * from './posture-versions';
+export * from './remediations';
 export * from './scan-run-progress';
 export * from './scan-runs';
 export * from './values';

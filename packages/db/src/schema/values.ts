@@ -8,7 +8,7 @@ export const accountStates = [
 ] as const;
 export type AccountState = (typeof accountStates)[number];
 
-export const scanTriggers = ['schedule', 'api', 'cli', 'demo'] as const;
+export const scanTriggers = ['schedule', 'api', 'cli', 'demo', 'remediation'] as const;
 export type ScanTrigger = (typeof scanTriggers)[number];
 
 export const scanStatuses = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
@@ -39,8 +39,24 @@ export const driftKinds = [
 ] as const;
 export type DriftKind = (typeof driftKinds)[number];
 
-export const apiKeyScopes = ['read', 'scans:write', 'admin'] as const;
+export const apiKeyScopes = ['read', 'scans:write', 'admin', 'remediations:write'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** planned → applying (approved, claimed by one apply) → applied | failed. Expiry is expires_at, not a status. */
+export const remediationPlanStatuses = ['planned', 'applying', 'applied', 'failed'] as const;
+export type RemediationPlanStatus = (typeof remediationPlanStatuses)[number];
+
+export const remediationActionKinds = [
+  'planned',
+  'approved',
+  'deleted',
+  'skipped',
+  'failed',
+  'rescan_requested',
+  'rescan_result',
+  'finished',
+] as const;
+export type RemediationActionKind = (typeof remediationActionKinds)[number];
 
 /** SQL list literal for a CHECK constraint: `'a', 'b'`. Values are constants above, never user input. */
 export function sqlList(values: readonly string[]): string {

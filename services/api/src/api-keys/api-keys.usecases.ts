@@ -1,5 +1,5 @@
 import { createApiKeysRepository, type Db } from '@rootwatch/db';
-import { type ApiKeyScope, generateApiKey, isApiKeyScope } from './api-keys';
+import { API_KEY_SCOPES, type ApiKeyScope, generateApiKey, isApiKeyScope } from './api-keys';
 
 export class ApiKeyInputError extends Error {
   readonly code = 'api_key_invalid';
@@ -46,11 +46,11 @@ export function createApiKeysUsecases({ db }: { db: Db }) {
       if (!NAME.test(name)) throw new ApiKeyInputError('name: 1-100 letters, digits, spaces or . : @ - _');
       const unique = [...new Set(scopes)];
       if (unique.length === 0)
-        throw new ApiKeyInputError('at least one scope is required (read, scans:write, admin)');
+        throw new ApiKeyInputError(`at least one scope is required (${API_KEY_SCOPES.join(', ')})`);
       const invalid = unique.filter((scope) => !isApiKeyScope(scope));
       if (invalid.length > 0) {
         throw new ApiKeyInputError(
-          `unknown scope ${invalid.join(', ')}; expected read, scans:write or admin`,
+          `unknown scope ${invalid.join(', ')}; expected one of ${API_KEY_SCOPES.join(', ')}`,
         );
       }
       const { key, prefix, hash } = generateApiKey();

@@ -3,16 +3,17 @@ import type { Command } from '../context';
 import { requirePostgres } from '../database';
 import { CliError, EXIT, UsageError } from '../errors';
 
-const SCOPES = ['read', 'scans:write', 'admin'] as const;
+const SCOPES = ['read', 'scans:write', 'admin', 'remediations:write'] as const;
 
 const spec = {
   usage:
-    'rootwatch api-keys create --name NAME [--scope read|scans:write|admin]... | list [--json] | revoke <id|prefix>',
+    'rootwatch api-keys create --name NAME [--scope read|scans:write|remediations:write|admin]... | list [--json] | revoke <id|prefix>',
   help: `
 Manage the API keys of the REST API (only a key's sha-256 hash is stored).
 
   create --name NAME --scope SCOPE   create a key and print it once on stdout; --scope may repeat
-                                     (read, scans:write, admin; default read)
+                                     (read, scans:write, remediations:write, admin;
+                                     default read)
   list [--json]                      list keys: id, prefix, name, scopes, created, last used, revoked
   revoke <id|prefix>                 revoke a key (by its id or its 12-character prefix)
 
