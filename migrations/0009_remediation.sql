@@ -31,7 +31,7 @@ CREATE TABLE "remediation_plans" (
 	"accounts" jsonb NOT NULL,
 	CONSTRAINT "remediation_plans_status_values" CHECK (status IN ('planned', 'applying', 'applied', 'failed')),
 	CONSTRAINT "remediation_plans_expiry_after_creation" CHECK (expires_at > created_at),
-	CONSTRAINT "remediation_plans_approver_differs" CHECK (approved_by IS NULL OR (approved_by <> created_by AND approved_by_key_id IS DISTINCT FROM created_by_key_id)),
+	CONSTRAINT "remediation_plans_approver_differs" CHECK (approved_by IS NULL OR (approved_by <> created_by AND coalesce(approved_by_key_id <> created_by_key_id, true))),
 	CONSTRAINT "remediation_plans_approved_iff_claimed" CHECK ((status = 'planned') = (approved_at IS NULL))
 );
 --> statement-breakpoint

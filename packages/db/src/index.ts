@@ -13,6 +13,7 @@ export * from './install-secrets.repository';
 export * from './migrate';
 export * from './organizations.repository';
 export * from './posture.repository';
+export * from './remediations.repository';
 export * from './repositories';
 export * from './scan-runs.repository';
 export * as schema from './schema';
@@ -28,6 +29,13 @@ export {
   type FindingStatus,
   findingStatuses,
   type OuPathEntry,
+  type PlannedAccount,
+  type PlannedCredential,
+  type RemediationActionKind,
+  type RemediationPlanStatus,
+  type RemediationSelection,
+  remediationActionKinds,
+  remediationPlanStatuses,
   type ScanOutcome,
   type ScanStatus,
   type ScanTrigger,

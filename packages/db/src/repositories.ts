@@ -7,6 +7,7 @@ import { createDriftEventsRepository } from './drift-events.repository';
 import { createFindingsRepository } from './findings.repository';
 import { createOrganizationsRepository } from './organizations.repository';
 import { createPostureRepository } from './posture.repository';
+import { createRemediationsRepository } from './remediations.repository';
 import { createScanRunsRepository } from './scan-runs.repository';
 
 /** Every repository bound to one db or transaction: `withTransaction(db, (tx) => work(createRepositories({ db: tx })))`. */
@@ -21,6 +22,7 @@ export function createRepositories({ db }: { db: Db }) {
     findings: createFindingsRepository({ db }),
     driftEvents: createDriftEventsRepository({ db }),
     apiKeys: createApiKeysRepository({ db }),
+    remediations: createRemediationsRepository({ db }),
   };
 }
 

@@ -54,12 +54,11 @@ export const remediationPlans = pgTable(
     // The two-person rule holds in the database too, whoever writes the row.
     check(
       'remediation_plans_approver_differs',
-      sql.raw('approved_by IS NULL OR (approved_by <> created_by AND approved_by_key_id IS DISTINCT FROM created_by_key_id)'),
+      sql.raw(
+        'approved_by IS NULL OR (approved_by <> created_by AND coalesce(approved_by_key_id <> created_by_key_id, true))',
+      ),
     ),
-    check(
-      'remediation_plans_approved_iff_claimed',
-      sql.raw(`(status = 'planned') = (approved_at IS NULL)`),
-    ),
+    check('remediation_plans_approved_iff_claimed', sql.raw(`(status = 'planned') = (approved_at IS NULL)`)),
     // GET /v1/remediations, newest first.
     index('remediation_plans_created_at_id_idx').on(t.createdAt.desc(), t.id.desc()),
   ],
