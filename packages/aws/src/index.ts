@@ -61,6 +61,17 @@ export {
   collectRootPosture,
   DEFAULT_REPORT_POLLING,
 } from './posture.collector';
+export {
+  assumeRootForDeletion,
+  createRootCredentialsSession,
+  DELETE_ROOT_CREDENTIALS_TASK_POLICY,
+  deletionCalls,
+  type RootCall,
+  type RootCredentialsSession,
+  type RootCredentialsSessionOptions,
+  type RootSessionResult,
+  rootTaskPolicyArn,
+} from './root-remediation';
 export { createScannerRoleCredentials, type ScannerRoleInput } from './scanner-role';
 export {
   readCallerAccountId,
