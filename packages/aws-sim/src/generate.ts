@@ -1,4 +1,5 @@
 import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_SCANNER_ROLE } from './defaults';
+import { fixCredentialIds } from './derived-id';
 import type {
   OrgDefinition,
   SimAccessKey,
@@ -243,6 +244,9 @@ export function generateOrg(opts: GenerateOrgOptions): OrgDefinition {
       securityContact: contacts[i] === 'present' ? contact(i < 2 ? 'security' : team) : null,
     });
   }
+
+  // Ids after the seeded draws, so a seed still yields the same organization as before.
+  for (const account of accounts) fixCredentialIds(account.root, account.id);
 
   return {
     organization: {

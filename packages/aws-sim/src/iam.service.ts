@@ -1,6 +1,6 @@
 import { AwsError, validation } from './aws-error';
 import { buildCredentialReport, buildMalformedReport } from './credential-report';
-import type { SimAccount, SimIamUser } from './org-definition.types';
+import type { SimAccount, SimIamUser, SimRemovedCredential, SimRootUser } from './org-definition.types';
 import { iamPage } from './pagination';
 import { derivedId, type Identity, isOrgAdmin, type SimState } from './sim-state';
 import { isoSeconds as iso } from './time';
@@ -13,6 +13,8 @@ export interface QueryCall {
   params: URLSearchParams;
   /** The region the request was signed for (its endpoint's region). */
   region: string;
+  /** The request reached the global STS endpoint (Host `sts.amazonaws.com`), not a regional one. */
+  globalEndpoint?: boolean;
   /** Records the account the call acts on (stats). */
   actOn(accountId: string): void;
 }
@@ -30,6 +32,24 @@ const ROOT_AUDIT_ACTIONS = new Set([
   'GetAccountSummary',
 ]);
 
+/**
+ * IAMDeleteRootUserCredentials: the audit reads plus the deletions of the root's own credentials
+ * (AWS managed policy `root-task/IAMDeleteRootUserCredentials`; always without UserName).
+ */
+const ROOT_DELETE_ACTIONS = new Set([
+  ...ROOT_AUDIT_ACTIONS,
+  'DeleteAccessKey',
+  'DeleteSigningCertificate',
+  'DeleteLoginProfile',
+  'DeactivateMFADevice',
+  'DeleteVirtualMFADevice',
+]);
+
+const ROOT_TASK_ACTIONS: Record<string, ReadonlySet<string>> = {
+  IAMAuditRootUserCredentials: ROOT_AUDIT_ACTIONS,
+  IAMDeleteRootUserCredentials: ROOT_DELETE_ACTIONS,
+};
+
 type Handler = (call: QueryCall, account: SimAccount) => string;
 
 const HANDLERS: Record<string, Handler> = {
@@ -45,18 +65,30 @@ const HANDLERS: Record<string, Handler> = {
   ListSigningCertificates: listSigningCertificates,
   ListMFADevices: listMfaDevices,
   GetUser: getUser,
+  DeleteAccessKey: deleteAccessKey,
+  DeleteSigningCertificate: deleteSigningCertificate,
+  DeleteLoginProfile: deleteLoginProfile,
+  DeactivateMFADevice: deactivateMfaDevice,
+  DeleteVirtualMFADevice: deleteVirtualMfaDevice,
 };
+
+/** Deletions act on the root user only: the simulator does not model IAM users' own credentials changing. */
+const ROOT_ONLY = new Set([
+  'DeleteAccessKey',
+  'DeleteSigningCertificate',
+  'DeleteLoginProfile',
+  'DeactivateMFADevice',
+  'DeleteVirtualMFADevice',
+]);
 
 export function handleIam(call: QueryCall): string {
   const { state, identity, action } = call;
   const handler = HANDLERS[action];
   if (identity.kind === 'root') {
-    const allowed =
-      identity.session.taskPolicy === 'IAMAuditRootUserCredentials' &&
-      ROOT_AUDIT_ACTIONS.has(action) &&
-      !call.params.get('UserName');
+    const actions = ROOT_TASK_ACTIONS[identity.session.taskPolicy ?? ''];
+    const allowed = actions?.has(action) === true && !call.params.get('UserName');
     if (!allowed) throw accessDenied(identity, action);
-  }
+  } else if (ROOT_ONLY.has(action)) throw accessDenied(identity, action);
   if (!handler)
     throw new AwsError('InvalidAction', 400, `Could not find operation ${action} for version 2010-05-08`);
   const account = actingAccount(state, identity);
@@ -267,9 +299,14 @@ function listVirtualMfaDevices(call: QueryCall, account: SimAccount): string {
       `1 validation error detected: Value '${status}' at 'assignmentStatus' failed to satisfy constraint: Member must satisfy enum value set: [Unassigned, Any, Assigned]`,
     );
   const all = status === 'Unassigned' ? [] : virtualDevices(account);
+  // A device deactivated from the root stays, unassigned (no User, no EnableDate), until deleted.
+  const unassigned = account.root.unassignedVirtualMfaSerial;
+  if (status !== 'Assigned' && unassigned) all.push({ serial: unassigned, enabled: '', user: '' });
   const page = iamPage(all, call.params.get('Marker'), call.params.get('MaxItems'));
-  const items = page.items.map(
-    (d) => `${el('SerialNumber', d.serial)}${node('User', d.user)}${el('EnableDate', d.enabled)}`,
+  const items = page.items.map((d) =>
+    d.user
+      ? `${el('SerialNumber', d.serial)}${node('User', d.user)}${el('EnableDate', d.enabled)}`
+      : el('SerialNumber', d.serial),
   );
   return `${members('VirtualMFADevices', items)}${truncation(page.next)}`;
 }
@@ -362,6 +399,10 @@ function rootKeyId(account: SimAccount, index: number): string {
   return account.root.accessKeys[index]?.id ?? derivedId('AKIA', account.id, `root-key-${index}`, 16);
 }
 
+function rootCertId(account: SimAccount, index: number): string {
+  return account.root.signingCertificates[index]?.id ?? derivedId('', account.id, `cert-${index}`, 32);
+}
+
 function listAccessKeys(call: QueryCall, account: SimAccount): string {
   const who = subject(call, account);
   const keys = who.root
@@ -397,7 +438,7 @@ function listSigningCertificates(call: QueryCall, account: SimAccount): string {
   const who = subject(call, account);
   const certs = who.root
     ? account.root.signingCertificates.map((c, i) => {
-        const id = c.id ?? derivedId('', account.id, `cert-${i}`, 32);
+        const id = rootCertId(account, i);
         return [
           el('CertificateId', id),
           el(
@@ -445,4 +486,102 @@ function getUser(call: QueryCall, account: SimAccount): string {
     );
   }
   return node('User', userXml(account, who.user));
+}
+
+/**
+ * Replaces the account with one whose root went through `change` (accounts are never mutated:
+ * caches key on the object). Ids are fixed first so the remaining credentials keep theirs, the
+ * removal is logged on the root for `GET /_sim/org`, and a cached credential report goes stale.
+ */
+function changeRoot(
+  call: QueryCall,
+  account: SimAccount,
+  removed: { type: SimRemovedCredential['type']; id: string },
+  change: (root: SimRootUser) => void,
+): void {
+  const { state } = call;
+  const root: SimRootUser = {
+    ...account.root,
+    accessKeys: account.root.accessKeys.map((k, i) => ({ ...k, id: rootKeyId(account, i) })),
+    signingCertificates: account.root.signingCertificates.map((c, i) => ({
+      ...c,
+      id: rootCertId(account, i),
+    })),
+  };
+  if (root.mfa !== 'none' && !root.mfaSerial) root.mfaSerial = rootMfaSerial(account);
+  change(root);
+  root.removed = [...(account.root.removed ?? []), { ...removed, action: call.action, at: iso(state.now()) }];
+  const next: SimAccount = { ...account, root };
+  const i = state.definition.accounts.indexOf(account);
+  if (i >= 0) state.definition.accounts[i] = next;
+  const report = state.reports.get(account.id);
+  if (report) report.stale = true;
+  state.touch();
+}
+
+function requiredParam(call: QueryCall, name: string, member: string): string {
+  const value = call.params.get(name);
+  if (!value)
+    throw validation(
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  return value;
+}
+
+function deleteAccessKey(call: QueryCall, account: SimAccount): string {
+  const keyId = requiredParam(call, 'AccessKeyId', 'accessKeyId');
+  const index = account.root.accessKeys.findIndex((_k, i) => rootKeyId(account, i) === keyId);
+  if (index < 0) throw new AwsError('NoSuchEntity', 404, `The Access Key with id ${keyId} cannot be found.`);
+  changeRoot(call, account, { type: 'accessKey', id: keyId }, (root) => {
+    root.accessKeys = root.accessKeys.filter((k) => k.id !== keyId);
+  });
+  return '';
+}
+
+function deleteSigningCertificate(call: QueryCall, account: SimAccount): string {
+  const certId = requiredParam(call, 'CertificateId', 'certificateId');
+  const index = account.root.signingCertificates.findIndex((_c, i) => rootCertId(account, i) === certId);
+  if (index < 0)
+    throw new AwsError('NoSuchEntity', 404, `The Certificate with id ${certId} cannot be found.`);
+  changeRoot(call, account, { type: 'signingCertificate', id: certId }, (root) => {
+    root.signingCertificates = root.signingCertificates.filter((c) => c.id !== certId);
+  });
+  return '';
+}
+
+function deleteLoginProfile(call: QueryCall, account: SimAccount): string {
+  if (!account.root.password)
+    throw new AwsError('NoSuchEntity', 404, 'Login Profile for User root cannot be found.');
+  changeRoot(call, account, { type: 'loginProfile', id: 'root' }, (root) => {
+    root.password = false;
+  });
+  return '';
+}
+
+function mfaNotFound(serial: string): AwsError {
+  return new AwsError('NoSuchEntity', 404, `MFA Device with serial number ${serial} does not exist.`);
+}
+
+/** A virtual device stays (unassigned) until DeleteVirtualMFADevice; a TOTP token or FIDO key is gone. */
+function deactivateMfaDevice(call: QueryCall, account: SimAccount): string {
+  const serial = requiredParam(call, 'SerialNumber', 'serialNumber');
+  if (account.root.mfa === 'none' || rootMfaSerial(account) !== serial) throw mfaNotFound(serial);
+  const wasVirtual = account.root.mfa === 'virtual';
+  changeRoot(call, account, { type: 'mfaDevice', id: serial }, (root) => {
+    root.mfa = 'none';
+    delete root.mfaSerial;
+    if (wasVirtual) root.unassignedVirtualMfaSerial = serial;
+  });
+  return '';
+}
+
+function deleteVirtualMfaDevice(call: QueryCall, account: SimAccount): string {
+  const serial = requiredParam(call, 'SerialNumber', 'serialNumber');
+  if (account.root.mfa === 'virtual' && rootMfaSerial(account) === serial)
+    throw new AwsError('DeleteConflict', 409, 'MFA Device is still in use.');
+  if (account.root.unassignedVirtualMfaSerial !== serial) throw mfaNotFound(serial);
+  changeRoot(call, account, { type: 'mfaDevice', id: serial }, (root) => {
+    delete root.unassignedVirtualMfaSerial;
+  });
+  return '';
 }

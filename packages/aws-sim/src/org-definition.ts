@@ -1,4 +1,5 @@
 import { DEFAULT_AUDIT_ROLE, DEFAULT_CALLER, DEFAULT_ORGANIZATION, DEFAULT_SCANNER_ROLE } from './defaults';
+import { fixCredentialIds } from './derived-id';
 import { generateOrg } from './generate';
 import { OrgDefinitionError } from './org-definition.errors';
 import type {
@@ -12,6 +13,7 @@ import type {
   SimOrganizationalUnit,
   SimPasswordPolicy,
   SimPolicy,
+  SimRemovedCredential,
   SimRootUser,
   SimSettings,
   SimSigningCertificate,
@@ -22,6 +24,7 @@ type Obj = Record<string, unknown>;
 const DEFAULT_TIME = '2020-01-01T00:00:00Z';
 const ACCOUNT_STATES = ['ACTIVE', 'SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'] as const;
 const MFA_KINDS = ['none', 'virtual', 'hardware', 'passkey'] as const;
+const REMOVED_TYPES = ['accessKey', 'signingCertificate', 'loginProfile', 'mfaDevice'] as const;
 const ROOT_SUMMARY_KEYS: readonly RootSummaryKey[] = [
   'AccountMFAEnabled',
   'AccountAccessKeysPresent',
@@ -301,7 +304,7 @@ export function parseAccount(value: unknown, path: string, rootId: string): SimA
     joinedAt: o.joinedAt === undefined ? DEFAULT_TIME : timestamp(o.joinedAt, `${path}.joinedAt`),
     partition: o.partition === undefined ? 'aws' : str(o.partition, `${path}.partition`, /^aws[a-z-]*$/),
     auditRole: o.auditRole === undefined ? true : bool(o.auditRole, `${path}.auditRole`),
-    root: parseRoot(o.root, `${path}.root`),
+    root: parseRoot(o.root, `${path}.root`, id),
     iamUsers: array(o.iamUsers ?? [], `${path}.iamUsers`).map((u, i) =>
       parseIamUser(u, `${path}.iamUsers[${i}]`),
     ),
@@ -321,7 +324,7 @@ export function parseAccount(value: unknown, path: string, rootId: string): SimA
   return account;
 }
 
-function parseRoot(value: unknown, path: string): SimRootUser {
+function parseRoot(value: unknown, path: string, accountId: string): SimRootUser {
   const o = optionalObject(value, path) ?? {};
   const root: SimRootUser = {
     password: o.password === undefined ? true : bool(o.password, `${path}.password`),
@@ -338,11 +341,32 @@ function parseRoot(value: unknown, path: string): SimRootUser {
   // IAM's SerialNumber pattern (ListMFADevices).
   if (o.mfaSerial !== undefined)
     root.mfaSerial = str(o.mfaSerial, `${path}.mfaSerial`, /^[\w+=/:,.@-]{9,256}$/);
+  fixCredentialIds(root, accountId);
+  if (o.unassignedVirtualMfaSerial !== undefined)
+    root.unassignedVirtualMfaSerial = str(
+      o.unassignedVirtualMfaSerial,
+      `${path}.unassignedVirtualMfaSerial`,
+      /^[\w+=/:,.@-]{9,256}$/,
+    );
+  if (o.removed !== undefined)
+    root.removed = array(o.removed, `${path}.removed`).map((r, i) =>
+      parseRemoved(r, `${path}.removed[${i}]`),
+    );
   if (o.summaryOmits !== undefined)
     root.summaryOmits = array(o.summaryOmits, `${path}.summaryOmits`).map((k, i) =>
       oneOf(k, `${path}.summaryOmits[${i}]`, ROOT_SUMMARY_KEYS),
     );
   return root;
+}
+
+function parseRemoved(value: unknown, path: string): SimRemovedCredential {
+  const o = object(value, path);
+  return {
+    type: oneOf(o.type, `${path}.type`, REMOVED_TYPES),
+    id: str(o.id, `${path}.id`),
+    action: str(o.action, `${path}.action`),
+    at: timestamp(o.at, `${path}.at`),
+  };
 }
 
 function parseAccessKey(value: unknown, path: string): SimAccessKey {

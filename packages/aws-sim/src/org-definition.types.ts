@@ -26,6 +26,16 @@ export interface SimSigningCertificate {
   uploadedAt?: string;
 }
 
+/** A root credential deleted through an AssumeRoot session (IAMDeleteRootUserCredentials), kept so `GET /_sim/org` shows it. */
+export interface SimRemovedCredential {
+  type: 'accessKey' | 'signingCertificate' | 'loginProfile' | 'mfaDevice';
+  /** Key id, certificate id, MFA serial, or `root` for the login profile. */
+  id: string;
+  /** The IAM action that removed it (DeleteAccessKey, DeactivateMFADevice, …). */
+  action: string;
+  at: string;
+}
+
 export interface SimRootUser {
   password: boolean;
   passwordLastUsed: string | null;
@@ -35,6 +45,10 @@ export interface SimRootUser {
   accessKeys: SimAccessKey[];
   signingCertificates: SimSigningCertificate[];
   createdAt: string;
+  /** Credentials deleted in root sessions, oldest first. */
+  removed?: SimRemovedCredential[];
+  /** A virtual MFA device deactivated from the root but not yet deleted (DeleteVirtualMFADevice removes it). */
+  unassignedVirtualMfaSerial?: string;
   /** Keys left out of GetAccountSummary; the credential report then carries what they would have said. */
   summaryOmits?: RootSummaryKey[];
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { KEY_ALPHABET } from './derived-id';
 import { parseAccount } from './org-definition';
 import type {
   OrgDefinition,
@@ -212,24 +213,11 @@ function buildIndex(def: OrgDefinition): OrgIndex {
   return { parents, ousById, accountsByParent, ousByParent };
 }
 
-const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+export { derivedId } from './derived-id';
 
 function randomKeyChars(n: number): string {
   const bytes = randomBytes(n);
   let s = '';
   for (let i = 0; i < n; i++) s += KEY_ALPHABET[bytes[i]! % 32];
   return s;
-}
-
-/** Stable pseudo ids (AIDA…, AROA…, AKIA…) derived from an account id and a label. */
-export function derivedId(prefix: string, accountId: string, label: string, length = 17): string {
-  let h = 2166136261;
-  const input = `${accountId}/${label}`;
-  let s = '';
-  while (s.length < length) {
-    for (let i = 0; i < input.length; i++) h = Math.imul(h ^ input.charCodeAt(i), 16777619) >>> 0;
-    h = Math.imul(h ^ s.length, 16777619) >>> 0;
-    s += KEY_ALPHABET[h % 32];
-  }
-  return `${prefix}${s}`;
 }

@@ -180,6 +180,7 @@ async function handleRequest(
           actOn,
           // The SigV4 scope's region: the regional STS endpoint the request was sent to.
           region: parseAuthorization(headerValue(req.headers.authorization))?.region ?? REGION,
+          globalEndpoint: isGlobalStsHost(headerValue(req.headers.host)),
         };
         result = route.service === 'iam' ? handleIam(call) : handleSts(call);
         break;
@@ -244,6 +245,16 @@ function routeOf(req: IncomingMessage, path: string, body: Buffer): Route {
     throw new AwsError('InvalidAction', 400, `Could not find a service for version ${version || '(none)'}`);
   if (!action) throw new AwsError('MissingAction', 400, 'Missing Action');
   return { protocol: 'query', service, operation: action, params };
+}
+
+/**
+ * The global STS endpoint is told from a regional one by its host name only (both sign for
+ * us-east-1): a request whose Host is `sts.amazonaws.com` (any port) reached "the global endpoint".
+ */
+function isGlobalStsHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  return name === 'sts.amazonaws.com';
 }
 
 function scopeService(req: IncomingMessage): Service | undefined {

@@ -1,6 +1,6 @@
 import { AwsError, notNull, throttling, validation } from './aws-error';
 import type { QueryCall } from './iam.service';
-import { callerAccountId, derivedId, type Identity, type Session } from './sim-state';
+import { callerAccountId, derivedId, type Identity, isOrgAdmin, type Session } from './sim-state';
 import { isoSeconds } from './time';
 import { el, node } from './xml';
 
@@ -142,13 +142,21 @@ function issueRoleSession(
   ].join('');
 }
 
+/**
+ * AssumeRoot (centralized root access). Refusals, in AWS's order: the global endpoint does not know
+ * the operation (boto3#4461: `InvalidAction` "Unknown Operation"); parameters are validated; only
+ * the management or IAM delegated-administrator account may call it, never from a root session;
+ * the organization must have trusted access for IAM and `RootSessions`; the target must be an
+ * active member, never the management account.
+ */
 function assumeRoot(call: QueryCall): string {
   const { state, identity, params } = call;
+  if (call.globalEndpoint) throw new AwsError('InvalidAction', 400, 'Unknown Operation');
   const target = params.get('TargetPrincipal');
   const policyArn = params.get('TaskPolicyArn.arn');
   if (!target) throw notNull('targetPrincipal');
   if (!policyArn) throw notNull('taskPolicyArn');
-  const seconds = duration(params.get('DurationSeconds'), 1, 900, 900);
+  const seconds = duration(params.get('DurationSeconds'), 0, 900, 900);
   const policy = TASK_POLICY_ARN.exec(policyArn)?.[1];
   if (!policy || !(ROOT_TASK_POLICIES as readonly string[]).includes(policy))
     throw validation(`The task policy ARN ${policyArn} is not a valid root task policy.`);
@@ -156,18 +164,24 @@ function assumeRoot(call: QueryCall): string {
   call.actOn(target);
   const { organization } = state.definition;
   const resource = `arn:aws:iam::${target}:root`;
-  if (identity.kind !== 'caller' && identity.accountId !== organization.managementAccountId)
-    throw denied(identity, 'AssumeRoot', resource);
-  if (!organization.features.includes('RootSessions'))
+  // The caller key and the scanner role act in the management or delegated-admin account;
+  // audit-role and root sessions act in members (root credentials may never call AssumeRoot).
+  const fromAdmin =
+    identity.kind !== 'root' &&
+    (identity.kind === 'caller' || identity.session.kind === 'scanner') &&
+    isOrgAdmin(state, identity.accountId);
+  if (!fromAdmin) throw denied(identity, 'AssumeRoot', resource);
+  if (organization.iamTrustedAccess === false || !organization.features.includes('RootSessions'))
     throw denied(
       identity,
       'AssumeRoot',
       resource,
       ' because centralized root sessions are not enabled for the organization',
     );
+  if (target === organization.managementAccountId)
+    throw denied(identity, 'AssumeRoot', resource, ' because the target is the management account');
   const account = state.accounts.get(target);
-  if (!account || target === organization.managementAccountId || account.state !== 'ACTIVE')
-    throw denied(identity, 'AssumeRoot', resource);
+  if (account?.state !== 'ACTIVE') throw denied(identity, 'AssumeRoot', resource);
   const session = state.issueSession({
     accountId: target,
     expiresAt: state.now() + seconds * 1000,

@@ -27,7 +27,9 @@ export function members(name: string, items: readonly string[]): string {
 }
 
 export function queryResponse(namespace: string, action: string, result: string, requestId: string): string {
-  return `<${action}Response xmlns="${namespace}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+  // Operations without output (DeleteAccessKey, …) answer only the metadata, as AWS does.
+  const body = result === '' ? '' : `<${action}Result>${result}</${action}Result>`;
+  return `<${action}Response xmlns="${namespace}">${body}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
 }
 
 export function queryError(namespace: string, error: AwsError, requestId: string): string {

@@ -21,7 +21,12 @@ describe('parseOrgDefinition', () => {
     expect(def.caller).toEqual(raw.caller);
     expect(def.auditRole).toEqual(raw.auditRole);
     expect(def.organizationalUnits).toEqual(raw.organizationalUnits);
-    expect(def.accounts[1]).toEqual((raw.accounts as unknown[])[1]);
+    // As is, plus the stable ids derived for root keys and certificates that had none.
+    expect(def.accounts[1]).toMatchObject((raw.accounts as object[])[1]!);
+    expect(def.accounts[1]!.root.accessKeys.map((k) => k.id)).toEqual([
+      expect.stringMatching(/^AKIA[A-Z2-7]{16}$/),
+      expect.stringMatching(/^AKIA[A-Z2-7]{16}$/),
+    ]);
     expect(def.throttle).toEqual({ 'sts:AssumeRole': 0, iam: 0, organizations: 0 });
     expect(parseOrgDefinition(JSON.parse(JSON.stringify(def)))).toEqual(def);
   });
