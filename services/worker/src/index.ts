@@ -22,6 +22,14 @@ export {
   type DiscoveryStore,
   type OrgSideFacts,
 } from './discovery-store';
+export {
+  type AccountRemediationOutcome,
+  createRemediationApplier,
+  plannedCalls,
+  type RemediationApplier,
+  type RemediationApplierDeps,
+  type RescanStarter,
+} from './remediation.apply';
 export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
 export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';
