@@ -30,6 +30,7 @@ export {
   type RemediationApplierDeps,
   type RescanStarter,
 } from './remediation.apply';
+export { type StartRemediationWorkerOptions, startRemediationWorker } from './remediation.worker';
 export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
 export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
 export { outcomeOf, retryableFailure } from './scan.account';

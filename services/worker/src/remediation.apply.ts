@@ -319,8 +319,19 @@ export function createRemediationApplier(deps: RemediationApplierDeps) {
     }
   }
 
+  async function allAccountsDone({ planId }: { planId: string }): Promise<boolean> {
+    const plan = await repos.remediations.get({ id: planId });
+    if (!plan) return false;
+    const actions = await repos.remediations.actions({ planId });
+    const finished = new Set(
+      actions.filter((a) => a.kind === 'finished' && a.accountId).map((a) => a.accountId),
+    );
+    return (plan.accounts as PlannedAccount[]).every((a) => finished.has(a.accountId));
+  }
+
   return {
     applyAccount,
+    allAccountsDone,
     finish,
     destroy() {
       for (const clients of factories.values()) clients.destroy();

@@ -1,0 +1,83 @@
+import type { RootwatchConfig } from '@rootwatch/config';
+import type { Db } from '@rootwatch/db';
+import {
+  createRemediationProducer,
+  REMEDIATION_JOB_NAMES,
+  REMEDIATION_QUEUE,
+  type RemediationAccountPayload,
+  type RemediationFinishPayload,
+} from '@rootwatch/queue';
+import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { createRemediationApplier, type RemediationApplierDeps } from './remediation.apply';
+
+export interface StartRemediationWorkerOptions {
+  db: Db;
+  config: Pick<RootwatchConfig, 'aws' | 'organizations' | 'remediation'>;
+  logger: Logger;
+  connection: ConnectionOptions;
+  prefix?: string;
+  credentials?: RemediationApplierDeps['credentials'];
+  scans?: RemediationApplierDeps['scans'];
+  /** Default config.remediation.accountsPerMinute (30). */
+  accountsPerMinute?: number;
+  rescanPollMs?: number;
+  throttleDelayMs?: number;
+}
+
+/**
+ * Applies approved plans: one job per account, run through BullMQ's queue-wide rate limiter, so at most N
+ * accounts a minute are changed whatever the number of worker processes; one at a time per process.
+ */
+export async function startRemediationWorker(options: StartRemediationWorkerOptions) {
+  const { logger } = options;
+  const applier = createRemediationApplier({
+    db: options.db,
+    config: options.config,
+    logger,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.scans ? { scans: options.scans } : {}),
+    ...(options.rescanPollMs !== undefined ? { rescanPollMs: options.rescanPollMs } : {}),
+    ...(options.throttleDelayMs !== undefined ? { throttleDelayMs: options.throttleDelayMs } : {}),
+  });
+  const producer = createRemediationProducer({ connection: options.connection, prefix: options.prefix });
+  const perMinute = options.accountsPerMinute ?? options.config.remediation?.accountsPerMinute ?? 30;
+  const worker = new Worker(
+    REMEDIATION_QUEUE,
+    async (job: Job) => {
+      if (job.name === REMEDIATION_JOB_NAMES.account) {
+        const { planId, accountId } = job.data as RemediationAccountPayload;
+        await applier.applyAccount({ planId, accountId });
+        // Every account job asks; the deterministic id makes the finish run once.
+        if (await applier.allAccountsDone({ planId })) await producer.enqueueFinish(planId);
+        return;
+      }
+      if (job.name === REMEDIATION_JOB_NAMES.finish) {
+        await applier.finish({ planId: (job.data as RemediationFinishPayload).planId });
+        return;
+      }
+      throw Object.assign(new Error(`unknown job ${job.name}`), { name: 'UnrecoverableError' });
+    },
+    {
+      connection: options.connection,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      concurrency: 1,
+      limiter: { max: perMinute, duration: 60_000 },
+      lockDuration: 120_000,
+    },
+  );
+  worker.on('error', (error) => logger.warn({ err: error }, 'remediation worker connection error'));
+  worker.on('failed', (job, error) =>
+    logger.error({ job: job?.name, jobId: job?.id, message: error.message }, 'remediation job failed'),
+  );
+  await worker.waitUntilReady();
+  logger.info({ queue: REMEDIATION_QUEUE, accountsPerMinute: perMinute }, 'remediation worker started');
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await producer.close();
+      applier.destroy();
+    },
+  };
+}
