@@ -38,6 +38,7 @@ import { driftEventRoutes } from './routes/drift-events';
 import { exportRoutes } from './routes/export';
 import { findingRoutes } from './routes/findings';
 import { healthRoutes } from './routes/health';
+import { type RemediationQueue, remediationRoutes } from './routes/remediations';
 import { scanRoutes } from './routes/scans';
 import { summaryRoutes } from './routes/summary';
 import { trendRoutes } from './routes/trend';
@@ -56,6 +57,8 @@ export type BuildAppOptions = {
   logger: Logger;
   /** The scan producer; without it POST /v1/scans answers 503. */
   queue?: ScanStarter;
+  /** The remediation producer; without it POST /v1/remediations/{id}/apply answers 503. */
+  remediationQueue?: RemediationQueue;
   /** When set: rate limits shared across replicas, and /ready checks it. */
   redis?: Redis;
   /**
@@ -94,6 +97,7 @@ export type AppDeps = {
   repos: ReturnType<typeof createRepositories>;
   queries: ReturnType<typeof createApiQueriesRepository>;
   queue?: ScanStarter;
+  remediationQueue?: RemediationQueue;
   redis?: Redis;
   cursors: CursorCodec;
   metrics: Metrics;
@@ -192,6 +196,7 @@ export async function buildApp(options: BuildAppOptions) {
     repos: createRepositories({ db: database.db }),
     queries,
     queue: options.queue,
+    remediationQueue: options.remediationQueue,
     redis: options.redis,
     cursors: createCursorCodec({ secret: cursorSecret }),
     metrics,
@@ -321,6 +326,7 @@ export async function buildApp(options: BuildAppOptions) {
       await v1.register(trendRoutes);
       await v1.register(scanRoutes);
       await v1.register(exportRoutes);
+      await v1.register(remediationRoutes);
     },
     { prefix: '/v1' },
   );

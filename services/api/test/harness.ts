@@ -62,6 +62,8 @@ export async function createScanEnvironment({
   referenceTime,
   recordWire = false,
   app: appOptions = {},
+  concurrency = 8,
+  reportPolling,
 }: {
   accounts?: number;
   seed?: number;
@@ -69,6 +71,10 @@ export async function createScanEnvironment({
   /** Route AWS calls through a recording proxy (see `proxy`). */
   recordWire?: boolean;
   app?: Partial<BuildAppOptions>;
+  /** Accounts scanned at once by the inline dispatcher (default 8). */
+  concurrency?: number;
+  /** Credential report polling of the scan source (default the collector's: first poll after 1.5 s). */
+  reportPolling?: { initialDelayMs?: number; stepMs?: number };
 } = {}): Promise<ScanEnvironment> {
   const definition = generateOrg({ accounts, seed, referenceTime });
   const sim = await startSimulator({ definition, port: 0, host: '127.0.0.1' });
@@ -84,9 +90,15 @@ export async function createScanEnvironment({
   });
   const db = testDb.database.db;
   const scanMetrics = createScanMetrics();
-  const source = createAwsScanSource({ config, logger, credentials: sim.credentials, observer: scanMetrics });
+  const source = createAwsScanSource({
+    config,
+    logger,
+    credentials: sim.credentials,
+    observer: scanMetrics,
+    ...(reportPolling ? { reportPolling } : {}),
+  });
   const handlers = createScanHandlers({ db, source, config, logger, observer: scanMetrics });
-  const dispatcher = createInlineDispatcher({ handlers, concurrency: 8 });
+  const dispatcher = createInlineDispatcher({ handlers, concurrency });
   const producer = createScanProducer({ db, dispatcher });
   const app = await buildApp({
     database: testDb.database,
