@@ -27,6 +27,10 @@ const ROUTE_TABLE: Record<string, AuthDecision> = {
   'GET /v1/scans/:id': 'read',
   'POST /v1/scans': 'scans:write',
   'GET /v1/export/accounts.csv': 'read',
+  'GET /v1/remediations': 'read',
+  'GET /v1/remediations/:id': 'read',
+  'POST /v1/remediations': 'remediations:write',
+  'POST /v1/remediations/:id/apply': 'remediations:write',
 };
 
 const SAMPLE_PARAMS: Record<string, string> = {
@@ -57,7 +61,9 @@ afterAll(async () => {
 const routesOf = () => env.app.deps.routes.filter((r) => r.method !== 'HEAD');
 const concrete = (url: string) =>
   url.replace(/:(\w+)/g, (_, name: string) =>
-    name === 'id' && url.includes('scans') ? crypto.randomUUID() : SAMPLE_PARAMS[name]!,
+    name === 'id' && (url.includes('scans') || url.includes('remediations'))
+      ? crypto.randomUUID()
+      : SAMPLE_PARAMS[name]!,
   );
 const request = (method: string, url: string, key?: string, extra: Record<string, string> = {}) =>
   env.app.inject({

@@ -239,7 +239,10 @@ export const remediationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!remediationQueue) throw queueUnavailable('this API instance cannot apply remediations (no queue)');
+      if (!remediationQueue) {
+        if (!(await repos.remediations.get({ id: request.params.id }))) throw notFound('remediation plan');
+        throw queueUnavailable('this API instance cannot apply remediations (no queue)');
+      }
       const principal = request.principal!;
       const plan = await claimPlan(
         { db: database.db },
