@@ -8,6 +8,7 @@ export const COMMANDS = {
   worker: 'Process scan jobs from the queue',
   scheduler: 'Enqueue scheduled scans and prune old scan rows',
   sim: 'Run the AWS Organization simulator',
+  remediate: 'Plan, show or apply a guarded removal of member root credentials',
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -14,6 +14,7 @@ const LOADERS: Record<CommandName, () => Promise<Command>> = {
   worker: async () => (await import('./commands/worker')).worker,
   scheduler: async () => (await import('./commands/scheduler')).scheduler,
   sim: async () => (await import('./commands/sim')).sim,
+  remediate: async () => (await import('./commands/remediate')).remediate,
 };
 
 const TOP_USAGE = 'rootwatch <command> [options]   (rootwatch <command> --help for its options)';
