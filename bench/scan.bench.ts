@@ -10,7 +10,9 @@ import { createRepositories, scanRunDone } from '@rootwatch/db';
 import { createTestDatabase } from '@rootwatch/db/testing';
 import { createQueueDispatcher, createScanProducer, redisConnection } from '@rootwatch/queue';
 
-// pnpm bench:scan [--mode scan|once] [--rescan 0] [--accounts 10000|2000] [--organizations-per-second 10] [--workers 2] [--concurrency 150] [--seed 42] [--cpu-prof DIR]
+// pnpm bench:scan [--mode scan|once] [--access member-role|root-session|auto] [--rescan 0] [--accounts 10000|2000] [--organizations-per-second 10] [--workers 2] [--concurrency 150] [--seed 42] [--cpu-prof DIR]
+// --access: how member accounts are read (ROOT-ACCESS.md); root-session reads every member through
+// sts:AssumeRoot (one session per account), the management account through its member role.
 // --cpu-prof writes each worker process' V8 CPU profile into DIR (open in Chrome DevTools).
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -39,6 +41,9 @@ if (args.get('mode') === 'once') {
   process.exit(0);
 }
 
+const ACCESS_MODES = ['member-role', 'root-session', 'auto'] as const;
+const ACCESS = (args.get('access') ?? 'member-role') as (typeof ACCESS_MODES)[number];
+if (!ACCESS_MODES.includes(ACCESS)) throw new Error(`--access expects one of ${ACCESS_MODES.join(', ')}`);
 const ACCOUNTS = num('accounts', 10_000);
 const WORKERS = num('workers', 2);
 // The default configuration (an empty environment) unless --concurrency overrides it.
@@ -57,10 +62,15 @@ const definition = {
   throttle: { 'sts:AssumeRole': ASSUME_ROLE_PER_SECOND, iam: 0, organizations: 0 },
 };
 const active = definition.accounts.filter((a) => a.state === 'ACTIVE');
-const expectedUnreachable = active.filter((a) => !a.auditRole).length;
+// Without a member role an account is unreachable in member-role mode only (root sessions need none);
+// the management account is read through its member role in every mode.
+const managementId = definition.organization.managementAccountId;
+const expectedUnreachable = active.filter(
+  (a) => !a.auditRole && (ACCESS === 'member-role' || a.id === managementId),
+).length;
 
 console.log(
-  `bench:scan — ${ACCOUNTS} accounts (${active.length} active), ${WORKERS} worker processes × ${CONCURRENCY}`,
+  `bench:scan — ${ACCOUNTS} accounts (${active.length} active), access ${ACCESS}, ${WORKERS} worker processes × ${CONCURRENCY}`,
 );
 const sim = await startSimulator({ definition, port: 0 });
 const testDb = await createTestDatabase({ max: 4 });
@@ -80,7 +90,13 @@ const config: RootwatchConfig = {
   worker: { ...DEFAULTS.worker, concurrency: CONCURRENCY },
   aws: { region: 'us-east-1', endpointUrl: sim.endpoint },
   organizations: [
-    { id: ORG_ID, memberRoleName: definition.auditRole.name, schedule: '0 */6 * * *', region: 'us-east-1' },
+    {
+      id: ORG_ID,
+      memberRoleName: definition.auditRole.name,
+      schedule: '0 */6 * * *',
+      region: 'us-east-1',
+      access: ACCESS,
+    },
   ],
 };
 
@@ -282,7 +298,11 @@ async function scan(label: string) {
 
 // Lower bound: AssumeRole admits 100/s, and the last account still needs its shortest critical path
 // (AssumeRole → GenerateCredentialReport → 1.5 s report → GetCredentialReport) at minimum latency.
-const lowerBoundSeconds = active.length / ASSUME_ROLE_PER_SECOND + (3 * LATENCY.min + REPORT_DELAY_MS) / 1000;
+// A root session has no report to wait for: AssumeRoot → ListAccessKeys → GetAccessKeyLastUsed (the STS
+// bucket is the same, AssumeRoot and AssumeRole share the caller's STS quota in the simulator).
+const lowerBoundSeconds =
+  active.length / ASSUME_ROLE_PER_SECOND +
+  (ACCESS === 'root-session' ? 3 * LATENCY.min : 3 * LATENCY.min + REPORT_DELAY_MS) / 1000;
 
 let first: Awaited<ReturnType<typeof scan>> | undefined;
 let second: Awaited<ReturnType<typeof scan>> | undefined;
@@ -316,6 +336,7 @@ try {
       loadAverage: loadavg().map((l) => round(l)),
       scenario: {
         accounts: ACCOUNTS,
+        access: ACCESS,
         activeAccounts: active.length,
         auditRoleMissing: expectedUnreachable,
         latencyMs: LATENCY,
@@ -344,7 +365,8 @@ try {
       unchangedRescan: { ...second, ratio: round(second.wallSeconds / lowerBoundSeconds) },
     };
     await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-    await writeFile(new URL('./results/scan.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+    const file = ACCESS === 'member-role' ? 'scan.json' : `scan-${ACCESS}.json`;
+    await writeFile(new URL(`./results/${file}`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify(result, null, 2));
   }
 }

@@ -376,7 +376,8 @@ function checkThrottle(state: SimState, route: Route, identity: Identity): void 
     limited = !global || !own;
   } else if (service === 'organizations') {
     limited = !state.throttles.take('organizations', identity.accountId, now);
-  } else if (route.operation === 'AssumeRole') {
+  } else if (route.operation === 'AssumeRole' || route.operation === 'AssumeRoot') {
+    // AssumeRoot spends the same per-caller STS budget as AssumeRole.
     limited = !state.throttles.take('sts:AssumeRole', identity.accountId, now);
   }
   const { throttleRate, throttleServices = ['iam'] } = state.definition.faults;

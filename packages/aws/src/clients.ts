@@ -166,7 +166,12 @@ export function createAwsClientFactory(options: AwsClientOptions): AwsClientFact
     sts: (region = options.region) => {
       let client = sts.get(region);
       if (!client) {
-        client = make(new STSClient(base(options.credentials, region)), 'sts');
+        // Regional endpoints always (the SDK's default, stated): the global one serves no AssumeRoot, and
+        // regional sessions are valid in every region.
+        client = make(
+          new STSClient({ ...base(options.credentials, region), useGlobalEndpoint: false }),
+          'sts',
+        );
         sts.set(region, client);
       }
       return client;

@@ -1,10 +1,16 @@
 import { GetAlternateContactCommand } from '@aws-sdk/client-account';
 import {
   GenerateCredentialReportCommand,
+  GetAccessKeyLastUsedCommand,
   GetAccountPasswordPolicyCommand,
   GetAccountSummaryCommand,
   GetCredentialReportCommand,
+  GetLoginProfileCommand,
+  GetUserCommand,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
   ListOrganizationsFeaturesCommand,
+  ListSigningCertificatesCommand,
   ListVirtualMFADevicesCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -18,7 +24,7 @@ import {
   ListTagsForResourceCommand,
   ListTargetsForPolicyCommand,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 
 /**
  * The single list of AWS operations Rootwatch calls. Collectors import the commands
@@ -27,24 +33,51 @@ import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts
  */
 export {
   AssumeRoleCommand,
+  AssumeRootCommand,
   DescribeOrganizationCommand,
   DescribePolicyCommand,
   GenerateCredentialReportCommand,
+  GetAccessKeyLastUsedCommand,
   GetAccountPasswordPolicyCommand,
   GetAccountSummaryCommand,
   GetAlternateContactCommand,
   GetCallerIdentityCommand,
   GetCredentialReportCommand,
+  GetLoginProfileCommand,
+  GetUserCommand,
+  ListAccessKeysCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
+  ListMFADevicesCommand,
   ListOrganizationalUnitsForParentCommand,
   ListOrganizationsFeaturesCommand,
   ListPoliciesCommand,
   ListRootsCommand,
+  ListSigningCertificatesCommand,
   ListTagsForResourceCommand,
   ListTargetsForPolicyCommand,
   ListVirtualMFADevicesCommand,
 };
+
+/**
+ * Read in a root session (sts:AssumeRoot with IAMAuditRootUserCredentials): the task policy grants
+ * them, not a role Rootwatch deploys, so they are listed for documentation and the simulator's checks.
+ */
+export const ROOT_SESSION_COMMANDS = [
+  GetAccountSummaryCommand,
+  GetLoginProfileCommand,
+  GetUserCommand,
+  ListAccessKeysCommand,
+  GetAccessKeyLastUsedCommand,
+  ListSigningCertificatesCommand,
+  ListMFADevicesCommand,
+] as const;
+
+/**
+ * sts:AssumeRoot from the scanner's identity, only in orgs whose access mode uses root sessions; the
+ * deploy templates grant it restricted by `sts:TaskPolicyArn` to the audit task policy.
+ */
+export const ROOT_SESSION_STS_COMMANDS = [AssumeRootCommand] as const;
 
 /** Read through the audit role in each member account. */
 export const MEMBER_COMMANDS = [
@@ -100,8 +133,12 @@ function actions(prefix: string, commands: readonly CommandClass[]): string[] {
   return commands.map((c) => `${prefix}:${operationName(c)}`);
 }
 
-/** IAM actions derived from the command lists: `scanner` = the identity Rootwatch runs as, `member` = the audit role. */
-export function requiredPermissions(): { scanner: string[]; member: string[] } {
+/**
+ * IAM actions derived from the command lists: `scanner` = the identity Rootwatch runs as, `member` = the
+ * audit role, `rootSession` = what the scanner additionally needs for `root-session` / `auto` access
+ * (sts:AssumeRoot, conditioned on sts:TaskPolicyArn in the templates).
+ */
+export function requiredPermissions(): { scanner: string[]; member: string[]; rootSession: string[] } {
   const scanner = [
     ...actions('organizations', ORG_COMMANDS),
     ...actions('iam', ORG_IAM_COMMANDS),
@@ -113,6 +150,7 @@ export function requiredPermissions(): { scanner: string[]; member: string[] } {
     member: [
       ...new Set([...actions('iam', MEMBER_COMMANDS), ...actions('account', MEMBER_ACCOUNT_COMMANDS)]),
     ].sort(),
+    rootSession: actions('sts', ROOT_SESSION_STS_COMMANDS),
   };
 }
 
@@ -122,7 +160,6 @@ export function requiredPermissions(): { scanner: string[]; member: string[] } {
  * requiredPermissions(); the scanner role needs only sts:AssumeRoot restricted to that task policy.
  */
 export {
-  AssumeRootCommand as RemediationAssumeRootCommand,
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,

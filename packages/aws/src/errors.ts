@@ -120,6 +120,9 @@ function advice(kind: SourceErrorKind, ctx: AwsErrorContext): string {
       if (ctx.operation === 'sts:AssumeRole') {
         return 'deploy the member role StackSet or check its trust policy and ExternalId';
       }
+      if (ctx.operation === 'sts:AssumeRoot') {
+        return 'centralized root sessions need the RootSessions feature, a member account (never the management account), and sts:AssumeRoot for the audit task policy on the identity Rootwatch runs as (docs/deploy.md)';
+      }
       if (ctx.operation?.startsWith('organizations:') || ctx.operation === 'account:GetAlternateContact') {
         return `grant ${op} to the identity Rootwatch runs as (management or delegated-admin account)`;
       }
@@ -136,6 +139,8 @@ function advice(kind: SourceErrorKind, ctx: AwsErrorContext): string {
       return 'AWS-side or network failure: retried on the next attempt';
     case 'malformed':
       return 'AWS returned data Rootwatch cannot interpret; nothing was guessed';
+    case 'not_readable':
+      return 'this access path cannot read it';
   }
 }
 

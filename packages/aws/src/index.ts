@@ -1,3 +1,10 @@
+export {
+  ACCESS_MODES,
+  type AccessMode,
+  type AssessAccountInput,
+  assessAccount,
+  ROOT_SESSIONS_FEATURE,
+} from './account-access';
 export { auditRoleArn, partitionOfArn, sanitizeSessionName } from './arn';
 export {
   type AssumeAuditRoleInput,
@@ -21,6 +28,8 @@ export {
   ORG_COMMANDS,
   ORG_IAM_COMMANDS,
   operationName,
+  ROOT_SESSION_COMMANDS,
+  ROOT_SESSION_STS_COMMANDS,
   requiredPermissions,
   STS_COMMANDS,
 } from './commands';
@@ -60,18 +69,27 @@ export {
   type CredentialReportPolling,
   collectRootPosture,
   DEFAULT_REPORT_POLLING,
+  readAccountSummaryFlags,
 } from './posture.collector';
 export {
-  assumeRootForDeletion,
   createRootCredentialsSession,
-  DELETE_ROOT_CREDENTIALS_TASK_POLICY,
   deletionCalls,
   type RootCall,
   type RootCredentialsSession,
   type RootCredentialsSessionOptions,
-  type RootSessionResult,
-  rootTaskPolicyArn,
 } from './root-remediation';
+export {
+  type AssumeRootSessionInput,
+  type AssumeRootSessionResult,
+  assumeRootSession,
+  type CollectRootSessionPostureInput,
+  collectRootSessionPosture,
+  isGlobalStsEndpoint,
+  ROOT_SESSION_MAX_SECONDS,
+  type RootTaskPolicy,
+  readRootSessionCredentials,
+  rootTaskPolicyArn,
+} from './root-session';
 export { createScannerRoleCredentials, type ScannerRoleInput } from './scanner-role';
 export {
   readCallerAccountId,

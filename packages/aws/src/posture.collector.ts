@@ -76,7 +76,8 @@ async function read<T>(context: AwsErrorContext, fn: () => Promise<T>): Promise<
   }
 }
 
-async function readSummary(iam: IAMClient): Promise<AccountSummaryFlags> {
+/** The root flags of iam:GetAccountSummary (absent flags stay absent: unknown, never 0). */
+export async function readAccountSummaryFlags(iam: IAMClient): Promise<AccountSummaryFlags> {
   const out = await iam.send(new GetAccountSummaryCommand({}));
   const flags: AccountSummaryFlags = {};
   for (const flag of ROOT_SUMMARY_FLAGS) {
@@ -198,7 +199,7 @@ export async function collectRootPosture(input: CollectRootPostureInput): Promis
     roleName: input.roleName ?? input.roleArn.split('/').pop(),
   });
   const [accountSummary, credentialReport, virtualMfaDevices, passwordPolicy] = await Promise.all([
-    read(ctx('iam:GetAccountSummary'), () => readSummary(iam)),
+    read(ctx('iam:GetAccountSummary'), () => readAccountSummaryFlags(iam)),
     read(ctx('iam:GetCredentialReport'), () =>
       readCredentialReport(iam, polling, sleep, ctx('iam:GetCredentialReport')),
     ).then((r) => (r.ok ? r.value : r)),

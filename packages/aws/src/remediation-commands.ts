@@ -9,4 +9,3 @@ export {
   ListMFADevicesCommand,
   ListSigningCertificatesCommand,
 } from '@aws-sdk/client-iam';
-export { AssumeRootCommand } from '@aws-sdk/client-sts';

@@ -7,81 +7,12 @@ import {
   DeleteLoginProfileCommand,
   DeleteSigningCertificateCommand,
   DeleteVirtualMFADeviceCommand,
-  RemediationAssumeRootCommand,
   RemediationGetLoginProfileCommand,
   RemediationListAccessKeysCommand,
   RemediationListMFADevicesCommand,
   RemediationListSigningCertificatesCommand,
 } from './commands';
-import { type ClassifiedAwsError, classifyAwsError } from './errors';
-import { defaultRegionOf } from './partition';
-
-export const DELETE_ROOT_CREDENTIALS_TASK_POLICY = 'IAMDeleteRootUserCredentials';
-
-// AssumeRoot allows at most 900 s; a remediation of one account takes seconds.
-const ROOT_SESSION_SECONDS = 900;
-
-export function rootTaskPolicyArn(partition: string, policy: string): string {
-  return `arn:${partition}:iam::aws:policy/root-task/${policy}`;
-}
-
-export type RootSessionResult =
-  | { ok: true; credentials: AwsCredentials }
-  | { ok: false; error: ClassifiedAwsError };
-
-/**
- * Opens a root session in a member account limited to IAMDeleteRootUserCredentials. AssumeRoot must go to a
- * regional STS endpoint (the global one refuses it: STS API Reference, AssumeRoot); the factory's STS clients
- * are regional. Credentials stay in the returned object, in memory only.
- */
-export async function assumeRootForDeletion(input: {
-  clients: Pick<AwsClientFactory, 'sts' | 'region'>;
-  accountId: string;
-  partition: string;
-  region?: string;
-}): Promise<RootSessionResult> {
-  const region = input.region ?? input.clients.region;
-  const attempt = async (r: string): Promise<RootSessionResult> => {
-    try {
-      const out = await input.clients.sts(r).send(
-        new RemediationAssumeRootCommand({
-          TargetPrincipal: input.accountId,
-          TaskPolicyArn: { arn: rootTaskPolicyArn(input.partition, DELETE_ROOT_CREDENTIALS_TASK_POLICY) },
-          DurationSeconds: ROOT_SESSION_SECONDS,
-        }),
-      );
-      const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-        return {
-          ok: false,
-          error: classifyAwsError(
-            { name: 'MalformedAssumeRoleResponse', message: 'AssumeRoot returned no credentials' },
-            { operation: 'sts:AssumeRoot', accountId: input.accountId, region: r },
-          ),
-        };
-      }
-      return {
-        ok: true,
-        credentials: {
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-          accountId: input.accountId,
-          ...(c.Expiration ? { expiration: c.Expiration } : {}),
-        },
-      };
-    } catch (err) {
-      return {
-        ok: false,
-        error: classifyAwsError(err, { operation: 'sts:AssumeRoot', accountId: input.accountId, region: r }),
-      };
-    }
-  };
-  const first = await attempt(region);
-  if (first.ok || first.error.kind !== 'region_disabled') return first;
-  const fallback = defaultRegionOf(region);
-  return fallback === region ? first : attempt(fallback);
-}
+import { classifyAwsError } from './errors';
 
 /** One IAM call made in the root session, for dry runs and the action log. */
 export type RootCall = { operation: string; params: Record<string, string> };

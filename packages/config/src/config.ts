@@ -18,9 +18,15 @@ const AWS_REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** How member accounts are read (ROOT-ACCESS.md); `member-role` is the behaviour before access modes. */
+export type AccessMode = 'member-role' | 'root-session' | 'auto';
+export const ACCESS_MODES: readonly AccessMode[] = ['member-role', 'root-session', 'auto'];
+
 export interface OrgConfig {
   /** Label or `o-…` id; the key scans, schedules and API filters use. */
   id: string;
+  /** Absent in hand-built configs: `member-role`. */
+  access?: AccessMode;
   discoveryRoleArn?: string;
   memberRoleName: string;
   externalId?: string;
@@ -204,6 +210,13 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     organizations: [],
   };
 
+  // The default of every organization; a config-file organization's `access` overrides it.
+  const accessMode = r.text(
+    'ROOTWATCH_ACCESS_MODE',
+    'member-role',
+    /^(member-role|root-session|auto)$/,
+    'member-role, root-session or auto',
+  ) as AccessMode;
   const file = env.ROOTWATCH_CONFIG;
   const orgVars = [
     'ROOTWATCH_ORG_ID',
@@ -221,7 +234,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
         expected: `either a config file or ${conflicting.join(', ')}, not both`,
       });
     }
-    config.organizations = readOrgFile(file, region, issues);
+    config.organizations = readOrgFile(file, region, accessMode, issues);
   } else {
     config.organizations = [
       parseOrg(
@@ -235,6 +248,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
         region,
         (field) => envNameOf(field),
         issues,
+        accessMode,
       ),
     ];
   }
@@ -276,10 +290,16 @@ const ENV_OF_FIELD: Record<string, string> = {
   externalId: 'ROOTWATCH_EXTERNAL_ID',
   schedule: 'ROOTWATCH_SCHEDULE',
   region: 'AWS_REGION',
+  access: 'ROOTWATCH_ACCESS_MODE',
 };
 const envNameOf = (field: string) => ENV_OF_FIELD[field] ?? field;
 
-function readOrgFile(path: string, defaultRegion: string, issues: ConfigIssue[]): OrgConfig[] {
+function readOrgFile(
+  path: string,
+  defaultRegion: string,
+  defaultAccess: AccessMode,
+  issues: ConfigIssue[],
+): OrgConfig[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -307,6 +327,7 @@ function readOrgFile(path: string, defaultRegion: string, issues: ConfigIssue[])
       defaultRegion,
       (field) => `ROOTWATCH_CONFIG (${path}) organizations[${i}].${field}`,
       issues,
+      defaultAccess,
     ),
   );
   const seen = new Set<string>();
@@ -334,6 +355,7 @@ function parseOrg(
   defaultRegion: string,
   where: (field: string) => string,
   issues: ConfigIssue[],
+  defaultAccess: AccessMode = 'member-role',
 ): OrgConfig {
   const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const field = (name: string, pattern: RegExp, expected: string, fallback?: string): string | undefined => {
@@ -362,6 +384,8 @@ function parseOrg(
   if (id === undefined && !issues.some((i) => i.variable === where('id'))) {
     issues.push({ variable: where('id'), received: undefined, expected: 'an organization label or o-… id' });
   }
+  const access = (field('access', /^(member-role|root-session|auto)$/, 'member-role, root-session or auto') ??
+    defaultAccess) as AccessMode;
   return {
     id: id ?? 'invalid',
     discoveryRoleArn: field(
@@ -376,6 +400,8 @@ function parseOrg(
     schedule,
     region:
       field('region', AWS_REGION_PATTERN, 'an AWS region such as us-east-1', defaultRegion) ?? defaultRegion,
+    // Only when not the default, so configs built before access modes compare equal.
+    ...(access !== 'member-role' ? { access } : {}),
   };
 }
 

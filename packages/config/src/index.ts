@@ -1,4 +1,6 @@
 export {
+  ACCESS_MODES,
+  type AccessMode,
   type AwsRequestBudgets,
   ConfigError,
   type ConfigIssue,

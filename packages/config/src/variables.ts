@@ -113,6 +113,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'ExternalId sent when assuming the member audit role.',
   },
   {
+    name: 'ROOTWATCH_ACCESS_MODE',
+    required: false,
+    default: 'member-role',
+    description:
+      "How member accounts are read: `member-role` (AssumeRole into the audit role), `root-session` (sts:AssumeRoot with IAMAuditRootUserCredentials, no member role), or `auto` (member role, else a root session where the org has RootSessions). Default of every organization; a config-file organization's `access` overrides it.",
+  },
+  {
     name: 'ROOTWATCH_SCHEDULE',
     required: false,
     default: DEFAULT_SCHEDULE,

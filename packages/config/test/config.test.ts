@@ -41,6 +41,30 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("reads the access mode: ROOTWATCH_ACCESS_MODE is every organization's default, a file organization overrides it", () => {
+    expect(loadConfig({ ROOTWATCH_ACCESS_MODE: 'auto' }).organizations[0]!.access).toBe('auto');
+    // The default leaves the field out: configs built before access modes compare equal.
+    expect(loadConfig({ ROOTWATCH_ACCESS_MODE: 'member-role' }).organizations[0]).not.toHaveProperty(
+      'access',
+    );
+    const path = writeConfigFile(
+      JSON.stringify({
+        organizations: [{ id: 'a' }, { id: 'b', access: 'member-role' }, { id: 'c', access: 'auto' }],
+      }),
+    );
+    const orgs = loadConfig({ ROOTWATCH_CONFIG: path, ROOTWATCH_ACCESS_MODE: 'root-session' }).organizations;
+    expect(orgs.map((o) => o.access)).toEqual(['root-session', undefined, 'auto']);
+    expect(errorOf({ ROOTWATCH_ACCESS_MODE: 'root' }).issues[0]).toMatchObject({
+      variable: 'ROOTWATCH_ACCESS_MODE',
+      received: 'root',
+      expected: 'member-role, root-session or auto',
+    });
+    const bad = writeConfigFile(JSON.stringify({ organizations: [{ id: 'a', access: 'sometimes' }] }));
+    expect(errorOf({ ROOTWATCH_CONFIG: bad }).issues[0]?.variable).toBe(
+      `ROOTWATCH_CONFIG (${bad}) organizations[0].access`,
+    );
+  });
+
   it('accepts regions of every partition, the European Sovereign Cloud included', () => {
     for (const region of ['us-gov-west-1', 'cn-northwest-1', 'eusc-de-east-1', 'eu-isoe-west-1']) {
       expect(loadConfig({ AWS_REGION: region }).aws.region).toBe(region);

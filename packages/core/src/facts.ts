@@ -1,5 +1,12 @@
 import type { AccountContext } from './context';
-import type { ReportTime, RootPosture, SourceError, VirtualMfaDevice } from './posture';
+import {
+  isVirtualMfaSerial,
+  type ReportTime,
+  type RootPosture,
+  type RootSessionCredentials,
+  type SourceError,
+  type VirtualMfaDevice,
+} from './posture';
 
 /** `null` = unknown (not evaluated, not readable, or AWS does not say). */
 export type Tri = boolean | null;
@@ -22,6 +29,10 @@ export interface CredentialSlotFact {
   present: Tri;
   active: Tri;
   lastUsed: Usage;
+  /** Root-session path only: the key or certificate id, and where a key was last used. */
+  id?: string;
+  lastUsedService?: string | null;
+  lastUsedRegion?: string | null;
 }
 
 /** The interpreted facts of one account's root posture: what controls and drift reason about. */
@@ -31,8 +42,13 @@ export interface PostureFacts {
   coverage: { ok: true } | { ok: false; kind: SourceError['kind']; code: string; message: string };
   reportGeneratedAt: string | null;
   /** `presentFrom`: which source said so (the summary flag, else the report row when the flag is absent). */
-  password: { present: Tri; lastUsed: Usage; presentFrom?: 'AccountPasswordPresent' | 'password_enabled' };
-  mfa: { enabled: Tri; virtualOnRoot: Tri; type: MfaType; virtualSerial: string | null };
+  password: {
+    present: Tri;
+    lastUsed: Usage;
+    presentFrom?: 'AccountPasswordPresent' | 'password_enabled' | 'GetLoginProfile';
+  };
+  /** `serials`: root-session path only, every root MFA device (ListMFADevices). */
+  mfa: { enabled: Tri; virtualOnRoot: Tri; type: MfaType; virtualSerial: string | null; serials?: string[] };
   accessKeys: { present: Tri; slots: CredentialSlotFact[] | null };
   certificates: { present: Tri; slots: CredentialSlotFact[] | null };
   /** `absent` only with positive evidence: no password, no key, no certificate. */
@@ -44,6 +60,11 @@ export interface PostureFacts {
     | { status: 'absent' }
     | { status: 'unknown'; reason: string };
   securityContact: 'present' | 'absent' | 'unknown';
+  /**
+   * How the facts were read, when not through the member role (absent = member role, as every posture
+   * stored before access paths existed): a root session, and why `auto` fell back to it.
+   */
+  access?: { path: 'root-session'; fallbackFrom?: string };
 }
 
 export function rootArn(partition: string, accountId: string): string {
@@ -73,6 +94,9 @@ const ACCESS_FAILURES: ReadonlySet<SourceError['kind']> = new Set(['denied', 'ex
 export function effectiveCoverage(posture: RootPosture): PostureFacts['coverage'] {
   if (!posture.coverage.assumed) return failedCoverage(posture.coverage.error);
   if (!posture.accountSummary.ok) return failedCoverage(posture.accountSummary.error);
+  // In a root session the root's credential reads are the required ones.
+  if (posture.rootCredentials && !posture.rootCredentials.ok)
+    return failedCoverage(posture.rootCredentials.error);
   for (const source of [posture.credentialReport, posture.virtualMfaDevices, posture.passwordPolicy]) {
     if (!source.ok && ACCESS_FAILURES.has(source.error.kind)) return failedCoverage(source.error);
   }
@@ -121,6 +145,7 @@ export function derivePostureFacts(
   posture: RootPosture,
   account?: Pick<AccountContext, 'securityContact'>,
 ): PostureFacts {
+  if (posture.rootCredentials?.ok) return rootSessionFacts(posture, posture.rootCredentials.value, account);
   const { accountId, partition } = posture;
   const summary = posture.accountSummary.ok ? posture.accountSummary.value : null;
   const report = posture.credentialReport.ok ? posture.credentialReport.value : null;
@@ -220,5 +245,79 @@ export function derivePostureFacts(
     lastUsed,
     passwordPolicy,
     securityContact: account?.securityContact.status ?? 'unknown',
+  };
+}
+
+function passwordPolicyFact(posture: RootPosture): PostureFacts['passwordPolicy'] {
+  if (!posture.passwordPolicy.ok) return { status: 'unknown', reason: posture.passwordPolicy.error.code };
+  if (posture.passwordPolicy.value === null) return { status: 'absent' };
+  return {
+    status: 'present',
+    minimumLength: posture.passwordPolicy.value.MinimumPasswordLength ?? null,
+    reusePrevention: posture.passwordPolicy.value.PasswordReusePrevention ?? null,
+  };
+}
+
+const usedOrNever = (at: string | null): Usage => (at ? { kind: 'used', at } : { kind: 'never' });
+
+/**
+ * Facts from a root session (ROOT-ACCESS.md): exact where the member role's sources are summaries —
+ * the login profile says whether there is a password, each key has its id and last use, each MFA
+ * device its serial. The credential report and password policy are not readable there.
+ */
+function rootSessionFacts(
+  posture: RootPosture,
+  root: RootSessionCredentials,
+  account?: Pick<AccountContext, 'securityContact'>,
+): PostureFacts {
+  const summary = posture.accountSummary.ok ? posture.accountSummary.value : null;
+  // Root has at most two keys and two certificates: their list order gives the slots.
+  const keySlots: CredentialSlotFact[] = root.accessKeys.map((k, i) => ({
+    slot: (i + 1) as 1 | 2,
+    present: true,
+    active: k.active,
+    lastUsed: usedOrNever(k.lastUsedAt),
+    id: k.id,
+    lastUsedService: k.lastUsedService,
+    lastUsedRegion: k.lastUsedRegion,
+  }));
+  const certSlots: CredentialSlotFact[] = root.certificates.map((c, i) => ({
+    slot: (i + 1) as 1 | 2,
+    present: true,
+    active: c.active,
+    lastUsed: { kind: 'never' },
+    id: c.id,
+  }));
+  const serials = root.mfaDevices.map((d) => d.serialNumber);
+  const virtualSerial = serials.find(isVirtualMfaSerial) ?? null;
+  const enabled = serials.length > 0;
+  const passwordLastUsed = usedOrNever(root.passwordLastUsed);
+  const keysPresent = presence(flag(summary?.AccountAccessKeysPresent), keySlots);
+  const certsPresent = presence(flag(summary?.AccountSigningCertificatesPresent), certSlots);
+  let rootCredentials: PostureFacts['rootCredentials'] = 'unknown';
+  if (root.password || keysPresent === true || certsPresent === true) rootCredentials = 'present';
+  else if (keysPresent === false && certsPresent === false) rootCredentials = 'absent';
+  const coverage = posture.coverage;
+  const fallbackFrom = coverage.assumed ? coverage.fallbackFrom?.code : undefined;
+  return {
+    accountId: posture.accountId,
+    partition: posture.partition,
+    coverage: effectiveCoverage(posture),
+    reportGeneratedAt: null,
+    password: { present: root.password, lastUsed: passwordLastUsed, presentFrom: 'GetLoginProfile' },
+    mfa: {
+      enabled,
+      virtualOnRoot: virtualSerial !== null,
+      type: virtualSerial !== null ? 'virtual' : enabled ? 'non-virtual' : 'none',
+      virtualSerial,
+      serials,
+    },
+    accessKeys: { present: keysPresent, slots: keySlots },
+    certificates: { present: certsPresent, slots: certSlots },
+    rootCredentials,
+    lastUsed: latestUsage([passwordLastUsed, ...keySlots.map((k) => k.lastUsed)]),
+    passwordPolicy: passwordPolicyFact(posture),
+    securityContact: account?.securityContact.status ?? 'unknown',
+    access: { path: 'root-session', ...(fallbackFrom ? { fallbackFrom } : {}) },
   };
 }

@@ -6,7 +6,9 @@ export type SourceErrorKind =
   | 'region_disabled'
   | 'not_found'
   | 'transient'
-  | 'malformed';
+  | 'malformed'
+  /** The access path cannot read this source at all (e.g. the password policy in a root session). */
+  | 'not_readable';
 
 export interface SourceError {
   kind: SourceErrorKind;
@@ -95,8 +97,67 @@ export interface PasswordPolicy {
   HardExpiry?: boolean;
 }
 
-/** Whether the audit role could be assumed in the member account. */
-export type CoverageOutcome = { assumed: true; roleArn: string } | { assumed: false; error: SourceError };
+/**
+ * How an account's root posture is read: `member-role` = AssumeRole into the member's audit role;
+ * `root-session` = sts:AssumeRoot from the management (or IAM delegated-admin) account with the
+ * IAMAuditRootUserCredentials task policy, no member role needed (ROOT-ACCESS.md).
+ */
+export type AccessPath = 'member-role' | 'root-session';
+
+export const AUDIT_ROOT_TASK_POLICY = 'IAMAuditRootUserCredentials';
+export const DELETE_ROOT_TASK_POLICY = 'IAMDeleteRootUserCredentials';
+
+/** The error code and UNKNOWN reason of sources a root session cannot read (password policy, credential report). */
+export const NOT_READABLE_WITH_ROOT_SESSION = 'not_readable_with_root_session';
+
+/**
+ * Whether the account could be entered. `roleArn` is the audit role's ARN, or for a root session the
+ * root user's (`arn:…:iam::<account>:root`). `path` is absent for the member role (postures stored
+ * before access paths existed); `fallbackFrom` says why `auto` did not use the member role.
+ */
+export type CoverageOutcome =
+  | {
+      assumed: true;
+      roleArn: string;
+      path?: AccessPath;
+      taskPolicyArn?: string;
+      fallbackFrom?: { path: 'member-role'; code: string };
+    }
+  | { assumed: false; error: SourceError; path?: AccessPath };
+
+/** One root access key as a root session reads it (ListAccessKeys + GetAccessKeyLastUsed). */
+export interface RootAccessKeyDetail {
+  id: string;
+  active: boolean;
+  createdAt: string | null;
+  /** null: never used (AWS answers `N/A` for the service and region). */
+  lastUsedAt: string | null;
+  lastUsedService: string | null;
+  lastUsedRegion: string | null;
+}
+
+export interface RootCertificateDetail {
+  id: string;
+  active: boolean;
+  uploadedAt: string | null;
+}
+
+/** A root MFA device: a virtual one's serial is its `arn:…:mfa/…` ARN; anything else is non-virtual. */
+export interface RootMfaDeviceDetail {
+  serialNumber: string;
+  enableDate: string | null;
+}
+
+/** The root's credentials as a root session reads them: exact ids and per-key last use. */
+export interface RootSessionCredentials {
+  /** GetLoginProfile; NoSuchEntity = no password. */
+  password: boolean;
+  /** GetUser.PasswordLastUsed; null = never (or not since AWS started recording it in 2014). */
+  passwordLastUsed: string | null;
+  accessKeys: RootAccessKeyDetail[];
+  certificates: RootCertificateDetail[];
+  mfaDevices: RootMfaDeviceDetail[];
+}
 
 /** Everything read from one member account through the audit role, normalized. */
 export interface RootPosture {
@@ -110,6 +171,25 @@ export interface RootPosture {
   virtualMfaDevices: SourceResult<VirtualMfaDevice[]>;
   /** `null` = the account has no password policy (NoSuchEntity). */
   passwordPolicy: SourceResult<PasswordPolicy | null>;
+  /** Only on the root-session path: the root's credentials read in the root session. */
+  rootCredentials?: SourceResult<RootSessionCredentials>;
+}
+
+/** Is a root MFA serial a virtual device's? (`arn:<partition>:iam::<account>:mfa/<name>`; a FIDO key's is `…:u2f/…`, a TOTP token's a plain serial.) */
+export function isVirtualMfaSerial(serial: string): boolean {
+  return /^arn:aws[a-z-]*:iam::\d{12}:mfa\//.test(serial);
+}
+
+/** A source the root session cannot read: it makes its controls UNKNOWN, never the coverage fail. */
+export function notReadableWithRootSession<T = never>(what: string): SourceResult<T> {
+  return {
+    ok: false,
+    error: {
+      kind: 'not_readable',
+      code: NOT_READABLE_WITH_ROOT_SESSION,
+      message: `${what} cannot be read under the ${AUDIT_ROOT_TASK_POLICY} task policy; deploy the member audit role to read it`,
+    },
+  };
 }
 
 export function sourceOk<T>(value: T): SourceResult<T> {
@@ -126,13 +206,14 @@ export function unreachablePosture(args: {
   partition: string;
   collectedAt: string;
   error: SourceError;
+  path?: AccessPath;
 }): RootPosture {
   const failed = sourceFailed(args.error);
   return {
     accountId: args.accountId,
     partition: args.partition,
     collectedAt: args.collectedAt,
-    coverage: { assumed: false, error: args.error },
+    coverage: { assumed: false, error: args.error, ...(args.path ? { path: args.path } : {}) },
     accountSummary: failed,
     credentialReport: failed,
     virtualMfaDevices: failed,

@@ -232,12 +232,44 @@ function idList(value: unknown, idField: string): { id: string; status: string |
 /**
  * The exact root credentials a stored posture names, or null when it does not name them. Only a root-session
  * read (iam:ListAccessKeys, ListSigningCertificates, GetLoginProfile, ListMFADevices) names them; the member
- * role's credential report says whether slot 1 or 2 holds a key, not which key.
- * Reads `facts.rootCredentialInventory` (written by the root-session collector): `{ loginProfile,
- * accessKeys: [{ id, status }], certificates: [{ id, status }], mfaDevices: [{ serial }] }`.
+ * role's credential report says whether slot 1 or 2 holds a key, not which key. Reads the facts of a
+ * root-session observation (`access.path = root-session`: key and certificate slots with ids, the login
+ * profile, MFA serials), or an explicit `rootCredentialInventory` `{ loginProfile, accessKeys: [{ id, status }],
+ * certificates: [{ id, status }], mfaDevices: [{ serial }] }`.
  */
 export function inventoryFromFacts(facts: Record<string, unknown>): RootCredentialInventory | null {
-  const inv = facts.rootCredentialInventory;
+  const explicit = explicitInventory(facts.rootCredentialInventory);
+  if (explicit) return explicit;
+  const access = facts.access;
+  const password = facts.password;
+  if (!isRecord(access) || access.path !== 'root-session' || !isRecord(password)) return null;
+  if (typeof password.present !== 'boolean') return null;
+  const slots = (group: unknown) => {
+    if (!isRecord(group) || !Array.isArray(group.slots)) return null;
+    const out: { id: string; status: string | null }[] = [];
+    for (const slot of group.slots) {
+      if (!isRecord(slot) || typeof slot.id !== 'string') return null;
+      out.push({
+        id: slot.id,
+        status: slot.active === true ? 'Active' : slot.active === false ? 'Inactive' : null,
+      });
+    }
+    return out;
+  };
+  const accessKeys = slots(facts.accessKeys);
+  const certificates = slots(facts.certificates);
+  const mfa = facts.mfa;
+  if (!accessKeys || !certificates || !isRecord(mfa) || !Array.isArray(mfa.serials)) return null;
+  if (!mfa.serials.every((x) => typeof x === 'string')) return null;
+  return {
+    loginProfile: password.present,
+    accessKeys,
+    certificates,
+    mfaDevices: (mfa.serials as string[]).map((serial) => ({ serial })),
+  };
+}
+
+function explicitInventory(inv: unknown): RootCredentialInventory | null {
   if (!isRecord(inv) || typeof inv.loginProfile !== 'boolean') return null;
   const accessKeys = idList(inv.accessKeys, 'id');
   const certificates = idList(inv.certificates, 'id');

@@ -47,7 +47,10 @@ describe('permissions agree with the AWS calls the collectors make (@rootwatch/a
     { TrustMode: 'ec2-instance' },
   ])('scanner-role.yaml grants exactly `scanner` ($TrustMode)', (parameters) => {
     const rendered = renderTemplate(template('scanner-role.yaml'), { parameters });
-    expect(inlinePolicyActions('ScannerRole', rendered)).toEqual([...requiredPermissions().scanner].sort());
+    // sts:AssumeRoot for root sessions (access modes root-session / auto), limited by sts:TaskPolicyArn.
+    expect(inlinePolicyActions('ScannerRole', rendered)).toEqual(
+      [...requiredPermissions().scanner, ...requiredPermissions().rootSession].sort(),
+    );
   });
 
   it('the terraform member-role module grants exactly `member`', async () => {
@@ -60,7 +63,7 @@ describe('permissions agree with the AWS calls the collectors make (@rootwatch/a
   it('the terraform scanner-role module grants exactly `scanner`', async () => {
     const { module } = await readTerraformModule(repoPath('deploy/terraform/modules/scanner-role'));
     expect(allowedActions(resolveLocal(moduleLocals(module), 'permissions_policy'))).toEqual(
-      [...requiredPermissions().scanner].sort(),
+      [...requiredPermissions().scanner, ...requiredPermissions().rootSession].sort(),
     );
   });
 
@@ -70,7 +73,13 @@ describe('permissions agree with the AWS calls the collectors make (@rootwatch/a
     const rows = section.split('\n').filter((line) => /^\| `[a-z0-9-]+:[A-Za-z]+`/.test(line));
     const documented = rows.map((line) => /^\| `([^`]+)`/.exec(line)![1]!).sort();
     expect(documented).toEqual(
-      [...new Set([...requiredPermissions().member, ...requiredPermissions().scanner])].sort(),
+      [
+        ...new Set([
+          ...requiredPermissions().member,
+          ...requiredPermissions().scanner,
+          ...requiredPermissions().rootSession,
+        ]),
+      ].sort(),
     );
     for (const row of rows) expect(row.split('|').filter((cell) => cell.trim()).length).toBe(3);
   });

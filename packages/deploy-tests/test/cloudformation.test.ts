@@ -252,12 +252,13 @@ describe('deploy/aws/scanner-role.yaml', () => {
     expect(statementsAllowing(custom.Policies[0]!.PolicyDocument, 'sts:AssumeRole')[0]!.Resource).toBe(
       'arn:aws:iam::*:role/SecAudit',
     );
-    // Only the AssumeRole statement may name sts actions; the read statement is on "*".
+    // Only the AssumeRole and the AssumeRoot statements may name sts actions; the read statement is on "*".
     for (const statement of (
       policyObject(document) as { Statement: { Action: unknown; Resource: unknown }[] }
     ).Statement) {
       const actions = ([] as unknown[]).concat(statement.Action);
-      if (actions.some((a) => String(a).startsWith('sts:'))) expect(actions).toEqual(['sts:AssumeRole']);
+      if (actions.some((a) => String(a).startsWith('sts:')))
+        expect([['sts:AssumeRole'], ['sts:AssumeRoot']]).toContainEqual(actions);
     }
   });
 

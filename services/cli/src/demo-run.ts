@@ -57,7 +57,12 @@ async function runDemoOn(
   });
 
   const sim = await startSimulator({
-    definition: { generate: { accounts: o.accounts, seed: o.seed } },
+    // Centralized root access with root sessions on: the ~3 % of generated members without the audit
+    // role are read through sts:AssumeRoot (`access: 'auto'` below) instead of staying unreachable.
+    definition: {
+      organization: { features: ['RootCredentialsManagement', 'RootSessions'] },
+      generate: { accounts: o.accounts, seed: o.seed },
+    },
     port: 0,
   });
   stack.push('simulator', () => sim.stop());
@@ -86,6 +91,7 @@ async function runDemoOn(
         ...(original.auditRole.externalId ? { externalId: original.auditRole.externalId } : {}),
         schedule: DEFAULT_SCHEDULE,
         region: sim.region,
+        access: 'auto',
       },
     ],
   };

@@ -24,6 +24,10 @@ describe('rootwatch command line', () => {
     [['scan', '--once', '--bogus'], /rootwatch scan: Unknown option '--bogus'/],
     [['scan', '--once', '--format', 'xml'], /--format expects one of table, json, csv, got 'xml'/],
     [['scan', '--once', '--fail-on', 'low'], /--fail-on expects one of critical, high, medium, got 'low'/],
+    [
+      ['scan', '--once', '--access', 'root'],
+      /--access expects one of member-role, root-session, auto, got 'root'/,
+    ],
     [['scan', '--once', '--concurrency', '0'], /--concurrency expects an integer from 1 to 1000, got '0'/],
     [['scan', '--once', '--region', 'mars'], /--region: got "mars", expected an AWS region/],
     [['scan', '--once', '--org-role-arn', 'nope'], /--org-role-arn: got "nope", expected an IAM role ARN/],

@@ -2,14 +2,16 @@ import {
   AwsAccessError,
   type AwsClientFactory,
   type AwsClientOptions,
-  assessMemberAccount,
+  assessAccount,
   classifyAwsError,
   createAwsClientFactory,
   createScannerRoleCredentials,
   DEFAULT_DISCOVERY_CONCURRENCY,
   discoverOrganization,
+  ROOT_SESSIONS_FEATURE,
   readAccountDetails,
   readCallerAccountId,
+  readOrgSecurityContact,
   readSecurityContactInMember,
 } from '@rootwatch/aws';
 import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
@@ -257,8 +259,14 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
               }),
             )
           : null,
-        assessMemberAccount({
+        assessAccount({
           clients,
+          access: org.access ?? 'member-role',
+          // Read at discovery (iam:ListOrganizationsFeatures); `auto` falls back to root sessions only when known on.
+          rootSessions: orgContext.features.known
+            ? orgContext.features.enabled.includes(ROOT_SESSIONS_FEATURE)
+            : null,
+          isManagementAccount: account.isManagementAccount,
           accountId: account.id,
           partition: orgContext.partition,
           roleName: org.memberRoleName,
@@ -278,6 +286,17 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           ...(options.now ? { now: options.now } : {}),
         }),
       ]);
+      // Read without the member role (a root session, or not at all): the contact comes from the org side.
+      if (
+        memberContact === undefined &&
+        posture.coverage.assumed &&
+        posture.coverage.path === 'root-session'
+      ) {
+        const callerAccountId = await callerAccountIdOf(org);
+        memberContact = await orgReads(() =>
+          readOrgSecurityContact({ clients, accountId: account.id, callerAccountId }),
+        );
+      }
       if (details && details.warnings.length > 0) {
         logger.debug(
           { runId, accountId: account.id, warnings: details.warnings },

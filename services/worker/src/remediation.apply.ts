@@ -1,6 +1,6 @@
 import {
   type AwsClientFactory,
-  assumeRootForDeletion,
+  assumeRootSession,
   createAwsClientFactory,
   createRootCredentialsSession,
   createScannerRoleCredentials,
@@ -15,6 +15,7 @@ import {
   credentialId,
   credentialLabel,
   credentialTypesOf,
+  DELETE_ROOT_TASK_POLICY,
   decideApply,
   type PlannedAccount,
   type PlannedCredential,
@@ -144,7 +145,12 @@ export function createRemediationApplier(deps: RemediationApplierDeps) {
 
     const clients = clientsFor(org);
     const partition = partitionOfRegion(org.region);
-    const session = await assumeRootForDeletion({ clients, accountId, partition });
+    const session = await assumeRootSession({
+      clients,
+      accountId,
+      partition,
+      taskPolicy: DELETE_ROOT_TASK_POLICY,
+    });
     if (!session.ok) {
       await record({
         kind: 'failed',

@@ -38,3 +38,12 @@ resource "aws_iam_role_policy" "organization_read" {
   role   = aws_iam_role.scanner.id
   policy = jsonencode(local.permissions_policy)
 }
+
+# Opt-in: sts:AssumeRoot with IAMDeleteRootUserCredentials, for `rootwatch remediate apply`.
+resource "aws_iam_role_policy" "root_credential_deletion" {
+  count = var.allow_root_credential_deletion ? 1 : 0
+
+  name   = "RootwatchRootCredentialDeletion"
+  role   = aws_iam_role.scanner.id
+  policy = jsonencode(local.root_deletion_policy)
+}

@@ -18,6 +18,36 @@ locals {
 
   audit_role_arn_pattern = "arn:${local.partition}:iam::*:role/${var.audit_role_name}"
 
+  # Centralized root access (access mode root-session / auto): sts:AssumeRoot into any member's root,
+  # limited by sts:TaskPolicyArn to a task policy.
+  root_session_actions = ["sts:AssumeRoot"]
+  member_root_arn      = "arn:${local.partition}:iam::*:root"
+  audit_task_policy    = "arn:${local.partition}:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+  delete_task_policy   = "arn:${local.partition}:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
+
+  root_audit_statement = {
+    Sid       = "AssumeRootForAudit"
+    Effect    = "Allow"
+    Action    = local.root_session_actions
+    Resource  = local.member_root_arn
+    Condition = { StringEquals = { "sts:TaskPolicyArn" = local.audit_task_policy } }
+  }
+
+  # Opt-in (allow_root_credential_deletion, a separate inline policy): remediation deletes member
+  # root credentials.
+  root_deletion_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AssumeRootForCredentialDeletion"
+        Effect    = "Allow"
+        Action    = local.root_session_actions
+        Resource  = local.member_root_arn
+        Condition = { StringEquals = { "sts:TaskPolicyArn" = local.delete_task_policy } }
+      }
+    ]
+  }
+
   trust_statements = {
     "eks-irsa" = {
       Sid       = "TrustEksServiceAccount"
@@ -84,7 +114,8 @@ locals {
         Effect   = "Allow"
         Action   = local.scanner_assume_actions
         Resource = local.audit_role_arn_pattern
-      }
+      },
+      local.root_audit_statement,
     ]
   }
 }

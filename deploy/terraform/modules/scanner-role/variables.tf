@@ -60,3 +60,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "allow_root_credential_deletion" {
+  description = "Opt-in for remediation (rootwatch remediate apply): also allow sts:AssumeRoot with the IAMDeleteRootUserCredentials task policy, which deletes member root passwords, access keys, signing certificates and MFA devices. Off by default; audits need only the audit task policy."
+  type        = bool
+  default     = false
+}

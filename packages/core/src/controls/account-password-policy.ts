@@ -1,3 +1,4 @@
+import { AUDIT_ROOT_TASK_POLICY, NOT_READABLE_WITH_ROOT_SESSION } from '../posture';
 import { type Control, fail, mappings, pass, unknown } from './types';
 
 export const MIN_PASSWORD_LENGTH = 14;
@@ -13,6 +14,11 @@ export const accountPasswordPolicy: Control = {
   mappings: mappings({ cisV3: ['1.8', '1.9'], cisV5: ['1.7', '1.8'], fsbp: ['IAM.15', 'IAM.16'] }),
   evaluate({ facts }) {
     const policy = facts.passwordPolicy;
+    // A root session cannot read it: the reason is the bare code, as ROOT-ACCESS.md names it.
+    if (policy.status === 'unknown' && policy.reason === NOT_READABLE_WITH_ROOT_SESSION)
+      return unknown(NOT_READABLE_WITH_ROOT_SESSION, {
+        message: `iam:GetAccountPasswordPolicy is not allowed under the ${AUDIT_ROOT_TASK_POLICY} task policy; deploy the member audit role to read the password policy`,
+      });
     if (policy.status === 'unknown') return unknown(`password policy unavailable (${policy.reason})`, {});
     if (policy.status === 'absent') return fail('the account has no IAM password policy', { policy: null });
     const evidence = {

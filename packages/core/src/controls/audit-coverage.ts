@@ -1,4 +1,5 @@
 import { isAssessable } from '../context';
+import { AUDIT_ROOT_TASK_POLICY } from '../posture';
 import { type Control, fail, mappings, notApplicable, pass } from './types';
 
 export const auditCoverage: Control = {
@@ -19,6 +20,13 @@ export const auditCoverage: Control = {
         code: facts.coverage.code,
         message: facts.coverage.message,
       });
+    }
+    if (facts.access?.path === 'root-session') {
+      const why = facts.access.fallbackFrom ? ` (member role: ${facts.access.fallbackFrom})` : '';
+      return pass(
+        `root session opened (sts:AssumeRoot, ${AUDIT_ROOT_TASK_POLICY}) and required reads succeeded${why}`,
+        {},
+      );
     }
     return pass('audit role assumed and required reads succeeded', {});
   },

@@ -1,6 +1,6 @@
 import { type AccountContext, isAssessable, type OrgContext } from '../context';
 import { derivePostureFacts } from '../facts';
-import type { RootPosture } from '../posture';
+import { AUDIT_ROOT_TASK_POLICY, type RootPosture } from '../posture';
 import { accountPasswordPolicy } from './account-password-policy';
 import { accountSecurityContact } from './account-security-contact';
 import { auditCoverage } from './audit-coverage';
@@ -89,5 +89,32 @@ export function evaluateControls(
       return { controlId: control.id, severity: control.severity, ...coverage };
     if (coverage.status === 'FAIL') return result(control, 'UNKNOWN', `coverage failed: ${coverage.reason}`);
     return { controlId: control.id, severity: control.severity, ...control.evaluate(input) };
-  });
+  }).map((r) => (facts.access?.path === 'root-session' ? withRootSessionEvidence(r) : r));
+}
+
+/** Which reads of a root session each control's facts came from (`organization`: the management account's). */
+const ROOT_SESSION_READS: Record<ControlId, string[] | 'organization'> = {
+  'audit.coverage': ['sts:AssumeRoot', 'iam:GetAccountSummary'],
+  'root.access-keys': ['iam:ListAccessKeys', 'iam:GetAccountSummary'],
+  'root.mfa': ['iam:ListMFADevices', 'iam:GetLoginProfile'],
+  'root.hardware-mfa': ['iam:ListMFADevices'],
+  'root.recent-use': ['iam:GetUser', 'iam:GetAccessKeyLastUsed'],
+  'root.signing-certificates': ['iam:ListSigningCertificates', 'iam:GetAccountSummary'],
+  'root.credentials-removed': ['iam:GetLoginProfile', 'iam:ListAccessKeys', 'iam:ListSigningCertificates'],
+  'account.password-policy': [],
+  'account.security-contact': 'organization',
+  'org.root-guardrail': 'organization',
+};
+
+/**
+ * Evidence says which path read each fact. Only root-session results carry it: member-role evidence
+ * stays as stored before access paths existed (no new history version for every account).
+ */
+function withRootSessionEvidence(result: ControlResult): ControlResult {
+  const reads = ROOT_SESSION_READS[result.controlId];
+  const readVia =
+    reads === 'organization'
+      ? { path: 'organization' }
+      : { path: 'root-session', taskPolicy: AUDIT_ROOT_TASK_POLICY, calls: reads };
+  return { ...result, evidence: { ...result.evidence, readVia } };
 }

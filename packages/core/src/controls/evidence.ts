@@ -30,8 +30,18 @@ export function unavailable(
   return parts.length > 0 ? parts.join('; ') : 'not enough evidence';
 }
 
+/** Key and certificate ids and per-key last use appear only when a root session read them. */
 export function slotEvidence(slots: CredentialSlotFact[] | null) {
-  return slots?.map((s) => ({ slot: s.slot, present: s.present, active: s.active })) ?? null;
+  return (
+    slots?.map((s) => ({
+      slot: s.slot,
+      present: s.present,
+      active: s.active,
+      ...(s.id ? { id: s.id } : {}),
+      ...(s.lastUsedService !== undefined ? { lastUsedService: s.lastUsedService } : {}),
+      ...(s.lastUsedRegion !== undefined ? { lastUsedRegion: s.lastUsedRegion } : {}),
+    })) ?? null
+  );
 }
 
 export function reportEvidence(facts: PostureFacts) {
@@ -42,7 +52,9 @@ export function describeSlots(kind: string, slots: CredentialSlotFact[] | null):
   const present = (slots ?? []).filter((s) => s.present === true);
   if (present.length === 0) return '';
   return present
-    .map((s) => `${kind} ${s.slot} (${s.active === true ? 'active' : 'inactive, can be re-activated'})`)
+    .map(
+      (s) => `${kind} ${s.id ?? s.slot} (${s.active === true ? 'active' : 'inactive, can be re-activated'})`,
+    )
     .join(', ');
 }
 
@@ -55,6 +67,8 @@ export function noCredentialsReason(facts: PostureFacts): string {
   const from =
     facts.password.presentFrom === 'password_enabled'
       ? ' (no password: the credential report says password_enabled=false, AccountPasswordPresent is absent)'
-      : '';
+      : facts.password.presentFrom === 'GetLoginProfile'
+        ? ' (read in a root session: GetLoginProfile answers NoSuchEntity, no key or certificate listed)'
+        : '';
   return `root has no credentials (no password, access key or certificate)${from}`;
 }

@@ -23,6 +23,8 @@ export const rootHardwareMfa: Control = {
       partition: facts.partition,
       AccountMFAEnabled: summaryFlag(posture, 'AccountMFAEnabled'),
       rootVirtualMfaSerial: facts.mfa.virtualSerial,
+      // Root session only: every root MFA device's serial (a TOTP token, FIDO key or passkey is "non-virtual").
+      ...(facts.mfa.serials ? { rootMfaSerials: facts.mfa.serials } : {}),
       mfaType: facts.mfa.type,
       rootCredentials: facts.rootCredentials,
       ...passwordEvidence(facts),

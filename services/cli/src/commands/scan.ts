@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { RootwatchConfig } from '@rootwatch/config';
+import { ACCESS_MODES, type AccessMode, type RootwatchConfig } from '@rootwatch/config';
 import { CONTROL_CATALOG, CONTROL_IDS } from '@rootwatch/core';
 import {
   type CommandSpec,
@@ -22,7 +22,7 @@ const FORMATS = ['table', 'json', 'csv'] as const;
 
 const spec = {
   usage:
-    'rootwatch scan --once [--format table|json|csv] [--output FILE] [--concurrency N] [--fail-on critical|high|medium] [--database-url URL] [--org-role-arn ARN] [--member-role NAME] [--external-id ID] [--region REGION] [--org ID]',
+    'rootwatch scan --once [--format table|json|csv] [--output FILE] [--concurrency N] [--fail-on critical|high|medium] [--database-url URL] [--org-role-arn ARN] [--member-role NAME] [--external-id ID] [--region REGION] [--org ID] [--access member-role|root-session|auto]',
   help: `
 Scan an organization now and print a report (stdout, or --output FILE); progress goes to stderr.
 AWS credentials come from the SDK default chain (AWS_PROFILE, SSO, environment, instance role);
@@ -39,6 +39,10 @@ AWS_ENDPOINT_URL sends every call elsewhere (e.g. the simulator, 'pnpm sim').
   --external-id ID       ExternalId for the member role (default ROOTWATCH_EXTERNAL_ID)
   --region REGION        AWS region of the clients (default AWS_REGION, us-east-1)
   --org ID               which organization of ROOTWATCH_CONFIG to scan (when it lists several)
+  --access MODE          how member accounts are read (default the org's access, ROOTWATCH_ACCESS_MODE, member-role):
+                         member-role (AssumeRole into the audit role), root-session (sts:AssumeRoot with
+                         IAMAuditRootUserCredentials, no member role) or auto (member role, else a root session
+                         where the org has RootSessions)
   --quiet                no progress output
   --debug                print stack traces of unexpected errors
 
@@ -55,6 +59,7 @@ Exit codes: 0 report written, 1 scan failed, 2 usage/configuration/credentials, 
     'external-id': { type: 'string' },
     region: { type: 'string' },
     org: { type: 'string' },
+    access: { type: 'string' },
     quiet: { type: 'boolean' },
   },
 } satisfies CommandSpec<Record<string, { type: 'string' | 'boolean' }>>;
@@ -73,6 +78,7 @@ export const scan: Command = async (ctx) => {
     );
   }
   const format = choiceOption(v.format, 'format', FORMATS, 'table', spec.usage)!;
+  const access = choiceOption<AccessMode>(v.access, 'access', ACCESS_MODES, undefined, spec.usage);
   const failOn = choiceOption<FailOnLevel>(v['fail-on'], 'fail-on', FAIL_ON_LEVELS, undefined, spec.usage);
   const databaseUrl = postgresUrlOption(v['database-url'], 'database-url', spec.usage);
   const base = configFromFlags(
@@ -91,7 +97,8 @@ export const scan: Command = async (ctx) => {
     fallback: base.worker.concurrency,
     usage: spec.usage,
   });
-  const org = pickOrganization(base, v.org, spec.usage);
+  const picked = pickOrganization(base, v.org, spec.usage);
+  const org = access ? { ...picked, access } : picked;
   const config: RootwatchConfig = {
     ...base,
     databaseUrl,
