@@ -143,6 +143,7 @@ describe('remediation plans: plan → approve by a second key → apply → resc
       credentials: env.sim.credentials,
       scans: env.producer,
       accountsPerMinute: 10_000,
+      concurrency: 8,
       rescanPollMs: 20,
       throttleDelayMs: 5,
     });

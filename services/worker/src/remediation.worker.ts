@@ -21,13 +21,19 @@ export interface StartRemediationWorkerOptions {
   scans?: RemediationApplierDeps['scans'];
   /** Default config.remediation.accountsPerMinute (30). */
   accountsPerMinute?: number;
+  /**
+   * Accounts this process works on at once (default 4): the queue-wide limiter, not this, bounds the rate;
+   * a few at once keep one slow account (AssumeRoot or IAM throttled) from holding the others back.
+   */
+  concurrency?: number;
   rescanPollMs?: number;
   throttleDelayMs?: number;
 }
 
 /**
  * Applies approved plans: one job per account, run through BullMQ's queue-wide rate limiter, so at most N
- * accounts a minute are changed whatever the number of worker processes; one at a time per process.
+ * accounts a minute are changed whatever the number of worker processes. Each account job, once recorded,
+ * checks whether it was the plan's last; the deterministic finish job id makes the finish run once.
  */
 export async function startRemediationWorker(options: StartRemediationWorkerOptions) {
   const { logger } = options;
@@ -61,7 +67,7 @@ export async function startRemediationWorker(options: StartRemediationWorkerOpti
     {
       connection: options.connection,
       ...(options.prefix ? { prefix: options.prefix } : {}),
-      concurrency: 1,
+      concurrency: options.concurrency ?? 4,
       limiter: { max: perMinute, duration: 60_000 },
       lockDuration: 120_000,
     },

@@ -121,6 +121,9 @@ export const FindingSchema = Type.Object({
   evidence: Type.Unknown(),
   update_seq: Type.Integer({ description: 'Monotonic change number (the feed order)' }),
   updated_at: Timestamp,
+  remediation: Type.Unknown({
+    description: 'The last remediation step on this finding (plan_id, deleted/skipped/failed, when), or null',
+  }),
 });
 
 export const toFinding = (finding: Finding) => ({
@@ -137,6 +140,7 @@ export const toFinding = (finding: Finding) => ({
   evidence: finding.evidence ?? null,
   update_seq: finding.updateSeq,
   updated_at: iso(finding.updatedAt),
+  remediation: finding.remediation ?? null,
 });
 
 export const AccountDetailSchema = Type.Object({
