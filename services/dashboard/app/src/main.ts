@@ -7,6 +7,7 @@ import { accountView } from './views/account';
 import { accountsView } from './views/accounts';
 import { driftView } from './views/drift';
 import { overviewView } from './views/overview';
+import { remediationsView } from './views/remediations';
 import { trendView } from './views/trend';
 
 const root = document.getElementById('app')!;
@@ -46,6 +47,7 @@ const nav = [
   { hash: '#/trend', label: 'Trend', route: 'trend' },
   { hash: '#/accounts', label: 'Accounts', route: 'accounts' },
   { hash: '#/drift', label: 'Drift feed', route: 'drift' },
+  { hash: '#/remediations', label: 'Remediations', route: 'remediations' },
 ];
 
 function parseRoute(): { name: string; id?: string; params: URLSearchParams } {
@@ -55,6 +57,8 @@ function parseRoute(): { name: string; id?: string; params: URLSearchParams } {
   const params = new URLSearchParams(query);
   if (parts[0] === 'accounts' && parts[1])
     return { name: 'account', id: decodeURIComponent(parts[1]), params };
+  if (parts[0] === 'remediations' && parts[1])
+    return { name: 'remediations', id: decodeURIComponent(parts[1]), params };
   return { name: parts[0] || 'overview', params };
 }
 
@@ -214,6 +218,9 @@ function render(): void {
       break;
     case 'drift':
       view = driftView(ctx, route.params);
+      break;
+    case 'remediations':
+      view = remediationsView(ctx, route.id);
       break;
     default:
       view = overviewView(ctx);
