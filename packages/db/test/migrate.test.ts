@@ -49,6 +49,8 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
       'install_secrets',
       'organizations',
       'posture_versions',
+      'remediation_actions',
+      'remediation_plans',
       'scan_run_progress',
       'scan_runs',
     ]);
