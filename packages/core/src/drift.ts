@@ -70,6 +70,20 @@ function slotChanges(
   const events: DriftEvent[] = [];
   for (const slot of next) {
     const before = prev.find((p) => p.slot === slot.slot);
+    // A root session names each credential: another id in the same slot is a replaced credential.
+    if (before?.id && slot.id && before.id !== slot.id) {
+      events.push(
+        event({
+          kind: 'credential_changed',
+          accountId,
+          field: `${prefix}_${slot.slot}`,
+          from: before.id,
+          to: slot.id,
+          severity,
+        }),
+      );
+      continue;
+    }
     if (!before || before.present === null || slot.present === null || before.present === slot.present)
       continue;
     events.push(

@@ -260,6 +260,11 @@ function passwordPolicyFact(posture: RootPosture): PostureFacts['passwordPolicy'
 
 const usedOrNever = (at: string | null): Usage => (at ? { kind: 'used', at } : { kind: 'never' });
 
+function padSlots(slots: CredentialSlotFact[]): void {
+  for (let slot = slots.length + 1; slot <= 2; slot++)
+    slots.push({ slot: slot as 1 | 2, present: false, active: false, lastUsed: { kind: 'never' } });
+}
+
 /**
  * Facts from a root session (ROOT-ACCESS.md): exact where the member role's sources are summaries —
  * the login profile says whether there is a password, each key has its id and last use, each MFA
@@ -288,6 +293,10 @@ function rootSessionFacts(
     lastUsed: { kind: 'never' },
     id: c.id,
   }));
+  // Two slots always, as the credential report has: a deleted key or certificate then shows as its slot
+  // going absent (drift), not as a slot that silently vanished.
+  padSlots(keySlots);
+  padSlots(certSlots);
   const serials = root.mfaDevices.map((d) => d.serialNumber);
   const virtualSerial = serials.find(isVirtualMfaSerial) ?? null;
   const enabled = serials.length > 0;

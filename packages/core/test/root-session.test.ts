@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateControls } from '../src/controls/catalog';
+import { diffObservations } from '../src/drift';
 import { derivePostureFacts } from '../src/facts';
+import { observe } from '../src/observation';
 import {
   notReadableWithRootSession,
   type RootPosture,
@@ -112,6 +114,7 @@ describe('facts and controls from a root session', () => {
         lastUsedService: 's3',
         lastUsedRegion: 'eu-central-1',
       },
+      { slot: 2, present: false, active: false, lastUsed: { kind: 'never' } },
     ]);
     const results = evaluateControls(posture, account(), org(), OPTIONS);
     const keys = results.find((r) => r.controlId === 'root.access-keys')!;
@@ -136,5 +139,28 @@ describe('facts and controls from a root session', () => {
   it('a refused root-credential read fails the coverage like a refused member-role read', () => {
     const posture = rootSession({ ok: false, error: denied() });
     expect(statusOf(posture)).toMatchObject({ 'audit.coverage': 'FAIL', 'root.access-keys': 'UNKNOWN' });
+  });
+
+  it('drift: a key deleted in a root session is its slot going absent; a replaced key names both ids', () => {
+    const key = (id: string) => ({
+      id,
+      active: true,
+      createdAt: null,
+      lastUsedAt: null,
+      lastUsedService: null,
+      lastUsedRegion: null,
+    });
+    const seen = (keys: ReturnType<typeof key>[]) =>
+      observe(rootSession({ password: true, accessKeys: keys }), account(), org(), OPTIONS);
+    const changes = (from: ReturnType<typeof key>[], to: ReturnType<typeof key>[]) =>
+      diffObservations(seen(from), seen(to))
+        .filter((e) => e.kind === 'credential_changed')
+        .map((e) => [e.field, e.from, e.to]);
+    expect(changes([key('AKIAOLD'), key('AKIAKEPT')], [key('AKIAKEPT')])).toEqual([
+      ['access_key_1', 'AKIAOLD', 'AKIAKEPT'],
+      ['access_key_2', 'present', 'absent'],
+    ]);
+    expect(changes([key('AKIAOLD')], [key('AKIANEW')])).toEqual([['access_key_1', 'AKIAOLD', 'AKIANEW']]);
+    expect(changes([key('AKIAOLD')], [])).toEqual([['access_key_1', 'present', 'absent']]);
   });
 });

@@ -166,7 +166,10 @@ describe('access mode auto: 30 % of the members lack the audit role', () => {
     const keys = result.stateOf(memberId(0), 'root.access-keys')!;
     expect(keys.reason).toContain(keyId);
     expect(keys.evidence).toMatchObject({
-      keys: [{ slot: 1, id: keyId, active: true, lastUsedService: 'ec2', lastUsedRegion: 'eu-west-1' }],
+      keys: [
+        { slot: 1, id: keyId, active: true, lastUsedService: 'ec2', lastUsedRegion: 'eu-west-1' },
+        { slot: 2, present: false },
+      ],
       readVia: { path: 'root-session', calls: ['iam:ListAccessKeys', 'iam:GetAccountSummary'] },
     });
     // The member-role path keeps its evidence as before: no readVia.
