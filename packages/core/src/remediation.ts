@@ -248,6 +248,8 @@ export function inventoryFromFacts(facts: Record<string, unknown>): RootCredenti
     if (!isRecord(group) || !Array.isArray(group.slots)) return null;
     const out: { id: string; status: string | null }[] = [];
     for (const slot of group.slots) {
+      // An absent slot (no key there) names nothing; a present one must name its credential.
+      if (isRecord(slot) && slot.present === false) continue;
       if (!isRecord(slot) || typeof slot.id !== 'string') return null;
       out.push({
         id: slot.id,

@@ -145,5 +145,16 @@ describe('inventoryFromFacts', () => {
       mfaDevices: [{ serial: 'arn:aws:iam::222222222222:mfa/root-account-mfa-device' }],
     });
     expect(inventoryFromFacts(rootSessionFacts({ access: { path: 'member-role' } }))).toBeNull();
+    // Root-session facts keep both slots; an absent one names no key.
+    const twoSlots = rootSessionFacts({
+      accessKeys: {
+        present: true,
+        slots: [
+          { slot: 1, present: true, active: false, id: 'AKIAKEY1' },
+          { slot: 2, present: false, active: false },
+        ],
+      },
+    });
+    expect(inventoryFromFacts(twoSlots)?.accessKeys).toEqual([{ id: 'AKIAKEY1', status: 'Inactive' }]);
   });
 });
