@@ -153,3 +153,20 @@ export function requiredPermissions(): { scanner: string[]; member: string[]; ro
     rootSession: actions('sts', ROOT_SESSION_STS_COMMANDS),
   };
 }
+
+/**
+ * What a remediation calls in a member's root session opened with the IAMDeleteRootUserCredentials task
+ * policy (ROOT-ACCESS.md): the task policy grants these, not the scanner role, so they are not in
+ * requiredPermissions(); the scanner role needs only sts:AssumeRoot restricted to that task policy.
+ */
+export {
+  DeactivateMFADeviceCommand,
+  DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
+  DeleteSigningCertificateCommand,
+  DeleteVirtualMFADeviceCommand,
+  GetLoginProfileCommand as RemediationGetLoginProfileCommand,
+  ListAccessKeysCommand as RemediationListAccessKeysCommand,
+  ListMFADevicesCommand as RemediationListMFADevicesCommand,
+  ListSigningCertificatesCommand as RemediationListSigningCertificatesCommand,
+} from './remediation-commands';

@@ -79,6 +79,13 @@ export {
   readAccountSummaryFlags,
 } from './posture.collector';
 export {
+  createRootCredentialsSession,
+  deletionCalls,
+  type RootCall,
+  type RootCredentialsSession,
+  type RootCredentialsSessionOptions,
+} from './root-remediation';
+export {
   type AssumeRootSessionInput,
   type AssumeRootSessionResult,
   assumeRootSession,

@@ -69,6 +69,8 @@ export interface RootwatchConfig {
   recovery?: RecoveryConfig;
   /** Webhook delivery in the worker (absent in hand-built configs: no private addresses, 16 lanes). */
   webhooks?: { allowPrivate: boolean; concurrency: number };
+  /** Guarded remediation of root credentials (absent in hand-built configs: its defaults). */
+  remediation?: { accountsPerMinute: number };
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
   /** The root-activity queue consumer (EVENTS.md); absent queueUrl: no consumer in the worker. */
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
       allowPrivate: r.oneOf('ROOTWATCH_WEBHOOK_ALLOW_PRIVATE', 'false', ['true', 'false']) === 'true',
       concurrency: r.int('ROOTWATCH_WEBHOOK_CONCURRENCY', 16, 1, 1000),
     },
+    remediation: { accountsPerMinute: r.int('ROOTWATCH_REMEDIATION_ACCOUNTS_PER_MINUTE', 30, 1, 10_000) },
     aws: { region, endpointUrl: r.url('AWS_ENDPOINT_URL', ['http:', 'https:']) },
     events: {
       queueUrl: r.url('ROOTWATCH_EVENTS_QUEUE_URL', ['http:', 'https:']),

@@ -279,4 +279,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '20',
     description: 'ReceiveMessage long-poll wait of the events consumer (0-20 s).',
   },
+  {
+    name: 'ROOTWATCH_REMEDIATION_ACCOUNTS_PER_MINUTE',
+    required: false,
+    default: '30',
+    description:
+      'Accounts a remediation apply changes per minute (AssumeRoot with IAMDeleteRootUserCredentials, then deletes), across all workers: a mistaken plan is stopped before it reaches the whole organization.',
+  },
 ];

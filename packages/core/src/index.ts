@@ -115,6 +115,27 @@ export {
   type VirtualMfaDevice,
 } from './posture';
 export {
+  type AccountPlanDecision,
+  type ApplyDecision,
+  type CredentialType,
+  controlsOfCredentialType,
+  credentialId,
+  credentialLabel,
+  credentialsToRemove,
+  credentialTypesOf,
+  DEFAULT_REMEDIATION_CONTROLS,
+  decideApply,
+  inventoryFromFacts,
+  PLAN_TTL_MS,
+  type PlanCandidate,
+  type PlannedAccount,
+  type PlannedCredential,
+  type PlanRefusalCode,
+  planAccount,
+  REMEDIATION_CONTROLS,
+  type RootCredentialInventory,
+} from './remediation';
+export {
   type ParsedRootActivity,
   parseRootActivityMessage,
   ROOT_EVENT_DETAIL_TYPES,

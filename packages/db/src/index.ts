@@ -14,6 +14,7 @@ export * from './install-secrets.repository';
 export * from './migrate';
 export * from './organizations.repository';
 export * from './posture.repository';
+export * from './remediations.repository';
 export * from './repositories';
 export * from './root-activity.repository';
 export * from './scan-runs.repository';
@@ -36,7 +37,14 @@ export {
   findingStatuses,
   findingWorkflows,
   type OuPathEntry,
+  type PlannedAccount,
+  type PlannedCredential,
+  type RemediationActionKind,
+  type RemediationPlanStatus,
+  type RemediationSelection,
   type RootActivityKind,
+  remediationActionKinds,
+  remediationPlanStatuses,
   rootActivityKinds,
   type ScanOutcome,
   type ScanStatus,

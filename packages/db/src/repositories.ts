@@ -8,6 +8,7 @@ import { createExceptionsRepository } from './exceptions.repository';
 import { createFindingsRepository } from './findings.repository';
 import { createOrganizationsRepository } from './organizations.repository';
 import { createPostureRepository } from './posture.repository';
+import { createRemediationsRepository } from './remediations.repository';
 import { createRootActivityRepository } from './root-activity.repository';
 import { createScanRunsRepository } from './scan-runs.repository';
 
@@ -25,6 +26,7 @@ export function createRepositories({ db }: { db: Db }) {
     apiKeys: createApiKeysRepository({ db }),
     exceptions: createExceptionsRepository({ db }),
     rootActivity: createRootActivityRepository({ db }),
+    remediations: createRemediationsRepository({ db }),
   };
 }
 

@@ -52,6 +52,8 @@ describe.each(['pg', 'pglite'] as const)('migrate() on %s', (driver) => {
       'posture_versions',
       'root_activity',
       'root_activity_rescans',
+      'remediation_actions',
+      'remediation_plans',
       'scan_run_progress',
       'scan_runs',
       'webhook_deliveries',

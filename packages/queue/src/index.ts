@@ -16,6 +16,16 @@ export {
   failFastRedisConnection,
   redisConnection,
 } from './redis-connections';
+export {
+  createRemediationProducer,
+  REMEDIATION_JOB_NAMES,
+  REMEDIATION_QUEUE,
+  type RemediationAccountPayload,
+  type RemediationFinishPayload,
+  type RemediationJobName,
+  type RemediationProducer,
+  remediationJobIds,
+} from './remediation-jobs';
 export { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry-policy';
 export {
   isPermanentJobError,

@@ -39,6 +39,7 @@ import { exceptionRoutes } from './routes/exceptions';
 import { exportRoutes } from './routes/export';
 import { findingRoutes } from './routes/findings';
 import { healthRoutes } from './routes/health';
+import { type RemediationQueue, remediationRoutes } from './routes/remediations';
 import { rootActivityRoutes } from './routes/root-activity';
 import { scanRoutes } from './routes/scans';
 import { summaryRoutes } from './routes/summary';
@@ -59,6 +60,8 @@ export type BuildAppOptions = {
   logger: Logger;
   /** The scan producer; without it POST /v1/scans answers 503. */
   queue?: ScanStarter;
+  /** The remediation producer; without it POST /v1/remediations/{id}/apply answers 503. */
+  remediationQueue?: RemediationQueue;
   /** When set: rate limits shared across replicas, and /ready checks it. */
   redis?: Redis;
   /**
@@ -97,6 +100,7 @@ export type AppDeps = {
   repos: ReturnType<typeof createRepositories>;
   queries: ReturnType<typeof createApiQueriesRepository>;
   queue?: ScanStarter;
+  remediationQueue?: RemediationQueue;
   redis?: Redis;
   cursors: CursorCodec;
   metrics: Metrics;
@@ -195,6 +199,7 @@ export async function buildApp(options: BuildAppOptions) {
     repos: createRepositories({ db: database.db }),
     queries,
     queue: options.queue,
+    remediationQueue: options.remediationQueue,
     redis: options.redis,
     cursors: createCursorCodec({ secret: cursorSecret }),
     metrics,
@@ -327,6 +332,7 @@ export async function buildApp(options: BuildAppOptions) {
       await v1.register(webhookRoutes);
       await v1.register(exceptionRoutes);
       await v1.register(rootActivityRoutes);
+      await v1.register(remediationRoutes);
     },
     { prefix: '/v1' },
   );

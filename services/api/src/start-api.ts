@@ -1,6 +1,6 @@
 import type { RootwatchConfig } from '@rootwatch/config';
 import { createDatabase, type Database } from '@rootwatch/db';
-import { createScanProducer, failFastRedisConnection } from '@rootwatch/queue';
+import { createRemediationProducer, createScanProducer, failFastRedisConnection } from '@rootwatch/queue';
 import { Redis } from 'ioredis';
 import { type BuildAppOptions, buildApp, type RootwatchApp, type ScanStarter } from './app';
 import { createLogger, type Logger } from './logger';
@@ -54,6 +54,9 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     options.queue === undefined && config.redisUrl
       ? createScanProducer({ db: database.db, redisUrl: config.redisUrl, prefix: options.queuePrefix })
       : undefined;
+  const remediations = config.redisUrl
+    ? createRemediationProducer({ redisUrl: config.redisUrl, prefix: options.queuePrefix })
+    : undefined;
   const queueDepth =
     options.queueDepth === undefined && config.redisUrl
       ? createQueueDepth({
@@ -67,6 +70,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     config,
     logger,
     queue: options.queue ?? producer,
+    remediationQueue: remediations,
     redis,
     cursorSecret: options.cursorSecret,
     rateLimit: options.rateLimit,
@@ -85,6 +89,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       await metricsServer?.close();
       await app.close();
       await producer?.close();
+      await remediations?.close();
       await queueDepth?.close();
       redis?.disconnect();
       if (ownsDatabase) await database.close();

@@ -63,6 +63,8 @@ export async function createScanEnvironment({
   recordWire = false,
   app: appOptions = {},
   env = {},
+  concurrency = 8,
+  reportPolling,
 }: {
   accounts?: number;
   seed?: number;
@@ -72,6 +74,10 @@ export async function createScanEnvironment({
   app?: Partial<BuildAppOptions>;
   /** More configuration variables (loadConfig). */
   env?: Record<string, string>;
+  /** Accounts scanned at once by the inline dispatcher (default 8). */
+  concurrency?: number;
+  /** Credential report polling of the scan source (default the collector's: first poll after 1.5 s). */
+  reportPolling?: { initialDelayMs?: number; stepMs?: number };
 } = {}): Promise<ScanEnvironment> {
   const definition = generateOrg({ accounts, seed, referenceTime });
   const sim = await startSimulator({ definition, port: 0, host: '127.0.0.1' });
@@ -88,9 +94,15 @@ export async function createScanEnvironment({
   });
   const db = testDb.database.db;
   const scanMetrics = createScanMetrics();
-  const source = createAwsScanSource({ config, logger, credentials: sim.credentials, observer: scanMetrics });
+  const source = createAwsScanSource({
+    config,
+    logger,
+    credentials: sim.credentials,
+    observer: scanMetrics,
+    ...(reportPolling ? { reportPolling } : {}),
+  });
   const handlers = createScanHandlers({ db, source, config, logger, observer: scanMetrics });
-  const dispatcher = createInlineDispatcher({ handlers, concurrency: 8 });
+  const dispatcher = createInlineDispatcher({ handlers, concurrency });
   const producer = createScanProducer({ db, dispatcher });
   const app = await buildApp({
     database: testDb.database,

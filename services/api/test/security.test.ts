@@ -40,6 +40,10 @@ const ROUTE_TABLE: Record<string, AuthDecision> = {
   'POST /v1/webhooks/:id/deliveries/:delivery/retry': 'admin',
   'POST /v1/webhooks/:id/test': 'admin',
   'GET /v1/root-activity': 'read',
+  'GET /v1/remediations': 'read',
+  'GET /v1/remediations/:id': 'read',
+  'POST /v1/remediations': 'remediations:write',
+  'POST /v1/remediations/:id/apply': 'remediations:write',
 };
 
 const SAMPLE_PARAMS: Record<string, string> = {
@@ -71,7 +75,7 @@ afterAll(async () => {
 const routesOf = () => env.app.deps.routes.filter((r) => r.method !== 'HEAD');
 const concrete = (url: string) =>
   url.replace(/:(\w+)/g, (_, name: string) =>
-    name === 'id' && (url.includes('scans') || url.includes('webhooks'))
+    name === 'id' && (url.includes('scans') || url.includes('webhooks') || url.includes('remediations'))
       ? crypto.randomUUID()
       : SAMPLE_PARAMS[name]!,
   );

@@ -10,6 +10,7 @@ export const COMMANDS = {
   events: 'Consume root activity (CloudTrail via EventBridge and SQS)',
   scheduler: 'Enqueue scheduled scans and prune old scan rows',
   sim: 'Run the AWS Organization simulator',
+  remediate: 'Plan, show or apply a guarded removal of member root credentials',
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -404,6 +404,12 @@ function printBanner(
   out(`  curl -H 'Authorization: Bearer ${key}' '${url}/v1/accounts?failing=true&limit=5'`);
   out(`  curl -H 'Authorization: Bearer ${key}' '${url}/v1/drift-events?limit=20'`);
   out();
+  out('Remove member root access keys (guarded: plan, then another person approves; with DATABASE_URL):');
+  out('  rootwatch remediate plan --control root.access-keys --by alice');
+  out(
+    '  rootwatch remediate apply PLAN_ID --approve bob --dry-run   (or POST /v1/remediations, scope remediations:write)',
+  );
+  out();
   out('Press Ctrl-C to stop.');
 }
 

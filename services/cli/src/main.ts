@@ -16,6 +16,7 @@ const LOADERS: Record<CommandName, () => Promise<Command>> = {
   events: async () => (await import('./commands/events')).events,
   scheduler: async () => (await import('./commands/scheduler')).scheduler,
   sim: async () => (await import('./commands/sim')).sim,
+  remediate: async () => (await import('./commands/remediate')).remediate,
 };
 
 const TOP_USAGE = 'rootwatch <command> [options]   (rootwatch <command> --help for its options)';

@@ -40,7 +40,7 @@ describe('rootwatch command line', () => {
     [['api-keys', 'create'], /create needs --name/],
     [
       ['api-keys', 'create', '--name', 'x', '--scope', 'root'],
-      /--scope expects one of read, scans:write, findings:write, exceptions:write, admin/,
+      /--scope expects one of read, scans:write, findings:write, exceptions:write, remediations:write, admin/,
     ],
     [['api-keys', 'rotate'], /unknown action 'rotate'/],
     [['nonsense'], /unknown command 'nonsense'/],

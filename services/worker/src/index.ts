@@ -22,6 +22,15 @@ export {
   type DiscoveryStore,
   type OrgSideFacts,
 } from './discovery-store';
+export {
+  type AccountRemediationOutcome,
+  createRemediationApplier,
+  plannedCalls,
+  type RemediationApplier,
+  type RemediationApplierDeps,
+  type RescanStarter,
+} from './remediation.apply';
+export { type StartRemediationWorkerOptions, startRemediationWorker } from './remediation.worker';
 export { type BudgetedService, createRequestBudgets, type RequestBudgets } from './request-budgets';
 export {
   createRootEventsMetrics,

@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type AwsScanSourceOptions, createAwsScanSource } from './aws-scan-source';
 import { createRedisDiscoveryStore } from './discovery-store';
+import { startRemediationWorker } from './remediation.worker';
 import { startRootEventsRole } from './root-events.role';
 import { createRunRecovery } from './run-recovery';
 import { createScanHandlers } from './scan-handlers';
@@ -52,6 +53,8 @@ export interface StartWorkerOptions {
   recoveryMaxGenerations?: number;
   /** This host's clock, stamped on observations as evidence; tests skew it (history order never uses it). */
   now?: () => Date;
+  /** false: no remediation worker in this process (default: one, on the remediation queue). */
+  remediation?: false | { rescanPollMs?: number; throttleDelayMs?: number; accountsPerMinute?: number };
 }
 
 export interface RunningWorker {
@@ -201,6 +204,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         ...(options.awsSource?.credentials ? { credentials: options.awsSource.credentials } : {}),
       })
     : undefined;
+  const remediation =
+    options.remediation === false
+      ? undefined
+      : await startRemediationWorker({
+          db: database.db,
+          config,
+          logger,
+          connection,
+          prefix: options.prefix,
+          ...(options.awsSource?.credentials ? { credentials: options.awsSource.credentials } : {}),
+          // The rescan after a remediation is a normal scan of the org, through this worker's queue.
+          scans: createScanProducer({ db: database.db, dispatcher }),
+          ...options.remediation,
+        });
 
   let closing: Promise<void> | undefined;
   return {
@@ -211,6 +228,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         // An in-flight recovery check is not awaited: with Redis away it would wait for Redis.
         if (timer) clearInterval(timer);
         await events?.stop();
+        await remediation?.close();
         const grace = options.shutdownGraceMs ?? 25_000;
         let timeout: NodeJS.Timeout | undefined;
         const graceful = worker.close().then(() => 'done' as const);

@@ -48,6 +48,9 @@ export const findings = pgTable(
     // Who (API key name, or `rootwatch` for the expiry job and scans) and when the decision last changed.
     workflowChangedBy: text('workflow_changed_by'),
     workflowChangedAt: timestamp('workflow_changed_at', { withTimezone: true }),
+    // The last remediation step on this finding's credentials (plan id, deleted/skipped, when): a change of the
+    // row, so GET /v1/findings?updated_after= pollers see remediation as it happens.
+    remediation: jsonb('remediation').$type<unknown>(),
     updateSeq: bigint('update_seq', { mode: 'number' })
       .notNull()
       .default(sql.raw(`nextval('findings_update_seq')`)),

@@ -8,6 +8,7 @@ export * from './findings';
 export * from './install-secrets';
 export * from './organizations';
 export * from './posture-versions';
+export * from './remediations';
 export * from './root-activity';
 export * from './scan-run-progress';
 export * from './scan-runs';

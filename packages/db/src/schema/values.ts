@@ -8,8 +8,8 @@ export const accountStates = [
 ] as const;
 export type AccountState = (typeof accountStates)[number];
 
-// 'event': a rescan asked for by root activity (root_activity_rescans).
-export const scanTriggers = ['schedule', 'api', 'cli', 'demo', 'event'] as const;
+// 'event': a rescan asked for by root activity (root_activity_rescans); 'remediation': the rescan after a plan is applied.
+export const scanTriggers = ['schedule', 'api', 'cli', 'demo', 'event', 'remediation'] as const;
 export type ScanTrigger = (typeof scanTriggers)[number];
 
 export const scanStatuses = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
@@ -51,8 +51,31 @@ export type DriftKind = (typeof driftKinds)[number];
 export const rootActivityKinds = ['console_login', 'api_call', 'root_session'] as const;
 export type RootActivityKind = (typeof rootActivityKinds)[number];
 
-export const apiKeyScopes = ['read', 'scans:write', 'findings:write', 'exceptions:write', 'admin'] as const;
+export const apiKeyScopes = [
+  'read',
+  'scans:write',
+  'findings:write',
+  'exceptions:write',
+  'remediations:write',
+  'admin',
+] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** planned → applying (approved, claimed by one apply) → applied | failed. Expiry is expires_at, not a status. */
+export const remediationPlanStatuses = ['planned', 'applying', 'applied', 'failed'] as const;
+export type RemediationPlanStatus = (typeof remediationPlanStatuses)[number];
+
+export const remediationActionKinds = [
+  'planned',
+  'approved',
+  'deleted',
+  'skipped',
+  'failed',
+  'rescan_requested',
+  'rescan_result',
+  'finished',
+] as const;
+export type RemediationActionKind = (typeof remediationActionKinds)[number];
 
 /** SQL list literal for a CHECK constraint: `'a', 'b'`. Values are constants above, never user input. */
 export function sqlList(values: readonly string[]): string {

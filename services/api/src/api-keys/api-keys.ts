@@ -1,6 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const API_KEY_SCOPES = ['read', 'scans:write', 'findings:write', 'exceptions:write', 'admin'] as const;
+export const API_KEY_SCOPES = [
+  'read',
+  'scans:write',
+  'findings:write',
+  'exceptions:write',
+  'remediations:write',
+  'admin',
+] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 const KEY_FORMAT = /^rw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;

@@ -158,6 +158,9 @@ export const FindingSchema = Type.Object({
   workflow_changed_at: NullableTimestamp,
   update_seq: Type.Integer({ description: 'Monotonic change number (the feed order)' }),
   updated_at: Timestamp,
+  remediation: Type.Unknown({
+    description: 'The last remediation step on this finding (plan_id, deleted/skipped/failed, when), or null',
+  }),
 });
 
 export const toFinding = (finding: Finding) => ({
@@ -180,6 +183,7 @@ export const toFinding = (finding: Finding) => ({
   workflow_changed_at: isoOrNull(finding.workflowChangedAt),
   update_seq: finding.updateSeq,
   updated_at: iso(finding.updatedAt),
+  remediation: finding.remediation ?? null,
 });
 
 export const ExceptionScopeSchema = Type.Object(

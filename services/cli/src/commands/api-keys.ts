@@ -3,16 +3,24 @@ import type { Command } from '../context';
 import { requirePostgres } from '../database';
 import { CliError, EXIT, UsageError } from '../errors';
 
-const SCOPES = ['read', 'scans:write', 'findings:write', 'exceptions:write', 'admin'] as const;
+const SCOPES = [
+  'read',
+  'scans:write',
+  'findings:write',
+  'exceptions:write',
+  'remediations:write',
+  'admin',
+] as const;
 
 const spec = {
   usage:
-    'rootwatch api-keys create --name NAME [--owner LABEL] [--scope read|scans:write|findings:write|exceptions:write|admin]... | list [--json] | revoke <id|prefix>',
+    'rootwatch api-keys create --name NAME [--owner LABEL] [--scope read|scans:write|findings:write|exceptions:write|remediations:write|admin]... | list [--json] | revoke <id|prefix>',
   help: `
 Manage the API keys of the REST API (only a key's sha-256 hash is stored).
 
   create --name NAME --scope SCOPE   create a key and print it once on stdout; --scope may repeat
-                                     (read, scans:write, findings:write, exceptions:write, admin;
+                                     (read, scans:write, findings:write, exceptions:write,
+                                     remediations:write, admin;
                                      default read). The name is what findings record as \`by\`.
          [--owner LABEL]             who holds the key (a team, a person), shown by list
   list [--json]                      list keys: id, prefix, name, scopes, created, last used, revoked

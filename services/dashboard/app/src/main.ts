@@ -8,6 +8,7 @@ import { accountsView } from './views/accounts';
 import { driftView } from './views/drift';
 import { findingsView } from './views/findings';
 import { overviewView } from './views/overview';
+import { remediationsView } from './views/remediations';
 import { rootActivityView } from './views/root-activity';
 import { trendView } from './views/trend';
 
@@ -50,6 +51,7 @@ const nav = [
   { hash: '#/drift', label: 'Drift feed', route: 'drift' },
   { hash: '#/findings', label: 'Findings', route: 'findings' },
   { hash: '#/root-activity', label: 'Root activity', route: 'root-activity' },
+  { hash: '#/remediations', label: 'Remediations', route: 'remediations' },
 ];
 
 function parseRoute(): { name: string; id?: string; params: URLSearchParams } {
@@ -59,6 +61,8 @@ function parseRoute(): { name: string; id?: string; params: URLSearchParams } {
   const params = new URLSearchParams(query);
   if (parts[0] === 'accounts' && parts[1])
     return { name: 'account', id: decodeURIComponent(parts[1]), params };
+  if (parts[0] === 'remediations' && parts[1])
+    return { name: 'remediations', id: decodeURIComponent(parts[1]), params };
   return { name: parts[0] || 'overview', params };
 }
 
@@ -224,6 +228,9 @@ function render(): void {
       break;
     case 'root-activity':
       view = rootActivityView(ctx);
+      break;
+    case 'remediations':
+      view = remediationsView(ctx, route.id);
       break;
     default:
       view = overviewView(ctx);

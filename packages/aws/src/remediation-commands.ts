@@ -1,0 +1,11 @@
+export {
+  DeactivateMFADeviceCommand,
+  DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
+  DeleteSigningCertificateCommand,
+  DeleteVirtualMFADeviceCommand,
+  GetLoginProfileCommand,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
+  ListSigningCertificatesCommand,
+} from '@aws-sdk/client-iam';
