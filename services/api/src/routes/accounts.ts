@@ -14,6 +14,7 @@ import {
   FreeText,
   Limit,
   ListOf,
+  listJson,
   OrgId,
   Timestamp,
 } from '../schemas/common';
@@ -22,7 +23,6 @@ import {
   AccountSummarySchema,
   PostureVersionSchema,
   toAccountDetail,
-  toAccountSummary,
   toPostureVersion,
 } from '../schemas/resources';
 
@@ -98,9 +98,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         cursor: innerCursor(cursors, list, query.cursor),
       };
       const entry = await responses.get(reply, responseKey(list, input), async () => {
-        const page = await repos.accounts.listWithControlStatuses(input);
+        const page = await repos.accounts.listSummariesJson(input);
         const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
-        return { payload: { items: page.items.map(toAccountSummary), next_cursor: next }, next };
+        return { json: listJson(page.items, next), next };
       });
       return sendJson(request, reply, entry, 'cursor');
     },

@@ -10,12 +10,13 @@ import {
   Cursor,
   errorResponses,
   FeedOf,
+  feedJson,
   Limit,
   OrgId,
   SeverityValue,
   Timestamp,
 } from '../schemas/common';
-import { DriftEventSchema, toDriftEvent } from '../schemas/resources';
+import { DriftEventSchema } from '../schemas/resources';
 
 const LIST = 'drift-events';
 
@@ -67,10 +68,10 @@ export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Keyed by the decoded id, not the cursor string: `after` and `cursor` name the same position.
       const key = responseKey(LIST, { ...input, after: after === undefined ? null : feedId(after) });
       const entry = await responses.get(reply, key, async () => {
-        const page = await repos.driftEvents.feed(input);
+        const page = await repos.driftEvents.feedJson(input);
         const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
         return {
-          payload: { items: page.items.map(toDriftEvent), next_cursor: next, has_more: page.hasMore },
+          json: feedJson(page.items, next, page.hasMore),
           next: page.hasMore ? next : null,
           // Events are never updated or deleted, and writers draw ids under the feed lock (packages/db
           // feed-lock.ts), so ids become visible in commit order: once a row past this page is visible, no

@@ -1,12 +1,4 @@
-import type {
-  Account,
-  AccountWithControlStatuses,
-  ControlState,
-  DriftEvent,
-  Finding,
-  PostureVersion,
-  ScanRun,
-} from '@rootwatch/db';
+import type { Account, ControlState, Finding, PostureVersion, ScanRun } from '@rootwatch/db';
 import { Type } from 'typebox';
 import {
   AccountId,
@@ -101,12 +93,6 @@ export const AccountSummarySchema = Type.Object({
   failing: Type.Array(Type.String(), { description: 'Ids of the controls currently FAIL' }),
 });
 
-export const toAccountSummary = (account: AccountWithControlStatuses) => ({
-  ...accountBase(account),
-  controls: account.controlStatuses,
-  failing: Object.keys(account.controlStatuses).filter((id) => account.controlStatuses[id] === 'FAIL'),
-});
-
 export const FindingSchema = Type.Object({
   id: Type.Integer(),
   dedup_key: Type.String(),
@@ -193,20 +179,6 @@ export const DriftEventSchema = Type.Object({
   severity: SeverityValue,
   scan_run_id: Nullable(Type.String()),
   detected_at: Timestamp,
-});
-
-export const toDriftEvent = (event: DriftEvent) => ({
-  id: event.id,
-  org_id: event.orgId,
-  account_id: event.accountId,
-  kind: event.kind,
-  control_id: event.controlId,
-  field: event.field,
-  from: event.fromValue ?? null,
-  to: event.toValue ?? null,
-  severity: event.severity as 'critical',
-  scan_run_id: event.scanRunId,
-  detected_at: iso(event.detectedAt),
 });
 
 export const ScanRunSchema = Type.Object({
