@@ -94,3 +94,21 @@ export {
   unreachablePosture,
   type VirtualMfaDevice,
 } from './posture';
+export {
+  ACCOUNT_STATES,
+  ACTIVE_SCAN_STATUSES,
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  CONTROL_SEVERITIES,
+  CONTROL_STATUSES,
+  DRIFT_KINDS,
+  FINDING_STATUSES,
+  type FindingStatus,
+  SCAN_OUTCOMES,
+  SCAN_STATUSES,
+  SCAN_TRIGGERS,
+  type ScanOutcome,
+  type ScanStatus,
+  type ScanTrigger,
+  SEVERITIES,
+} from './vocabulary';

@@ -155,7 +155,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         .leftJoin(organizations, eq(organizations.id, orgId))
         .leftJoin(accounts, eq(accounts.id, accountId))
         .where(eq(scanRuns.id, runId));
-      return row ? { ...row, status: row.status as ScanStatus } : null;
+      return row ?? null;
     },
 
     /** queued → running with the number of accounts to record; null if the run is not queued any more. */

@@ -1,46 +1,41 @@
-// Allowed values of the status-like columns, shared by the schema's CHECK constraints and the repositories' types.
-export const accountStates = [
-  'PENDING_ACTIVATION',
-  'ACTIVE',
-  'SUSPENDED',
-  'PENDING_CLOSURE',
-  'CLOSED',
-] as const;
-export type AccountState = (typeof accountStates)[number];
+// Allowed values of the status-like columns (declared once in @rootwatch/core), under the names the schema's CHECK
+// constraints and the repositories' types use. `Severity` here is every stored severity (core's DriftSeverity).
+import {
+  ACCOUNT_STATES,
+  ACTIVE_SCAN_STATUSES,
+  API_KEY_SCOPES,
+  CONTROL_STATUSES,
+  DRIFT_KINDS,
+  type DriftSeverity,
+  FINDING_STATUSES,
+  SCAN_OUTCOMES,
+  SCAN_STATUSES,
+  SCAN_TRIGGERS,
+  SEVERITIES,
+} from '@rootwatch/core/vocabulary';
 
-export const scanTriggers = ['schedule', 'api', 'cli', 'demo'] as const;
-export type ScanTrigger = (typeof scanTriggers)[number];
+export type {
+  AccountState,
+  ApiKeyScope,
+  ControlStatus,
+  DriftKind,
+  FindingStatus,
+  ScanOutcome,
+  ScanStatus,
+  ScanTrigger,
+} from '@rootwatch/core/vocabulary';
+export type Severity = DriftSeverity;
 
-export const scanStatuses = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
-export type ScanStatus = (typeof scanStatuses)[number];
-export const activeScanStatuses = ['queued', 'running'] as const satisfies readonly ScanStatus[];
-
-export const scanOutcomes = ['assessed', 'unreachable', 'error', 'skipped'] as const;
-export type ScanOutcome = (typeof scanOutcomes)[number];
-
-export const controlStatuses = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'] as const;
-export type ControlStatus = (typeof controlStatuses)[number];
-
-export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof severities)[number];
-
-export const findingStatuses = ['open', 'resolved'] as const;
-export type FindingStatus = (typeof findingStatuses)[number];
-
-export const driftKinds = [
-  'control_changed',
-  'root_activity',
-  'credential_changed',
-  'coverage_lost',
-  'coverage_restored',
-  'account_added',
-  'account_removed',
-  'account_state_changed',
-] as const;
-export type DriftKind = (typeof driftKinds)[number];
-
-export const apiKeyScopes = ['read', 'scans:write', 'admin'] as const;
-export type ApiKeyScope = (typeof apiKeyScopes)[number];
+export const accountStates = ACCOUNT_STATES;
+export const scanTriggers = SCAN_TRIGGERS;
+export const scanStatuses = SCAN_STATUSES;
+export const activeScanStatuses = ACTIVE_SCAN_STATUSES;
+export const scanOutcomes = SCAN_OUTCOMES;
+export const controlStatuses = CONTROL_STATUSES;
+export const severities = SEVERITIES;
+export const findingStatuses = FINDING_STATUSES;
+export const driftKinds = DRIFT_KINDS;
+export const apiKeyScopes = API_KEY_SCOPES;
 
 /** SQL list literal for a CHECK constraint: `'a', 'b'`. Values are constants above, never user input. */
 export function sqlList(values: readonly string[]): string {

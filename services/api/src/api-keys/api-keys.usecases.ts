@@ -1,5 +1,5 @@
 import { createApiKeysRepository, type Db } from '@rootwatch/db';
-import { type ApiKeyScope, generateApiKey, isApiKeyScope } from './api-keys';
+import { generateApiKey, isApiKeyScope } from './api-keys';
 
 export class ApiKeyInputError extends Error {
   readonly code = 'api_key_invalid';
@@ -47,6 +47,7 @@ export function createApiKeysUsecases({ db }: { db: Db }) {
       const unique = [...new Set(scopes)];
       if (unique.length === 0)
         throw new ApiKeyInputError('at least one scope is required (read, scans:write, admin)');
+      const valid = unique.filter(isApiKeyScope);
       const invalid = unique.filter((scope) => !isApiKeyScope(scope));
       if (invalid.length > 0) {
         throw new ApiKeyInputError(
@@ -54,7 +55,7 @@ export function createApiKeysUsecases({ db }: { db: Db }) {
         );
       }
       const { key, prefix, hash } = generateApiKey();
-      const row = await repository.create({ name, prefix, hash, scopes: unique as ApiKeyScope[] });
+      const row = await repository.create({ name, prefix, hash, scopes: valid });
       return { ...info(row), key };
     },
 

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ControlStatus } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { notFound } from '../errors';
 import { responseKey, sendJson } from '../json-responses';
@@ -89,7 +88,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ? { key: query.tag.slice(0, separator), value: query.tag.slice(separator + 1) }
           : undefined,
         controlId: query.control,
-        status: query.status as ControlStatus | undefined,
+        status: query.status,
         failing: query.failing,
         q: query.q,
         sort,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type DriftKind, driftKinds, type Severity } from '@rootwatch/db';
+import { DRIFT_KINDS } from '@rootwatch/core';
 import { Type } from 'typebox';
 import { badRequest } from '../errors';
 import { responseKey, sendJson } from '../json-responses';
@@ -39,7 +39,7 @@ export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
             org: Type.Optional(OrgId),
             account: Type.Optional(AccountId),
             control: Type.Optional(ControlIdParam),
-            kind: Type.Optional(Type.Enum(driftKinds)),
+            kind: Type.Optional(Type.Enum(DRIFT_KINDS)),
             severity: Type.Optional(SeverityValue),
             limit: Type.Optional(Limit),
           },
@@ -62,8 +62,8 @@ export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         orgId: q.org,
         accountId: q.account,
         controlId: q.control,
-        kind: q.kind as DriftKind | undefined,
-        severity: q.severity as Severity | undefined,
+        kind: q.kind,
+        severity: q.severity,
       };
       // Keyed by the decoded id, not the cursor string: `after` and `cursor` name the same position.
       const key = responseKey(LIST, { ...input, after: after === undefined ? null : feedId(after) });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FindingStatus, Severity } from '@rootwatch/db';
+import { FINDING_STATUSES } from '@rootwatch/core';
 import { Type } from 'typebox';
 import { badRequest, notFound } from '../errors';
 import { responseKey, sendJson } from '../json-responses';
@@ -30,7 +30,7 @@ export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Findings in change order; pollers store next_cursor and pass it as `updated_after`',
         querystring: Type.Object(
           {
-            status: Type.Optional(Type.Enum(['open', 'resolved'])),
+            status: Type.Optional(Type.Enum(FINDING_STATUSES)),
             severity: Type.Optional(SeverityValue),
             control: Type.Optional(ControlIdParam),
             account: Type.Optional(AccountId),
@@ -51,8 +51,8 @@ export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const input = {
         after: innerCursor(cursors, LIST, q.updated_after ?? q.cursor),
         limit: q.limit ?? 100,
-        status: q.status as FindingStatus | undefined,
-        severity: q.severity as Severity | undefined,
+        status: q.status,
+        severity: q.severity,
         controlId: q.control,
         accountId: q.account,
       };

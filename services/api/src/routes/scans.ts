@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ScanAlreadyActiveError, type ScanRun, type ScanStatus, scanStatuses } from '@rootwatch/db';
+import { SCAN_STATUSES } from '@rootwatch/core';
+import { ScanAlreadyActiveError, type ScanRun } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { conflict, notFound, queueUnavailable } from '../errors';
 import { innerCursor, setNextLink } from '../pagination';
@@ -21,7 +22,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(
           {
             org: Type.Optional(OrgId),
-            status: Type.Optional(Type.Enum(scanStatuses)),
+            status: Type.Optional(Type.Enum(SCAN_STATUSES)),
             limit: Type.Optional(Limit),
             cursor: Type.Optional(Cursor),
           },
@@ -34,7 +35,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
       const page = await repos.scanRuns.list({
         orgId: q.org,
-        status: q.status as ScanStatus | undefined,
+        status: q.status,
         limit: q.limit ?? 100,
         cursor: innerCursor(cursors, LIST, q.cursor),
       });

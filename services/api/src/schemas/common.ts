@@ -1,3 +1,4 @@
+import { CONTROL_STATUSES, SEVERITIES } from '@rootwatch/core';
 import { type Static, type TSchema, Type } from 'typebox';
 
 export const ErrorResponse = Type.Object(
@@ -28,8 +29,8 @@ export const NullableTimestamp = Nullable(Timestamp);
 export const AccountId = Type.String({ pattern: '^[0-9]{12}$', description: '12-digit AWS account id' });
 export const OrgId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', maxLength: 64 });
 export const ControlIdParam = Type.String({ pattern: '^[a-z]+\\.[a-z0-9-]{1,60}$', maxLength: 64 });
-export const SeverityValue = Type.Enum(['critical', 'high', 'medium', 'low', 'info']);
-export const ControlStatusValue = Type.Enum(['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN']);
+export const SeverityValue = Type.Enum(SEVERITIES);
+export const ControlStatusValue = Type.Enum(CONTROL_STATUSES);
 export const Cursor = Type.String({
   minLength: 1,
   maxLength: 1024,

@@ -1,3 +1,4 @@
+import { FINDING_STATUSES } from '@rootwatch/core';
 import type { Account, ControlState, Finding, PostureVersion, ScanRun } from '@rootwatch/db';
 import { Type } from 'typebox';
 import {
@@ -40,8 +41,8 @@ export const ControlResultSchema = Type.Object({
 
 export const toControlResult = (state: ControlState) => ({
   control_id: state.controlId,
-  status: state.status as 'PASS',
-  severity: state.severity as 'critical',
+  status: state.status,
+  severity: state.severity,
   since: iso(state.since),
   reason: state.reason,
   evidence: state.evidence ?? null,
@@ -99,7 +100,7 @@ export const FindingSchema = Type.Object({
   account_id: AccountId,
   control_id: Type.String(),
   severity: SeverityValue,
-  status: Type.Enum(['open', 'resolved']),
+  status: Type.Enum(FINDING_STATUSES),
   opened_at: Timestamp,
   resolved_at: NullableTimestamp,
   last_seen_at: Timestamp,
@@ -114,8 +115,8 @@ export const toFinding = (finding: Finding) => ({
   dedup_key: finding.dedupKey,
   account_id: finding.accountId,
   control_id: finding.controlId,
-  severity: finding.severity as 'critical',
-  status: finding.status as 'open',
+  severity: finding.severity,
+  status: finding.status,
   opened_at: iso(finding.openedAt),
   resolved_at: isoOrNull(finding.resolvedAt),
   last_seen_at: iso(finding.lastSeenAt),
