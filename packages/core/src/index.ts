@@ -57,6 +57,13 @@ export {
   isRegression,
 } from './drift';
 export {
+  createError,
+  ERROR_CODES,
+  isRootwatchError,
+  RootwatchError,
+  type RootwatchErrorOptions,
+} from './errors';
+export {
   type CredentialSlotFact,
   derivePostureFacts,
   effectiveCoverage,

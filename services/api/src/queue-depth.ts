@@ -1,3 +1,4 @@
+import { createError, ERROR_CODES } from '@rootwatch/core';
 import { closeQueue, SCAN_QUEUE, SCHEDULE_QUEUE } from '@rootwatch/queue';
 import { type ConnectionOptions, Queue } from 'bullmq';
 
@@ -35,7 +36,10 @@ export function createQueueDepth({
         timer = setTimeout(
           () =>
             reject(
-              Object.assign(new Error('queue depth: Redis did not answer'), { code: 'queue_unavailable' }),
+              createError({
+                code: ERROR_CODES.queueUnavailable,
+                message: 'queue depth: Redis did not answer',
+              }),
             ),
           READ_TIMEOUT_MS,
         );

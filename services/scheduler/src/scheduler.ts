@@ -1,4 +1,5 @@
 import { checkCron, type OrgConfig, type RootwatchConfig } from '@rootwatch/config';
+import { createError, ERROR_CODES, RootwatchError } from '@rootwatch/core';
 import {
   createAccountScansRepository,
   createDatabase,
@@ -20,17 +21,17 @@ import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
 
-export class ScheduleConfigError extends Error {
-  readonly code = 'schedule_invalid';
+export class ScheduleConfigError extends RootwatchError {
   constructor(readonly problems: { orgId: string; schedule: string; problem: string }[]) {
-    super(
-      `invalid scan schedule:\n${problems
+    super({
+      code: ERROR_CODES.scheduleInvalid,
+      message: `invalid scan schedule:\n${problems
         .map(
           (p) =>
             `  organization ${p.orgId}: ${JSON.stringify(p.schedule)} is not a cron pattern (${p.problem})`,
         )
         .join('\n')}`,
-    );
+    });
     this.name = 'ScheduleConfigError';
   }
 }
@@ -97,7 +98,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   const { config, logger } = options;
   validateSchedules(config.organizations);
   if (!options.connection && !config.redisUrl) {
-    throw Object.assign(new Error('the scheduler needs REDIS_URL'), { code: 'redis_required' });
+    throw createError({ code: ERROR_CODES.redisRequired, message: 'the scheduler needs REDIS_URL' });
   }
   // The tick worker waits through a Redis outage; the queue the checks use and the producer fail fast, so a
   // check or a shutdown during an outage does not hang (the next reconnection runs the check again).

@@ -1,8 +1,11 @@
 import type { RootwatchConfig } from '@rootwatch/config';
+import { ERROR_CODES } from '@rootwatch/core';
 import { createDatabase, type Database } from '@rootwatch/db';
 import {
   createQueueDispatcher,
   DEFAULT_RETRY_POLICY,
+  isPermanentJobError,
+  PermanentJobError,
   type QueueDispatcher,
   type RetryPolicy,
   redisConnection,
@@ -85,7 +88,7 @@ export function createProcessor(
       case 'scan.finalize':
         return handlers['scan.finalize'](job.data, context);
       default:
-        throw Object.assign(new Error(`unknown job ${job.name}`), { name: 'UnrecoverableError' });
+        throw new PermanentJobError(ERROR_CODES.unknownJob, `unknown job ${job.name}`);
     }
   };
 }
@@ -153,7 +156,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   worker.on('failed', (job, error) => {
     if (!job) return;
     const code = (error as { code?: string }).code ?? error.name;
-    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError';
+    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && !isPermanentJobError(error);
     if (willRetry) observer.jobRetried?.({ job: job.name, attempt: job.attemptsMade, code });
     logger[willRetry ? 'debug' : 'error'](
       { job: job.name, jobId: job.id, attempt: job.attemptsMade, code, message: error.message },

@@ -1,10 +1,10 @@
+import { ERROR_CODES, RootwatchError } from '@rootwatch/core';
 import { createApiKeysRepository, type Db } from '@rootwatch/db';
 import { generateApiKey, isApiKeyScope } from './api-keys';
 
-export class ApiKeyInputError extends Error {
-  readonly code = 'api_key_invalid';
+export class ApiKeyInputError extends RootwatchError {
   constructor(message: string) {
-    super(message);
+    super({ code: ERROR_CODES.apiKeyInvalid, message });
     this.name = 'ApiKeyInputError';
   }
 }
