@@ -11,6 +11,18 @@ export {
   scanJobOptions,
 } from './queue-dispatcher';
 export {
+  createScanQueue,
+  createScanWorker,
+  createScheduleQueue,
+  createScheduleWorker,
+  type ScanQueue,
+  type ScanQueueJob,
+  type ScanWorker,
+  type ScheduleQueue,
+  type ScheduleQueueJob,
+  type ScheduleWorker,
+} from './queues';
+export {
   closeQueue,
   type FailFastOptions,
   failFastRedisConnection,

@@ -9,15 +9,19 @@ import {
 import {
   closeQueue,
   createScanProducer,
+  createScheduleQueue,
+  createScheduleWorker,
   failFastRedisConnection,
   redisConnection,
   SCHEDULE_JOB_NAMES,
   SCHEDULE_QUEUE,
   type ScanProducer,
+  type ScheduleQueue,
+  type ScheduleQueueJob,
   type ScheduleTickPayload,
   scanJobIds,
 } from '@rootwatch/queue';
-import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
 
@@ -67,7 +71,7 @@ export interface StartSchedulerOptions {
 }
 
 export interface RunningScheduler {
-  readonly queue: Queue;
+  readonly queue: ScheduleQueue;
   stats(): SchedulerStats;
   /** The scheduler's Prometheus metrics (rootwatch_scheduler_*). */
   readonly registry: Registry;
@@ -132,7 +136,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     registers: [registry],
   });
 
-  const queue = new Queue(SCHEDULE_QUEUE, { connection: queueConnection, ...prefixOpt });
+  const queue = createScheduleQueue({ connection: queueConnection, prefix: options.prefix });
   // ioredis reports every failed reconnection attempt (one every 2 s at most): one warning per outage.
   let redisDown = false;
   const connectionError = (error: Error) => {
@@ -203,7 +207,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     return checking;
   };
 
-  const processor = async (job: Job): Promise<TickResult | { pruned: number }> => {
+  const processor = async (job: ScheduleQueueJob): Promise<TickResult | { pruned: number }> => {
     if (job.name === SCHEDULE_JOB_NAMES.retention) {
       const pruned = await accountScans.prune({
         retentionDays: config.retentionDays,
@@ -213,7 +217,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       logger.info({ pruned, retentionDays: config.retentionDays }, 'pruned old account scans');
       return { pruned };
     }
-    const { orgId } = job.data as ScheduleTickPayload;
+    const { orgId } = job.data;
     try {
       const run = await producer.startScan({ orgId, trigger: 'schedule' });
       stats.started[orgId] = (stats.started[orgId] ?? 0) + 1;
@@ -226,7 +230,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       return { skipped: 'scan_already_active', orgId };
     }
   };
-  const worker = new Worker(SCHEDULE_QUEUE, processor, { connection, ...prefixOpt, concurrency: 1 });
+  const worker = createScheduleWorker(processor, { connection, ...prefixOpt, concurrency: 1 });
   worker.on('error', connectionError);
   worker.on('failed', (job, error) =>
     logger.error({ job: job?.name, jobId: job?.id, message: error.message }, 'schedule job failed'),

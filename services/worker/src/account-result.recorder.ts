@@ -289,9 +289,7 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
       }
     }
     await repos.findings.openMany({ findings: toOpen });
-    for (let i = 0; i < drift.length; i += 1000) {
-      await repos.driftEvents.insertMany({ events: drift.slice(i, i + 1000) });
-    }
+    await repos.driftEvents.insertMany({ events: drift });
 
     const byAccount = new Map(plans.map((p) => [p.input.accountId, p]));
     return inputs.map((input): Written => {

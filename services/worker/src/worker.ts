@@ -3,6 +3,7 @@ import { ERROR_CODES } from '@rootwatch/core';
 import { createDatabase, type Database } from '@rootwatch/db';
 import {
   createQueueDispatcher,
+  createScanWorker,
   DEFAULT_RETRY_POLICY,
   isPermanentJobError,
   PermanentJobError,
@@ -14,8 +15,10 @@ import {
   type ScanHandlers,
   type ScanJob,
   type ScanJobContext,
+  type ScanQueueJob,
+  type ScanWorker,
 } from '@rootwatch/queue';
-import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type AwsScanSourceOptions, createAwsScanSource } from './aws-scan-source';
@@ -57,17 +60,17 @@ export interface StartWorkerOptions {
 
 export interface RunningWorker {
   readonly metrics: ScanMetrics;
-  readonly worker: Worker;
+  readonly worker: ScanWorker;
   /** Stops taking jobs, lets in-flight ones finish within the grace period, then releases the rest. */
   close(): Promise<void>;
 }
 
 export function jobContext(
-  job: Job,
+  job: ScanQueueJob,
   retry: RetryPolicy,
   enqueue: (jobs: ScanJob[]) => Promise<void>,
 ): ScanJobContext {
-  const maxAttempts = job.opts.attempts ?? retry.attempts[job.name as ScanJob['name']] ?? 1;
+  const maxAttempts = job.opts.attempts ?? retry.attempts[job.name] ?? 1;
   const attempt = job.attemptsMade + 1;
   return { attempt, maxAttempts, isFinalAttempt: attempt >= maxAttempts, enqueue };
 }
@@ -78,8 +81,10 @@ export function createProcessor(
   dispatcher: Pick<QueueDispatcher, 'dispatch'>,
   retry: RetryPolicy,
 ) {
-  return async (job: Job) => {
+  return async (job: ScanQueueJob) => {
     const context = jobContext(job, retry, (jobs) => dispatcher.dispatch(jobs));
+    // Typed as the known names, but Redis may hold a job of another version.
+    const name: string = job.name;
     switch (job.name) {
       case 'scan.start':
         return handlers['scan.start'](job.data, context);
@@ -88,7 +93,7 @@ export function createProcessor(
       case 'scan.finalize':
         return handlers['scan.finalize'](job.data, context);
       default:
-        throw new PermanentJobError(ERROR_CODES.unknownJob, `unknown job ${job.name}`);
+        throw new PermanentJobError(ERROR_CODES.unknownJob, `unknown job ${name}`);
     }
   };
 }
@@ -140,7 +145,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   });
   const concurrency = options.concurrency ?? config.worker.concurrency;
 
-  const worker = new Worker(SCAN_QUEUE, createProcessor(handlers, dispatcher, retry), {
+  const worker = createScanWorker(createProcessor(handlers, dispatcher, retry), {
     connection,
     ...(options.prefix ? { prefix: options.prefix } : {}),
     concurrency,
