@@ -3,7 +3,7 @@ import { createScanQueue, type ScanQueue } from './queues';
 import { closeQueue } from './redis-connections';
 import { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import type { ScanDispatcher } from './scan-handlers';
-import { SCAN_QUEUE, type ScanJob, type ScanJobName, scanJobId } from './scan-jobs';
+import { type ScanJob, type ScanJobName, scanJobId } from './scan-jobs';
 
 export interface QueueDispatcher extends ScanDispatcher {
   readonly kind: 'queue';

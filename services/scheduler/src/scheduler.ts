@@ -14,7 +14,6 @@ import {
   failFastRedisConnection,
   redisConnection,
   SCHEDULE_JOB_NAMES,
-  SCHEDULE_QUEUE,
   type ScanProducer,
   type ScheduleQueue,
   type ScheduleQueueJob,
