@@ -61,7 +61,6 @@ export {
   ERROR_CODES,
   isRootwatchError,
   RootwatchError,
-  type RootwatchErrorOptions,
 } from './errors';
 export {
   type CredentialSlotFact,
@@ -102,20 +101,12 @@ export {
   type VirtualMfaDevice,
 } from './posture';
 export {
-  ACCOUNT_STATES,
-  ACTIVE_SCAN_STATUSES,
   API_KEY_SCOPES,
   type ApiKeyScope,
-  CONTROL_SEVERITIES,
   CONTROL_STATUSES,
   DRIFT_KINDS,
   FINDING_STATUSES,
-  type FindingStatus,
-  SCAN_OUTCOMES,
   SCAN_STATUSES,
-  SCAN_TRIGGERS,
   type ScanOutcome,
-  type ScanStatus,
-  type ScanTrigger,
   SEVERITIES,
 } from './vocabulary';

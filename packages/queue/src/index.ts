@@ -15,12 +15,10 @@ export {
   createScanWorker,
   createScheduleQueue,
   createScheduleWorker,
-  type ScanQueue,
   type ScanQueueJob,
   type ScanWorker,
   type ScheduleQueue,
   type ScheduleQueueJob,
-  type ScheduleWorker,
 } from './queues';
 export {
   closeQueue,
