@@ -42,9 +42,14 @@ const seedStarted = performance.now();
 const scans = DAYS * SCANS_PER_DAY;
 const end = new Date(Date.UTC(2026, 0, 1));
 const start = new Date(end.getTime() - DAYS * 86_400_000);
+// The seed statements run for minutes on a loaded machine: past the default statement_timeout (30 s) and its
+// client-side read timeout, which would abort the benchmark before it measures anything.
+// (pg reads a per-query query_timeout that its QueryConfig type does not declare.)
+const seedQuery = { query_timeout: 3_600_000 };
+const seed = (text: string) => pool.query({ ...seedQuery, text: `SET statement_timeout = 0; ${text}` });
 const controlsSql = `ARRAY[${CONTROL_IDS.map((c) => `'${c}'`).join(',')}]`;
 // Account i's status for control c in "state" 0 or 1: state 1 is the changed posture (root.mfa FAIL, etc).
-await pool.query(`
+await seed(`
   INSERT INTO organizations (id, name, management_account_id, features, features_known, scp_enabled, first_seen_at, last_seen_at)
   VALUES ('${ORG}', 'Bench', '100000000000', '["RootCredentialsManagement"]', true, true, '${start.toISOString()}', '${end.toISOString()}');
 
@@ -65,7 +70,7 @@ await pool.query(`
 `);
 
 // Changes: at scan s, accounts ((s * CHANGES + k) * 7919) mod N flip between posture 0 and 1.
-await pool.query(`
+await seed(`
   CREATE TEMP TABLE changes AS
   SELECT lpad((100000000000 + ((s::bigint * ${CHANGES_PER_SCAN} + k) * 7919) % ${ACCOUNTS})::text, 12, '0') AS account_id,
          '${start.toISOString()}'::timestamptz + s * interval '6 hours' + interval '2 minutes' AS at, s

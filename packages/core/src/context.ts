@@ -19,7 +19,9 @@ export type SecurityContact =
   | { status: 'absent' }
   | { status: 'unknown'; reason: string };
 
-export type AccountState = 'PENDING_ACTIVATION' | 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED';
+import type { AccountState } from './vocabulary';
+
+export type { AccountState };
 
 /** One member account as discovered from the organization. */
 export interface AccountContext {

@@ -8,18 +8,9 @@ import {
   type Usage,
 } from './facts';
 import type { Observation } from './observation';
+import type { DriftKind, DriftSeverity } from './vocabulary';
 
-export type DriftKind =
-  | 'control_changed'
-  | 'root_activity'
-  | 'credential_changed'
-  | 'coverage_lost'
-  | 'coverage_restored'
-  | 'account_added'
-  | 'account_removed'
-  | 'account_state_changed';
-
-export type DriftSeverity = Severity | 'info';
+export type { DriftKind, DriftSeverity };
 
 /** One change, in one uniform shape (a drift_events row without ids and run). */
 export interface DriftEvent {

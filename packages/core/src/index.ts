@@ -57,6 +57,12 @@ export {
   isRegression,
 } from './drift';
 export {
+  createError,
+  ERROR_CODES,
+  isRootwatchError,
+  RootwatchError,
+} from './errors';
+export {
   type ExceptionProblem,
   type ExceptionRequest,
   type ExceptionScope,
@@ -143,6 +149,16 @@ export {
   type RootActivityKind,
   type RootActivityRejection,
 } from './root-activity';
+export {
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  CONTROL_STATUSES,
+  DRIFT_KINDS,
+  FINDING_STATUSES,
+  SCAN_STATUSES,
+  type ScanOutcome,
+  SEVERITIES,
+} from './vocabulary';
 export {
   blockedAddressReason,
   type LookupAll,

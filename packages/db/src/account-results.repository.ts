@@ -3,7 +3,7 @@ import type { Db } from './database';
 import type { Finding } from './findings.repository';
 import type { PostureVersion } from './posture.repository';
 import { accountScans, accounts, findings, postureVersions, type ScanOutcome } from './schema';
-import { textSet } from './sql-helpers';
+import { rowsOf, textSet } from './sql-helpers';
 
 // A version's columns but its facts and results (stored out of line; see currentVersions).
 const { facts: _facts, results: _results, ...versionWithoutContents } = getTableColumns(postureVersions);
@@ -14,9 +14,6 @@ const { facts: _facts, results: _results, ...versionWithoutContents } = getTable
  * parameter (jsonb_to_recordset), so the SQL text is the same for any N and under Postgres' parameter limit.
  */
 export function createAccountResultsRepository({ db }: { db: Db }) {
-  const rowsOf = <T>(result: unknown): T[] =>
-    (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-
   return {
     /** Locks the accounts' rows in id order (concurrent batches then never deadlock); returns the ids found. */
     async lockAccounts(ids: string[]): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { and, asc, eq, getTableColumns, gt, ilike, isNull, like, or, type SQL, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
+import { jsonObject, jsonString, jsonTimestamp, jsonValue } from './json-text';
 import {
   type AccountState,
   accounts,
@@ -9,7 +10,7 @@ import {
   type OuPathEntry,
   type ScanOutcome,
 } from './schema';
-import { chunk, escapeLike, textSet } from './sql-helpers';
+import { chunk, escapeLike, rowsOf, textSet } from './sql-helpers';
 
 export type Account = typeof accounts.$inferSelect;
 
@@ -78,6 +79,34 @@ function sortKeys(record: Record<string, string>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** A page of JSON text: `items` is the JSON array of the page's items, ready to send. */
+export type JsonPage = { items: string; nextCursor: string | null };
+
+/**
+ * One account as the API's AccountSummary (services/api/src/schemas/resources.ts), in its property order: the
+ * API's tests compare it byte for byte with what the response schema's serializer writes.
+ */
+const accountSummaryJson = sql`${jsonObject({
+  id: jsonString(accounts.id),
+  org_id: jsonString(accounts.orgId),
+  name: jsonString(accounts.name),
+  email: jsonString(accounts.email),
+  state: jsonString(accounts.state),
+  ou_path: jsonValue(accounts.ouPath),
+  ou_path_text: jsonString(accounts.ouPathText),
+  tags: jsonValue(accounts.tags),
+  joined_at: jsonTimestamp(accounts.joinedAt),
+  first_seen_at: jsonTimestamp(accounts.firstSeenAt),
+  last_seen_at: jsonTimestamp(accounts.lastSeenAt),
+  removed_at: jsonTimestamp(accounts.removedAt),
+  last_assessed_at: jsonTimestamp(accounts.lastAssessedAt),
+  last_outcome: jsonString(accounts.lastOutcome),
+  last_outcome_at: jsonTimestamp(accounts.lastOutcomeAt),
+})}`;
+// `controls` (status per control id) and `failing` (ids of the FAIL ones) from one index-only scan of
+// control_states_account_control_status_idx, spliced in before the object's closing brace.
+const controlsAndFailingJson = sql`(SELECT ',"controls":{' || coalesce(string_agg(to_json(${controlStates.controlId})::text || ':' || to_json(${controlStates.status})::text, ',' ORDER BY ${controlStates.controlId}), '') || '},"failing":[' || coalesce(string_agg(to_json(${controlStates.controlId})::text, ',' ORDER BY ${controlStates.controlId}) FILTER (WHERE ${controlStates.status} = 'FAIL'), '') || ']}' FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id})`;
+
 /** The WHERE, ORDER BY, LIMIT and cursor of an account list, shared by list() and listWithControlStatuses(). */
 function listQuery(input: ListAccountsInput) {
   const sort = input.sort ?? 'id';
@@ -127,6 +156,8 @@ function listQuery(input: ListAccountsInput) {
       conditions.push(sql`(${accounts.name}, ${accounts.id}) > (${String(key[0])}, ${String(key[1])})`);
     }
   }
+  const cursorAfter = (more: boolean, last: { id: string; name: string } | null | undefined) =>
+    more && last ? encodeCursor(listName, sort === 'id' ? [last.id] : [last.name, last.id]) : null;
   return {
     where: and(...conditions),
     orderBy: sort === 'id' ? [asc(accounts.id)] : [asc(accounts.name), asc(accounts.id)],
@@ -134,12 +165,11 @@ function listQuery(input: ListAccountsInput) {
     /** The page of `limit + 1` rows fetched: the extra row only says there is a next page. */
     page<T extends Account>(rows: T[]): Page<T> {
       const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      const nextCursor =
-        rows.length > limit && last
-          ? encodeCursor(listName, sort === 'id' ? [last.id] : [last.name, last.id])
-          : null;
-      return { items, nextCursor };
+      return { items, nextCursor: cursorAfter(rows.length > limit, items.at(-1)) };
+    },
+    /** The same from the aggregate of those rows: the page's items joined, and the key of the last one. */
+    pageJson(rows: { items: string; fetched: number; last: { id: string; name: string } | null }): JsonPage {
+      return { items: `[${rows.items}]`, nextCursor: cursorAfter(rows.fetched > limit, rows.last) };
     },
   };
 }
@@ -334,6 +364,45 @@ export function createAccountsRepository({ db }: { db: Db }) {
         .orderBy(...query.orderBy)
         .limit(query.limit + 1);
       return query.page(rows);
+    },
+
+    /**
+     * listWithControlStatuses() as the JSON the API sends (GET /v1/accounts), written by Postgres in one row:
+     * the API then neither parses, maps nor serializes the page's rows.
+     */
+    async listSummariesJson(input: ListAccountsInput = {}): Promise<JsonPage> {
+      const query = listQuery(input);
+      const order = sql.join(query.orderBy, sql`, `);
+      const page = db
+        .select({
+          id: accounts.id,
+          name: accounts.name,
+          n: sql<number>`row_number() OVER (ORDER BY ${order})`.as('n'),
+          // The summary without its closing brace, then controls and failing.
+          item: sql<string>`left(${accountSummaryJson}, -1) || ${controlsAndFailingJson}`.as('item'),
+        })
+        .from(accounts)
+        .where(query.where)
+        .orderBy(...query.orderBy)
+        .limit(query.limit + 1);
+      const [row] = rowsOf<{
+        items: string | null;
+        fetched: number;
+        last_id: string | null;
+        last_name: string | null;
+      }>(
+        await db.execute(sql`
+          SELECT string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${query.limit}) AS items,
+                 count(*)::int AS fetched,
+                 (array_agg(id ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_id,
+                 (array_agg(name ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_name
+          FROM (${page}) AS page`),
+      );
+      return query.pageJson({
+        items: row?.items ?? '',
+        fetched: Number(row?.fetched ?? 0),
+        last: row?.last_id == null ? null : { id: row.last_id, name: row.last_name ?? '' },
+      });
     },
   };
 }

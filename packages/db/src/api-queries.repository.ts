@@ -1,6 +1,7 @@
 import { and, asc, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './database';
 import { accounts, type ScanSummary, scanRuns } from './schema';
+import { rowsOf } from './sql-helpers';
 
 export type TrendBucket = 'hour' | 'day' | 'week';
 
@@ -29,10 +30,7 @@ export function createApiQueriesRepository({ db }: { db: Db }) {
     /** Round trip on the pool: readiness and the benchmark's baseline route. */
     async ping(): Promise<boolean> {
       const result = await db.execute(sql`SELECT 1 AS ok`);
-      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-        ok: number;
-      }[];
-      return Number(rows[0]?.ok) === 1;
+      return Number(rowsOf<{ ok: number }>(result)[0]?.ok) === 1;
     },
 
     /** Accounts not removed, per org × state × last scan outcome (the summary's account counters). */

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './database';
-import { accounts, type ControlStatus, controlStates, type Severity } from './schema';
+import { accounts, type ControlStatus, controlStates } from './schema';
 import { chunk, textSet } from './sql-helpers';
 
 export type ControlState = typeof controlStates.$inferSelect;
@@ -9,7 +9,7 @@ export type ControlStateInput = {
   accountId: string;
   controlId: string;
   status: ControlStatus;
-  severity: Severity;
+  severity: ControlState['severity'];
   reason?: string | null;
   evidence?: unknown;
   observedAt: Date;
@@ -96,7 +96,7 @@ export function createControlStatesRepository({ db }: { db: Db }) {
         .where(and(isNull(accounts.removedAt), orgId === undefined ? undefined : eq(accounts.orgId, orgId)))
         .groupBy(accounts.orgId, controlStates.controlId, controlStates.status)
         .orderBy(asc(accounts.orgId), asc(controlStates.controlId), asc(controlStates.status));
-      return rows.map((r) => ({ ...r, status: r.status as ControlStatus, count: Number(r.count) }));
+      return rows.map((r) => ({ ...r, count: Number(r.count) }));
     },
   };
 }

@@ -40,14 +40,22 @@ export function feedPage<T>(
   const last = items.at(-1);
   return {
     items,
-    nextCursor: last
-      ? String(keyOf(last))
-      : after === undefined || after === ''
-        ? null
-        : String(decodeFeedCursor(after)),
+    nextCursor: feedNextCursor(last === undefined ? null : keyOf(last), after),
     hasMore: rows.length > limit,
   };
 }
+
+/** Key of the last item returned, else the `after` given (normalized), else null. */
+export function feedNextCursor(
+  lastKey: number | bigint | string | null,
+  after: string | undefined,
+): string | null {
+  if (lastKey !== null) return String(lastKey);
+  return after === undefined || after === '' ? null : String(decodeFeedCursor(after));
+}
+
+/** A feed page as JSON text: `items` is the JSON array of the page's items, ready to send. */
+export type FeedJsonPage = { items: string; nextCursor: string | null; hasMore: boolean };
 
 export function clampLimit(limit: number | undefined, fallback = 100, max = 1000): number {
   if (limit === undefined || !Number.isFinite(limit)) return fallback;

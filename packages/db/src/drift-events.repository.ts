@@ -1,8 +1,17 @@
-import { and, asc, eq, gt, gte, lt } from 'drizzle-orm';
-import { clampLimit, decodeFeedCursor, type FeedPage, feedPage } from './cursor';
+import { and, asc, eq, gt, gte, lt, type SQL, sql } from 'drizzle-orm';
+import {
+  clampLimit,
+  decodeFeedCursor,
+  type FeedJsonPage,
+  type FeedPage,
+  feedNextCursor,
+  feedPage,
+} from './cursor';
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
+import { jsonNumber, jsonObject, jsonString, jsonTimestamp, jsonValue } from './json-text';
 import { type DriftKind, driftEvents, type Severity } from './schema';
+import { chunk, rowsOf } from './sql-helpers';
 import { inTransaction } from './transaction';
 
 export type DriftEvent = typeof driftEvents.$inferSelect;
@@ -34,30 +43,70 @@ export type DriftFeedInput = {
   severity?: Severity;
 };
 
+/**
+ * One event as the API's DriftEvent (services/api/src/schemas/resources.ts), in its property order: the API's
+ * tests compare it byte for byte with what the response schema's serializer writes.
+ */
+const driftEventJson = jsonObject({
+  id: jsonNumber(driftEvents.id),
+  org_id: jsonString(driftEvents.orgId),
+  account_id: jsonString(driftEvents.accountId),
+  kind: jsonString(driftEvents.kind),
+  control_id: jsonString(driftEvents.controlId),
+  field: jsonString(driftEvents.field),
+  from: jsonValue(driftEvents.fromValue),
+  to: jsonValue(driftEvents.toValue),
+  severity: jsonString(driftEvents.severity),
+  scan_run_id: jsonString(driftEvents.scanRunId),
+  detected_at: jsonTimestamp(driftEvents.detectedAt),
+});
+
+function feedConditions(input: DriftFeedInput): SQL | undefined {
+  return and(
+    gt(driftEvents.id, decodeFeedCursor(input.after)),
+    input.since === undefined ? undefined : gte(driftEvents.detectedAt, input.since),
+    input.until === undefined ? undefined : lt(driftEvents.detectedAt, input.until),
+    input.orgId === undefined ? undefined : eq(driftEvents.orgId, input.orgId),
+    input.accountId === undefined ? undefined : eq(driftEvents.accountId, input.accountId),
+    input.controlId === undefined ? undefined : eq(driftEvents.controlId, input.controlId),
+    input.kind === undefined ? undefined : eq(driftEvents.kind, input.kind),
+    input.severity === undefined ? undefined : eq(driftEvents.severity, input.severity),
+  );
+}
+
+function insertPart(tx: Db, events: DriftEventInput[]): Promise<DriftEvent[]> {
+  return tx
+    .insert(driftEvents)
+    .values(
+      events.map((e) => ({
+        orgId: e.orgId,
+        accountId: e.accountId ?? null,
+        kind: e.kind,
+        controlId: e.controlId ?? null,
+        field: e.field ?? null,
+        fromValue: e.from ?? null,
+        toValue: e.to ?? null,
+        severity: e.severity,
+        scanRunId: e.scanRunId ?? null,
+        ...(e.detectedAt ? { detectedAt: e.detectedAt } : {}),
+      })),
+    )
+    .returning();
+}
+
 export function createDriftEventsRepository({ db }: { db: Db }) {
   return {
-    /** Appends events in input order; ids are the feed cursor (see feed-lock.ts for why this locks). */
+    /**
+     * Appends events in input order; ids are the feed cursor (see feed-lock.ts for why this locks). 1,000 rows per
+     * statement: a first discovery of 10,000 accounts would exceed Postgres' 65,535 parameters in one.
+     */
     async insertMany({ events }: { events: DriftEventInput[] }): Promise<DriftEvent[]> {
       if (events.length === 0) return [];
       return inTransaction(db, async (tx) => {
         await lockFeeds(tx);
-        return tx
-          .insert(driftEvents)
-          .values(
-            events.map((e) => ({
-              orgId: e.orgId,
-              accountId: e.accountId ?? null,
-              kind: e.kind,
-              controlId: e.controlId ?? null,
-              field: e.field ?? null,
-              fromValue: e.from ?? null,
-              toValue: e.to ?? null,
-              severity: e.severity,
-              scanRunId: e.scanRunId ?? null,
-              ...(e.detectedAt ? { detectedAt: e.detectedAt } : {}),
-            })),
-          )
-          .returning();
+        const inserted: DriftEvent[] = [];
+        for (const part of chunk(events, 1000)) inserted.push(...(await insertPart(tx, part)));
+        return inserted;
       });
     },
 
@@ -69,25 +118,40 @@ export function createDriftEventsRepository({ db }: { db: Db }) {
 
     async feed(input: DriftFeedInput = {}): Promise<FeedPage<DriftEvent>> {
       const limit = clampLimit(input.limit);
-      const afterId = decodeFeedCursor(input.after);
       const rows = await db
         .select()
         .from(driftEvents)
-        .where(
-          and(
-            gt(driftEvents.id, afterId),
-            input.since === undefined ? undefined : gte(driftEvents.detectedAt, input.since),
-            input.until === undefined ? undefined : lt(driftEvents.detectedAt, input.until),
-            input.orgId === undefined ? undefined : eq(driftEvents.orgId, input.orgId),
-            input.accountId === undefined ? undefined : eq(driftEvents.accountId, input.accountId),
-            input.controlId === undefined ? undefined : eq(driftEvents.controlId, input.controlId),
-            input.kind === undefined ? undefined : eq(driftEvents.kind, input.kind),
-            input.severity === undefined ? undefined : eq(driftEvents.severity, input.severity),
-          ),
-        )
+        .where(feedConditions(input))
         .orderBy(asc(driftEvents.id))
         .limit(limit + 1);
       return feedPage(rows, { limit, after: input.after, keyOf: (row) => row.id });
+    },
+
+    /**
+     * feed() as the JSON the API sends (GET /v1/drift-events), written by Postgres in one row: the API then
+     * neither parses, maps nor serializes the page's rows.
+     */
+    async feedJson(input: DriftFeedInput = {}): Promise<FeedJsonPage> {
+      const limit = clampLimit(input.limit);
+      const page = db
+        .select({ id: driftEvents.id, item: sql<string>`${driftEventJson}`.as('item') })
+        .from(driftEvents)
+        .where(feedConditions(input))
+        .orderBy(asc(driftEvents.id))
+        .limit(limit + 1);
+      // Ids are unique and increasing: the page's order is theirs, and its last item has the greatest id.
+      const [row] = rowsOf<{ items: string | null; fetched: number; last_id: string | null }>(
+        await db.execute(sql`
+          SELECT string_agg(item, ',' ORDER BY id) FILTER (WHERE n <= ${limit}) AS items,
+                 count(*)::int AS fetched,
+                 max(id) FILTER (WHERE n <= ${limit}) AS last_id
+          FROM (SELECT page.*, row_number() OVER (ORDER BY id) AS n FROM (${page}) AS page) AS numbered`),
+      );
+      return {
+        items: `[${row?.items ?? ''}]`,
+        nextCursor: feedNextCursor(row?.last_id ?? null, input.after),
+        hasMore: Number(row?.fetched ?? 0) > limit,
+      };
     },
   };
 }

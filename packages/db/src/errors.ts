@@ -1,25 +1,30 @@
-export class ScanAlreadyActiveError extends Error {
-  readonly code = 'scan_already_active';
-  readonly statusCode = 409;
+import { ERROR_CODES, RootwatchError } from '@rootwatch/core';
+
+export class ScanAlreadyActiveError extends RootwatchError {
   constructor(readonly orgId: string) {
-    super(`a scan of organization ${orgId} is already queued or running`);
+    super({
+      code: ERROR_CODES.scanAlreadyActive,
+      statusCode: 409,
+      message: `a scan of organization ${orgId} is already queued or running`,
+    });
     this.name = 'ScanAlreadyActiveError';
   }
 }
 
-export class InvalidCursorError extends Error {
-  readonly code = 'invalid_cursor';
-  readonly statusCode = 400;
+export class InvalidCursorError extends RootwatchError {
   constructor() {
-    super('the cursor is not one this server issued for this list');
+    super({
+      code: ERROR_CODES.invalidCursor,
+      statusCode: 400,
+      message: 'the cursor is not one this server issued for this list',
+    });
     this.name = 'InvalidCursorError';
   }
 }
 
-export class MigrationJournalError extends Error {
-  readonly code = 'migration_journal_invalid';
+export class MigrationJournalError extends RootwatchError {
   constructor(message: string) {
-    super(message);
+    super({ code: ERROR_CODES.migrationJournalInvalid, message });
     this.name = 'MigrationJournalError';
   }
 }

@@ -363,7 +363,7 @@ export function createFindingsRepository({ db }: { db: Db }) {
         )
         .groupBy(accounts.orgId, findings.severity)
         .orderBy(asc(accounts.orgId), asc(findings.severity));
-      return rows.map((r) => ({ ...r, severity: r.severity as Severity, count: Number(r.count) }));
+      return rows.map((r) => ({ ...r, count: Number(r.count) }));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { ERROR_CODES, RootwatchError } from '@rootwatch/core';
 import { and, asc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
@@ -25,11 +26,13 @@ export type RecordObservationResult =
   /** Not newer than what the current version already saw: ignored, must not produce drift. */
   | { outcome: 'stale'; version: PostureVersion; previous: null };
 
-export class AccountNotFoundError extends Error {
-  readonly code = 'account_not_found';
-  readonly statusCode = 404;
+export class AccountNotFoundError extends RootwatchError {
   constructor(readonly accountId: string) {
-    super(`account ${accountId} is not known`);
+    super({
+      code: ERROR_CODES.accountNotFound,
+      statusCode: 404,
+      message: `account ${accountId} is not known`,
+    });
     this.name = 'AccountNotFoundError';
   }
 }

@@ -14,7 +14,7 @@ import {
   scanRunProgress,
   scanRuns,
 } from './schema';
-import { isUuid } from './sql-helpers';
+import { isUuid, rowsOf } from './sql-helpers';
 
 export type ScanRun = typeof scanRuns.$inferSelect;
 
@@ -92,8 +92,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         skipped = ${scanRunProgress}.skipped + excluded.skipped,
         updated_at = now()
       RETURNING 1 AS counted`);
-    const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
-    return rows.length > 0;
+    return rowsOf(result).length > 0;
   }
 
   async function get({ id }: { id: string }): Promise<ScanRun | null> {
@@ -155,7 +154,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         .leftJoin(organizations, eq(organizations.id, orgId))
         .leftJoin(accounts, eq(accounts.id, accountId))
         .where(eq(scanRuns.id, runId));
-      return row ? { ...row, status: row.status as ScanStatus } : null;
+      return row ?? null;
     },
 
     /** queued → running with the number of accounts to record; null if the run is not queued any more. */

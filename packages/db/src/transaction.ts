@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from './database';
+import { rowsOf } from './sql-helpers';
 
 /** Runs fn in one transaction; repositories built with `{ db: tx }` write through it. */
 export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
@@ -24,6 +25,5 @@ export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T>
 export async function databaseNow(db: Db): Promise<Date> {
   // Epoch milliseconds: the same number on node-postgres and PGlite, whatever their timestamp parsing.
   const result = await db.execute(sql`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { ms: number }[];
-  return new Date(Math.floor(Number(rows[0]!.ms)));
+  return new Date(Math.floor(Number(rowsOf<{ ms: number }>(result)[0]!.ms)));
 }

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories, type DiscoveredAccount, type Repositories } from '../src/index';
+import {
+  type ControlStatus,
+  createRepositories,
+  type DiscoveredAccount,
+  type Repositories,
+} from '../src/index';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 const account = (id: string): DiscoveredAccount => ({
@@ -85,16 +90,18 @@ describe.each(['pg', 'pglite'] as const)('read path on %s', (driver) => {
   it('lists accounts with their status per control, in control id order, and {} for an account without states', async () => {
     const observedAt = new Date('2026-03-02T00:00:00Z');
     await repos.controlStates.upsertMany({
-      states: [
-        ['100000000001', 'root.mfa', 'PASS'],
-        ['100000000001', 'account.security-contact', 'FAIL'],
-        ['100000000001', 'root.access-keys', 'UNKNOWN'],
-        ['100000000002', 'root.mfa', 'FAIL'],
-        ['100000000003', 'root.mfa', 'NOT_APPLICABLE'],
-      ].map(([accountId, controlId, status]) => ({
-        accountId: accountId!,
-        controlId: controlId!,
-        status: status as 'PASS',
+      states: (
+        [
+          ['100000000001', 'root.mfa', 'PASS'],
+          ['100000000001', 'account.security-contact', 'FAIL'],
+          ['100000000001', 'root.access-keys', 'UNKNOWN'],
+          ['100000000002', 'root.mfa', 'FAIL'],
+          ['100000000003', 'root.mfa', 'NOT_APPLICABLE'],
+        ] satisfies [string, string, ControlStatus][]
+      ).map(([accountId, controlId, status]) => ({
+        accountId,
+        controlId,
+        status,
         severity: 'high' as const,
         observedAt,
       })),

@@ -11,6 +11,16 @@ export {
   scanJobOptions,
 } from './queue-dispatcher';
 export {
+  createScanQueue,
+  createScanWorker,
+  createScheduleQueue,
+  createScheduleWorker,
+  type ScanQueueJob,
+  type ScanWorker,
+  type ScheduleQueue,
+  type ScheduleQueueJob,
+} from './queues';
+export {
   closeQueue,
   type FailFastOptions,
   failFastRedisConnection,

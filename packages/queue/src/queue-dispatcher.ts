@@ -1,13 +1,13 @@
 import type { ConnectionOptions } from 'bullmq';
-import { Queue } from 'bullmq';
+import { createScanQueue, type ScanQueue } from './queues';
 import { closeQueue } from './redis-connections';
 import { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import type { ScanDispatcher } from './scan-handlers';
-import { SCAN_QUEUE, type ScanJob, type ScanJobName, scanJobId } from './scan-jobs';
+import { type ScanJob, type ScanJobName, scanJobId } from './scan-jobs';
 
 export interface QueueDispatcher extends ScanDispatcher {
   readonly kind: 'queue';
-  readonly queue: Queue;
+  readonly queue: ScanQueue;
 }
 
 export interface QueueDispatcherOptions {
@@ -36,7 +36,7 @@ export function createQueueDispatcher({
   prefix,
   retry = DEFAULT_RETRY_POLICY,
 }: QueueDispatcherOptions): QueueDispatcher {
-  const queue = new Queue(SCAN_QUEUE, { connection, ...(prefix ? { prefix } : {}) });
+  const queue = createScanQueue({ connection, prefix });
   // Errors surface on the add calls; without a listener an 'error' event would crash the process.
   queue.on('error', () => {});
   return {

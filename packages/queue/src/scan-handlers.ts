@@ -1,3 +1,4 @@
+import { RootwatchError } from '@rootwatch/core';
 import type { ScanJob, ScanJobName, ScanJobPayloads } from './scan-jobs';
 
 export interface ScanJobContext {
@@ -26,11 +27,9 @@ export interface ScanDispatcher {
 }
 
 /** Thrown by a handler for a failure that retrying cannot fix (the job fails at once). */
-export class PermanentJobError extends Error {
-  readonly code: string;
+export class PermanentJobError extends RootwatchError {
   constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+    super({ code, message });
     // BullMQ recognises an unrecoverable failure by this name.
     this.name = 'UnrecoverableError';
   }

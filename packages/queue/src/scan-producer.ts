@@ -1,3 +1,4 @@
+import { ERROR_CODES, RootwatchError } from '@rootwatch/core';
 import { createRepositories, type Db, type ScanRun, type ScanTrigger } from '@rootwatch/db';
 import type { ConnectionOptions } from 'bullmq';
 import { createQueueDispatcher } from './queue-dispatcher';
@@ -5,14 +6,17 @@ import { failFastRedisConnection } from './redis-connections';
 import type { ScanDispatcher } from './scan-handlers';
 import { startJob } from './scan-jobs';
 
-export class QueueUnavailableError extends Error {
-  readonly code = 'queue_unavailable';
-  readonly statusCode = 503;
+export class QueueUnavailableError extends RootwatchError {
   constructor(
     readonly runId: string,
     cause: unknown,
   ) {
-    super(`scan ${runId} could not be enqueued; the run was marked failed`, { cause });
+    super({
+      code: ERROR_CODES.queueUnavailable,
+      statusCode: 503,
+      message: `scan ${runId} could not be enqueued; the run was marked failed`,
+      cause,
+    });
     this.name = 'QueueUnavailableError';
   }
 }
@@ -62,7 +66,7 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
         // A queued run nobody will start would block the org's next scans: end it now, with the reason.
         await repos.scanRuns.fail({
           id: run.id,
-          errorCode: 'queue_unavailable',
+          errorCode: ERROR_CODES.queueUnavailable,
           errorMessage: (error as Error).message,
         });
         throw new QueueUnavailableError(run.id, error);

@@ -6,6 +6,7 @@ import {
   TypeBoxValidatorCompiler,
 } from '@fastify/type-provider-typebox';
 import type { RootwatchConfig } from '@rootwatch/config';
+import { isRootwatchError, type RootwatchError } from '@rootwatch/core';
 import {
   createApiQueriesRepository,
   createInstallSecretsRepository,
@@ -20,7 +21,7 @@ import type { Registry } from 'prom-client';
 import { type ApiKeyScope, hasScope } from './api-keys/api-keys';
 import { type Authenticator, createAuthenticator, type Principal } from './authenticator';
 import { type CursorCodec, createCursorCodec } from './cursor-codec';
-import { ApiError, forbidden, rateLimited, tooManyUnauthenticated } from './errors';
+import { type ApiError, forbidden, rateLimited, tooManyUnauthenticated } from './errors';
 import { etagOf, matchesEtag } from './etag';
 import { createJsonResponses, type JsonResponses, type JsonResponsesOptions } from './json-responses';
 import type { Logger } from './logger';
@@ -246,7 +247,7 @@ export async function buildApp(options: BuildAppOptions) {
     try {
       principal = await authenticator.authenticate(request.headers.authorization);
     } catch (error) {
-      if (error instanceof ApiError && error.statusCode === 401) preAuth?.recordFailure(request.ip);
+      if (isRootwatchError(error) && error.statusCode === 401) preAuth?.recordFailure(request.ip);
       throw error;
     }
     request.principal = principal;
@@ -277,7 +278,7 @@ export async function buildApp(options: BuildAppOptions) {
 
   app.addHook('onSend', async (request, reply, payload) => etag(request, reply, payload));
 
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | RootwatchError, request, reply) => {
     const { status, body } = errorBody(error);
     if (body.error.code === 'database_unavailable') {
       // Every request fails alike while Postgres is unreachable: a short line, not a stack per request.
@@ -351,11 +352,17 @@ function trustProxyOption(trust: RootwatchConfig['api']['trustProxy']) {
   return (_address: string, hop: number) => hop < trust;
 }
 
-function errorBody(error: FastifyError | ApiError): {
+function errorBody(error: FastifyError | RootwatchError): {
   status: number;
   body: { error: { code: string; message: string; details?: unknown } };
 } {
-  if (error instanceof ApiError) {
+  // Errors of our packages carry a stable code and a message written for clients; without a status (or with a
+  // 5xx other than 503) they are internal and fall through to 500.
+  if (
+    isRootwatchError(error) &&
+    error.statusCode !== undefined &&
+    (error.statusCode < 500 || error.statusCode === 503)
+  ) {
     return {
       status: error.statusCode,
       body: {
@@ -384,11 +391,6 @@ function errorBody(error: FastifyError | ApiError): {
     };
   }
   const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500;
-  const code = typeof fastifyError.code === 'string' ? fastifyError.code : undefined;
-  // Errors of our packages carry a stable lower-case code and a message written for clients.
-  if (code && /^[a-z][a-z0-9_.]*$/.test(code) && (status < 500 || status === 503)) {
-    return { status, body: { error: { code, message: fastifyError.message } } };
-  }
   if (status >= 400 && status < 500) {
     return { status, body: { error: { code: 'bad_request', message: fastifyError.message } } };
   }

@@ -14,8 +14,14 @@ export type CachedJson = {
   immutable: boolean;
 };
 
-/** What a route computes on a miss: the response object before serialization. */
-export type JsonPage = { payload: Record<string, unknown>; next: string | null; immutable?: boolean };
+/**
+ * What a route computes on a miss: the response object before serialization, or `json`, the response already
+ * written as JSON text in the bytes the route's 200 serializer would write (pages built by Postgres).
+ */
+export type JsonPage = (
+  | { payload: Record<string, unknown>; json?: undefined }
+  | { json: string; payload?: undefined }
+) & { next: string | null; immutable?: boolean };
 
 export type JsonResponsesOptions = {
   /**
@@ -63,7 +69,7 @@ export function createJsonResponses(options: JsonResponsesOptions = {}) {
       const page = await loader();
       // The route's own 200 response-schema serializer: the same bytes as an uncached reply. Not
       // reply.serialize(), which picks the schema by the reply's current status (a 304 once it is sent).
-      const body = utf8(reply.serializeInput(page.payload, '200') as string);
+      const body = utf8(page.json ?? (reply.serializeInput(page.payload, '200') as string));
       const entry: CachedJson = {
         body,
         etag: etagOf(body),

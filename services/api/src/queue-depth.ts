@@ -1,5 +1,6 @@
-import { closeQueue, SCAN_QUEUE, SCHEDULE_QUEUE } from '@rootwatch/queue';
-import { type ConnectionOptions, Queue } from 'bullmq';
+import { createError, ERROR_CODES } from '@rootwatch/core';
+import { closeQueue, createScanQueue, createScheduleQueue } from '@rootwatch/queue';
+import type { ConnectionOptions } from 'bullmq';
 
 export type QueueDepthSource = {
   /** Jobs waiting (prioritized included), delayed or active, per queue name. */
@@ -21,8 +22,8 @@ export function createQueueDepth({
   /** The BullMQ key prefix the worker and scheduler use (BullMQ's default when absent). */
   prefix?: string;
 }): QueueDepthSource {
-  const queues = [SCAN_QUEUE, SCHEDULE_QUEUE].map((name) => {
-    const queue = new Queue(name, { connection, ...(prefix ? { prefix } : {}) });
+  const queues = [createScanQueue, createScheduleQueue].map((create) => {
+    const queue = create({ connection, prefix });
     // A Redis outage surfaces as a failed scrape of this gauge; without a listener it would crash the process.
     queue.on('error', () => {});
     return queue;
@@ -35,7 +36,10 @@ export function createQueueDepth({
         timer = setTimeout(
           () =>
             reject(
-              Object.assign(new Error('queue depth: Redis did not answer'), { code: 'queue_unavailable' }),
+              createError({
+                code: ERROR_CODES.queueUnavailable,
+                message: 'queue depth: Redis did not answer',
+              }),
             ),
           READ_TIMEOUT_MS,
         );

@@ -1,3 +1,5 @@
+import { RootwatchError } from '@rootwatch/core';
+
 /** Exit codes of `rootwatch` (documented in the README). */
 export const EXIT = {
   ok: 0,
@@ -7,13 +9,13 @@ export const EXIT = {
 } as const;
 
 /** An error the CLI reports as one line, with a chosen exit code (never a stack trace). */
-export class CliError extends Error {
+export class CliError extends RootwatchError {
   constructor(
     message: string,
-    readonly code: string,
+    code: string,
     readonly exitCode: number = EXIT.failure,
   ) {
-    super(message);
+    super({ code, message });
     this.name = 'CliError';
   }
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ERROR_CODES, isRootwatchError } from '@rootwatch/core';
 import { createRepositories, type Db, type ScanRun, type ScanTrigger, scanRunDone } from '@rootwatch/db';
 import { createScanProducer, type ScanDispatcher } from '@rootwatch/queue';
 import { CliError } from './errors';
@@ -29,10 +30,10 @@ export async function runScanToCompletion({
   const repos = createRepositories({ db });
   const producer = createScanProducer({ db, dispatcher });
   const started = await producer.startScan({ orgId, trigger }).catch((err: unknown) => {
-    if ((err as { code?: string }).code === 'scan_already_active') {
+    if (isRootwatchError(err, ERROR_CODES.scanAlreadyActive)) {
       throw new CliError(
         `a scan of organization ${orgId} is already running in this database; wait for it to finish`,
-        'scan_already_active',
+        ERROR_CODES.scanAlreadyActive,
       );
     }
     throw err;

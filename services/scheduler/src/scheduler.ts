@@ -1,4 +1,5 @@
 import { checkCron, type OrgConfig, type RootwatchConfig } from '@rootwatch/config';
+import { createError, ERROR_CODES, RootwatchError } from '@rootwatch/core';
 import {
   createAccountScansRepository,
   createDatabase,
@@ -9,29 +10,33 @@ import {
 import {
   closeQueue,
   createScanProducer,
+  createScheduleQueue,
+  createScheduleWorker,
   failFastRedisConnection,
   redisConnection,
   SCHEDULE_JOB_NAMES,
-  SCHEDULE_QUEUE,
   type ScanProducer,
+  type ScheduleJobName,
+  type ScheduleQueue,
+  type ScheduleQueueJob,
   type ScheduleTickPayload,
   scanJobIds,
 } from '@rootwatch/queue';
-import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
 
-export class ScheduleConfigError extends Error {
-  readonly code = 'schedule_invalid';
+export class ScheduleConfigError extends RootwatchError {
   constructor(readonly problems: { orgId: string; schedule: string; problem: string }[]) {
-    super(
-      `invalid scan schedule:\n${problems
+    super({
+      code: ERROR_CODES.scheduleInvalid,
+      message: `invalid scan schedule:\n${problems
         .map(
           (p) =>
             `  organization ${p.orgId}: ${JSON.stringify(p.schedule)} is not a cron pattern (${p.problem})`,
         )
         .join('\n')}`,
-    );
+    });
     this.name = 'ScheduleConfigError';
   }
 }
@@ -73,7 +78,7 @@ export interface StartSchedulerOptions {
 }
 
 export interface RunningScheduler {
-  readonly queue: Queue;
+  readonly queue: ScheduleQueue;
   stats(): SchedulerStats;
   /** The scheduler's Prometheus metrics (rootwatch_scheduler_*). */
   readonly registry: Registry;
@@ -104,7 +109,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   const { config, logger } = options;
   validateSchedules(config.organizations);
   if (!options.connection && !config.redisUrl) {
-    throw Object.assign(new Error('the scheduler needs REDIS_URL'), { code: 'redis_required' });
+    throw createError({ code: ERROR_CODES.redisRequired, message: 'the scheduler needs REDIS_URL' });
   }
   // The tick worker waits through a Redis outage; the queue the checks use and the producer fail fast, so a
   // check or a shutdown during an outage does not hang (the next reconnection runs the check again).
@@ -141,7 +146,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     registers: [registry],
   });
 
-  const queue = new Queue(SCHEDULE_QUEUE, { connection: queueConnection, ...prefixOpt });
+  const queue = createScheduleQueue({ connection: queueConnection, prefix: options.prefix });
   // ioredis reports every failed reconnection attempt (one every 2 s at most): one warning per outage.
   let redisDown = false;
   const connectionError = (error: Error) => {
@@ -154,7 +159,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   const wanted: {
     id: string;
     repeat: { pattern: string; tz: string } | { every: number };
-    template: { name: string; data: unknown };
+    template: { name: ScheduleJobName; data: ScheduleTickPayload | Record<string, never> };
   }[] = [
     ...config.organizations.map((org) => ({
       id: scanJobIds.schedulerOf(org.id),
@@ -223,7 +228,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   };
 
   const processor = async (
-    job: Job,
+    job: ScheduleQueueJob,
   ): Promise<TickResult | { pruned: number } | { expired: number; released: number }> => {
     if (job.name === SCHEDULE_JOB_NAMES.exceptionExpiry) {
       const result = await exceptions.expireDue();
@@ -241,7 +246,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       logger.info({ pruned, retentionDays: config.retentionDays }, 'pruned old account scans');
       return { pruned };
     }
-    const { orgId } = job.data as ScheduleTickPayload;
+    const { orgId } = job.data;
     try {
       const run = await producer.startScan({ orgId, trigger: 'schedule' });
       stats.started[orgId] = (stats.started[orgId] ?? 0) + 1;
@@ -254,7 +259,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       return { skipped: 'scan_already_active', orgId };
     }
   };
-  const worker = new Worker(SCHEDULE_QUEUE, processor, { connection, ...prefixOpt, concurrency: 1 });
+  const worker = createScheduleWorker(processor, { connection, ...prefixOpt, concurrency: 1 });
   worker.on('error', connectionError);
   worker.on('failed', (job, error) =>
     logger.error({ job: job?.name, jobId: job?.id, message: error.message }, 'schedule job failed'),

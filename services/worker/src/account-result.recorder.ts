@@ -291,9 +291,7 @@ async function writeResults(db: Db, inputs: AccountResultInput[]): Promise<Writt
     // One statement for the batch; a finding that opens under a live exception is born suppressed by it
     // (the lookup is part of the insert: no query per finding, see findings.repository openMany).
     await repos.findings.openMany({ findings: toOpen });
-    for (let i = 0; i < drift.length; i += 1000) {
-      await repos.driftEvents.insertMany({ events: drift.slice(i, i + 1000) });
-    }
+    await repos.driftEvents.insertMany({ events: drift });
 
     const byAccount = new Map(plans.map((p) => [p.input.accountId, p]));
     return inputs.map((input): Written => {

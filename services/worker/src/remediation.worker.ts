@@ -1,7 +1,9 @@
 import type { RootwatchConfig } from '@rootwatch/config';
+import { ERROR_CODES } from '@rootwatch/core';
 import type { Db } from '@rootwatch/db';
 import {
   createRemediationProducer,
+  PermanentJobError,
   REMEDIATION_JOB_NAMES,
   REMEDIATION_QUEUE,
   type RemediationAccountPayload,
@@ -62,7 +64,7 @@ export async function startRemediationWorker(options: StartRemediationWorkerOpti
         await applier.finish({ planId: (job.data as RemediationFinishPayload).planId });
         return;
       }
-      throw Object.assign(new Error(`unknown job ${job.name}`), { name: 'UnrecoverableError' });
+      throw new PermanentJobError(ERROR_CODES.unknownJob, `unknown job ${job.name}`);
     },
     {
       connection: options.connection,

@@ -1,5 +1,6 @@
 import { createEventsQueue } from '@rootwatch/aws';
 import type { RootwatchConfig } from '@rootwatch/config';
+import { createError } from '@rootwatch/core';
 import { type Db, ScanAlreadyActiveError } from '@rootwatch/db';
 import type { ScanProducer } from '@rootwatch/queue';
 import type { Logger } from 'pino';
@@ -47,7 +48,7 @@ export function startRootEventsRole(options: RootEventsRoleOptions): RunningRoot
   const { config, logger } = options;
   const queueUrl = options.queueUrl ?? config.events?.queueUrl;
   if (!queueUrl)
-    throw Object.assign(new Error('ROOTWATCH_EVENTS_QUEUE_URL is not set'), { code: 'events_queue_missing' });
+    throw createError({ code: 'events_queue_missing', message: 'ROOTWATCH_EVENTS_QUEUE_URL is not set' });
   const queue = createEventsQueue({
     queueUrl,
     region: config.aws.region,

@@ -1,11 +1,10 @@
+import { RootwatchError } from '@rootwatch/core';
 import type { ScanSourceError } from './scan-source';
 
 /** Thrown by a handler so the transport retries the job later (throttling, a transient AWS or database failure). */
-export class RetryLaterError extends Error {
-  readonly code: string;
+export class RetryLaterError extends RootwatchError {
   constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+    super({ code, message });
     this.name = 'RetryLaterError';
   }
 }

@@ -1,4 +1,4 @@
-import { createRepositories, type Db, type ScanStatus, scanRunDone } from '@rootwatch/db';
+import { createRepositories, type Db, scanRunDone } from '@rootwatch/db';
 import type { ScanHandler } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import type { ScanObserver } from './scan-observer';
@@ -21,7 +21,7 @@ export function createScanFinalizeHandler({
     const log = logger.child({ runId, orgId, job: 'scan.finalize' });
     const finalized = await repos.scanRuns.finalize({ id: runId });
     if (finalized) {
-      observer?.runFinished?.({ orgId, runId, status: finalized.status as ScanStatus });
+      observer?.runFinished?.({ orgId, runId, status: finalized.status });
       log.info(
         {
           status: finalized.status,

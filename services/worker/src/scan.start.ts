@@ -98,21 +98,18 @@ export function createScanStartHandler({
           const before = [...change.changed.map((c) => ref(c.before)), ...removed.map(ref)];
           const after = [...change.added.map(ref), ...change.changed.map((c) => ref(c.after))];
           const drift = diffAccounts(before, after);
-          // 1,000 events per statement: a first discovery of 10,000 accounts would exceed Postgres' 65,535 parameters.
-          for (let i = 0; i < drift.length; i += 1000) {
-            await r.driftEvents.insertMany({
-              events: drift.slice(i, i + 1000).map((e) => ({
-                orgId,
-                accountId: e.accountId,
-                kind: e.kind,
-                field: e.kind === 'account_state_changed' ? 'state' : null,
-                from: e.from,
-                to: e.to,
-                severity: e.severity,
-                scanRunId: runId,
-              })),
-            });
-          }
+          await r.driftEvents.insertMany({
+            events: drift.map((e) => ({
+              orgId,
+              accountId: e.accountId,
+              kind: e.kind,
+              field: e.kind === 'account_state_changed' ? 'state' : null,
+              from: e.from,
+              to: e.to,
+              severity: e.severity,
+              scanRunId: runId,
+            })),
+          });
           const started = await r.scanRuns.start({
             id: runId,
             total: discovered.accounts.length,

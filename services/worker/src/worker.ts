@@ -1,9 +1,13 @@
 import type { RootwatchConfig } from '@rootwatch/config';
+import { ERROR_CODES } from '@rootwatch/core';
 import { createDatabase, type Database } from '@rootwatch/db';
 import {
   createQueueDispatcher,
   createScanProducer,
+  createScanWorker,
   DEFAULT_RETRY_POLICY,
+  isPermanentJobError,
+  PermanentJobError,
   type QueueDispatcher,
   type RetryPolicy,
   redisConnection,
@@ -12,8 +16,10 @@ import {
   type ScanHandlers,
   type ScanJob,
   type ScanJobContext,
+  type ScanQueueJob,
+  type ScanWorker,
 } from '@rootwatch/queue';
-import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type AwsScanSourceOptions, createAwsScanSource } from './aws-scan-source';
@@ -59,17 +65,17 @@ export interface StartWorkerOptions {
 
 export interface RunningWorker {
   readonly metrics: ScanMetrics;
-  readonly worker: Worker;
+  readonly worker: ScanWorker;
   /** Stops taking jobs, lets in-flight ones finish within the grace period, then releases the rest. */
   close(): Promise<void>;
 }
 
 export function jobContext(
-  job: Job,
+  job: ScanQueueJob,
   retry: RetryPolicy,
   enqueue: (jobs: ScanJob[]) => Promise<void>,
 ): ScanJobContext {
-  const maxAttempts = job.opts.attempts ?? retry.attempts[job.name as ScanJob['name']] ?? 1;
+  const maxAttempts = job.opts.attempts ?? retry.attempts[job.name] ?? 1;
   const attempt = job.attemptsMade + 1;
   return { attempt, maxAttempts, isFinalAttempt: attempt >= maxAttempts, enqueue };
 }
@@ -80,8 +86,10 @@ export function createProcessor(
   dispatcher: Pick<QueueDispatcher, 'dispatch'>,
   retry: RetryPolicy,
 ) {
-  return async (job: Job) => {
+  return async (job: ScanQueueJob) => {
     const context = jobContext(job, retry, (jobs) => dispatcher.dispatch(jobs));
+    // Typed as the known names, but Redis may hold a job of another version.
+    const name: string = job.name;
     switch (job.name) {
       case 'scan.start':
         return handlers['scan.start'](job.data, context);
@@ -90,7 +98,7 @@ export function createProcessor(
       case 'scan.finalize':
         return handlers['scan.finalize'](job.data, context);
       default:
-        throw Object.assign(new Error(`unknown job ${job.name}`), { name: 'UnrecoverableError' });
+        throw new PermanentJobError(ERROR_CODES.unknownJob, `unknown job ${name}`);
     }
   };
 }
@@ -142,7 +150,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   });
   const concurrency = options.concurrency ?? config.worker.concurrency;
 
-  const worker = new Worker(SCAN_QUEUE, createProcessor(handlers, dispatcher, retry), {
+  const worker = createScanWorker(createProcessor(handlers, dispatcher, retry), {
     connection,
     ...(options.prefix ? { prefix: options.prefix } : {}),
     concurrency,
@@ -158,7 +166,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   worker.on('failed', (job, error) => {
     if (!job) return;
     const code = (error as { code?: string }).code ?? error.name;
-    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError';
+    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && !isPermanentJobError(error);
     if (willRetry) observer.jobRetried?.({ job: job.name, attempt: job.attemptsMade, code });
     logger[willRetry ? 'debug' : 'error'](
       { job: job.name, jobId: job.id, attempt: job.attemptsMade, code, message: error.message },

@@ -87,7 +87,7 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
         orgId: ORG,
         name: `acct-${id}`,
         email: `aws+${id}@example.com`,
-        state: 'ACTIVE',
+        state: 'ACTIVE' as const,
       })),
     );
     sqs = new SQSClient({

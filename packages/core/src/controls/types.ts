@@ -2,8 +2,9 @@ import type { AccountContext, OrgContext } from '../context';
 import type { PostureFacts } from '../facts';
 import type { RootPosture } from '../posture';
 
-export type ControlStatus = 'PASS' | 'FAIL' | 'NOT_APPLICABLE' | 'UNKNOWN';
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
+import type { ControlStatus, Severity } from '../vocabulary';
+
+export type { ControlStatus, Severity };
 
 export type ControlId =
   | 'root.access-keys'

@@ -13,7 +13,7 @@ import {
 import { accounts } from './accounts';
 import { postureVersions } from './posture-versions';
 import { scanRuns } from './scan-runs';
-import { scanOutcomes, sqlList } from './values';
+import { type ScanOutcome, scanOutcomes, sqlList } from './values';
 
 export const accountScans = pgTable(
   'account_scans',
@@ -24,7 +24,7 @@ export const accountScans = pgTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id),
-    outcome: text('outcome').notNull(),
+    outcome: text('outcome').$type<ScanOutcome>().notNull(),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     observedAt: timestamp('observed_at', { withTimezone: true }).notNull(),

@@ -3,7 +3,14 @@ import { type AnyPgColumn, bigint, check, index, pgTable, text, timestamp } from
 import { jsonb } from './jsonb';
 import { organizations } from './organizations';
 import { postureVersions } from './posture-versions';
-import { accountIdPattern, accountStates, scanOutcomes, sqlList } from './values';
+import {
+  type AccountState,
+  accountIdPattern,
+  accountStates,
+  type ScanOutcome,
+  scanOutcomes,
+  sqlList,
+} from './values';
 
 export type OuPathEntry = { id: string; name: string };
 
@@ -16,7 +23,7 @@ export const accounts = pgTable(
       .references(() => organizations.id),
     name: text('name').notNull(),
     email: text('email').notNull(),
-    state: text('state').notNull(),
+    state: text('state').$type<AccountState>().notNull(),
     // Root first: [{ id: 'r-ab12', name: 'Root' }, { id: 'ou-ab12-…', name: 'Prod' }].
     ouPath: jsonb('ou_path').$type<OuPathEntry[]>().notNull().default([]),
     // '/r-ab12/ou-ab12-1/ou-ab12-2/' — ids with a trailing slash so a prefix never matches a sibling ou-…10.
@@ -32,7 +39,7 @@ export const accounts = pgTable(
     ),
     // Time of the last observation that produced a posture (outcome 'assessed').
     lastAssessedAt: timestamp('last_assessed_at', { withTimezone: true }),
-    lastOutcome: text('last_outcome'),
+    lastOutcome: text('last_outcome').$type<ScanOutcome>(),
     lastOutcomeAt: timestamp('last_outcome_at', { withTimezone: true }),
   },
   (t) => [

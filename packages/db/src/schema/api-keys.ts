@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { apiKeyScopes, sqlList } from './values';
+import { type ApiKeyScope, apiKeyScopes, sqlList } from './values';
 
 export const apiKeys = pgTable(
   'api_keys',
@@ -11,7 +11,7 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     // sha-256 hex of the whole key; the key itself is never stored.
     hash: text('hash').notNull(),
-    scopes: text('scopes').array().notNull(),
+    scopes: text('scopes').array().$type<ApiKeyScope[]>().notNull(),
     // Free label of who holds the key (a team, a person); the key's name is what findings record as `by`.
     owner: text('owner'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,9 +1,10 @@
+import type { Severity as ControlSeverity } from '@rootwatch/core/vocabulary';
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { accounts } from './accounts';
 import { jsonb } from './jsonb';
 import { scanRuns } from './scan-runs';
-import { controlStatuses, severities, sqlList } from './values';
+import { type ControlStatus, controlStatuses, severities, sqlList } from './values';
 
 export const controlStates = pgTable(
   'control_states',
@@ -12,12 +13,13 @@ export const controlStates = pgTable(
       .notNull()
       .references(() => accounts.id),
     controlId: text('control_id').notNull(),
-    status: text('status').notNull(),
+    status: text('status').$type<ControlStatus>().notNull(),
     // When the control entered its current status (kept while the status does not change).
     since: timestamp('since', { withTimezone: true }).notNull(),
     reason: text('reason'),
     evidence: jsonb('evidence').$type<unknown>(),
-    severity: text('severity').notNull(),
+    // A control's severity (the CHECK allows every stored severity, as findings and drift events do).
+    severity: text('severity').$type<ControlSeverity>().notNull(),
     // The observation that last set this row; an older observation never overwrites a newer one.
     observedAt: timestamp('observed_at', { withTimezone: true }).notNull(),
     scanRunId: uuid('scan_run_id').references(() => scanRuns.id, { onDelete: 'set null' }),

@@ -4,7 +4,7 @@ import { accounts } from './accounts';
 import { jsonb } from './jsonb';
 import { organizations } from './organizations';
 import { scanRuns } from './scan-runs';
-import { driftKinds, severities, sqlList } from './values';
+import { type DriftKind, driftKinds, type Severity, severities, sqlList } from './values';
 
 export const driftEvents = pgTable(
   'drift_events',
@@ -15,13 +15,13 @@ export const driftEvents = pgTable(
       .notNull()
       .references(() => organizations.id),
     accountId: text('account_id').references(() => accounts.id),
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<DriftKind>().notNull(),
     controlId: text('control_id'),
     // The posture field that changed for root_activity / credential_changed / account_state_changed.
     field: text('field'),
     fromValue: jsonb('from_value').$type<unknown>(),
     toValue: jsonb('to_value').$type<unknown>(),
-    severity: text('severity').notNull(),
+    severity: text('severity').$type<Severity>().notNull(),
     scanRunId: uuid('scan_run_id').references(() => scanRuns.id, { onDelete: 'set null' }),
     detectedAt: timestamp('detected_at', { withTimezone: true }).notNull().defaultNow(),
   },

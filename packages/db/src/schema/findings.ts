@@ -13,7 +13,14 @@ import {
 import { accounts } from './accounts';
 import { findingExceptions } from './exceptions';
 import { jsonb } from './jsonb';
-import { findingStatuses, findingWorkflows, severities, sqlList } from './values';
+import {
+  type FindingStatus,
+  findingStatuses,
+  findingWorkflows,
+  type Severity,
+  severities,
+  sqlList,
+} from './values';
 
 // Bumped on every change of a finding; the monotonic key of GET /v1/findings?updated_after=.
 export const findingsUpdateSeq = pgSequence('findings_update_seq', { startWith: 1 });
@@ -30,8 +37,8 @@ export const findings = pgTable(
       .notNull()
       .references(() => accounts.id),
     controlId: text('control_id').notNull(),
-    severity: text('severity').notNull(),
-    status: text('status').notNull().default('open'),
+    severity: text('severity').$type<Severity>().notNull(),
+    status: text('status').$type<FindingStatus>().notNull().default('open'),
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),

@@ -2,7 +2,14 @@ import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { jsonb } from './jsonb';
 import { organizations } from './organizations';
-import { activeScanStatuses, scanStatuses, scanTriggers, sqlList } from './values';
+import {
+  activeScanStatuses,
+  type ScanStatus,
+  type ScanTrigger,
+  scanStatuses,
+  scanTriggers,
+  sqlList,
+} from './values';
 
 export type ScanSummary = Record<string, unknown>;
 
@@ -13,8 +20,8 @@ export const scanRuns = pgTable(
     orgId: text('org_id')
       .notNull()
       .references(() => organizations.id),
-    trigger: text('trigger').notNull(),
-    status: text('status').notNull().default('queued'),
+    trigger: text('trigger').$type<ScanTrigger>().notNull(),
+    status: text('status').$type<ScanStatus>().notNull().default('queued'),
     total: integer('total').notNull().default(0),
     assessed: integer('assessed').notNull().default(0),
     unreachable: integer('unreachable').notNull().default(0),

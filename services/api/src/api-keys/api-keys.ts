@@ -1,14 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { API_KEY_SCOPES, type ApiKeyScope } from '@rootwatch/core';
 
-export const API_KEY_SCOPES = [
-  'read',
-  'scans:write',
-  'findings:write',
-  'exceptions:write',
-  'remediations:write',
-  'admin',
-] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+export { API_KEY_SCOPES, type ApiKeyScope };
 
 const KEY_FORMAT = /^rw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 

@@ -1,10 +1,10 @@
+import { ERROR_CODES, RootwatchError } from '@rootwatch/core';
 import { createApiKeysRepository, type Db } from '@rootwatch/db';
-import { API_KEY_SCOPES, type ApiKeyScope, generateApiKey, isApiKeyScope } from './api-keys';
+import { API_KEY_SCOPES, generateApiKey, isApiKeyScope } from './api-keys';
 
-export class ApiKeyInputError extends Error {
-  readonly code = 'api_key_invalid';
+export class ApiKeyInputError extends RootwatchError {
   constructor(message: string) {
-    super(message);
+    super({ code: ERROR_CODES.apiKeyInvalid, message });
     this.name = 'ApiKeyInputError';
   }
 }
@@ -54,6 +54,7 @@ export function createApiKeysUsecases({ db }: { db: Db }) {
       const unique = [...new Set(scopes)];
       if (unique.length === 0)
         throw new ApiKeyInputError(`at least one scope is required (${API_KEY_SCOPES.join(', ')})`);
+      const valid = unique.filter(isApiKeyScope);
       const invalid = unique.filter((scope) => !isApiKeyScope(scope));
       if (invalid.length > 0) {
         throw new ApiKeyInputError(
@@ -65,7 +66,7 @@ export function createApiKeysUsecases({ db }: { db: Db }) {
         name,
         prefix,
         hash,
-        scopes: unique as ApiKeyScope[],
+        scopes: valid,
         owner: owner ?? null,
       });
       return { ...info(row), key };

@@ -4,17 +4,17 @@ import {
   exceptionScopeOf,
   type ParsedException,
   parseExceptionRequest,
+  RootwatchError,
 } from '@rootwatch/core';
 import { createExceptionsRepository, type Db, type FindingException, withTransaction } from '@rootwatch/db';
 
 /** A request that breaks a rule; `field` is the body field (or `exceptions[i].field` of a file) at fault. */
-export class ExceptionInputError extends Error {
-  readonly code = 'invalid_exception';
+export class ExceptionInputError extends RootwatchError {
   constructor(
     readonly field: string,
     readonly problem: string,
   ) {
-    super(`${field}: ${problem}`);
+    super({ code: 'invalid_exception', message: `${field}: ${problem}`, statusCode: 400 });
     this.name = 'ExceptionInputError';
   }
 }

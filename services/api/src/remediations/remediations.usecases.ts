@@ -6,18 +6,15 @@ import {
   type PlannedAccount,
   planAccount,
   REMEDIATION_CONTROLS,
+  RootwatchError,
 } from '@rootwatch/core';
 import { createRepositories, type Db, type RemediationPlan } from '@rootwatch/db';
 
 /** A refusal with a stable code and the HTTP status the API answers it with. */
-export class RemediationError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
+export class RemediationError extends RootwatchError {
+  declare readonly statusCode: number;
+  constructor(statusCode: number, code: string, message: string, details?: unknown) {
+    super({ code, message, statusCode, details });
     this.name = 'RemediationError';
   }
 }

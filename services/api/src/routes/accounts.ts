@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ControlStatus } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { notFound } from '../errors';
 import { responseKey, sendJson } from '../json-responses';
@@ -14,6 +13,7 @@ import {
   FreeText,
   Limit,
   ListOf,
+  listJson,
   OrgId,
   Timestamp,
 } from '../schemas/common';
@@ -22,7 +22,6 @@ import {
   AccountSummarySchema,
   PostureVersionSchema,
   toAccountDetail,
-  toAccountSummary,
   toPostureVersion,
 } from '../schemas/resources';
 import { RootActivitySchema, toRootActivity } from '../schemas/root-activity';
@@ -100,7 +99,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ? { key: query.tag.slice(0, separator), value: query.tag.slice(separator + 1) }
           : undefined,
         controlId: query.control,
-        status: query.status as ControlStatus | undefined,
+        status: query.status,
         failing: query.failing,
         q: query.q,
         sort,
@@ -109,9 +108,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         cursor: innerCursor(cursors, list, query.cursor),
       };
       const entry = await responses.get(reply, responseKey(list, input), async () => {
-        const page = await repos.accounts.listWithControlStatuses(input);
+        const page = await repos.accounts.listSummariesJson(input);
         const next = page.nextCursor === null ? null : cursors.encode(list, page.nextCursor);
-        return { payload: { items: page.items.map(toAccountSummary), next_cursor: next }, next };
+        return { json: listJson(page.items, next), next };
       });
       return sendJson(request, reply, entry, 'cursor');
     },

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type DriftKind, driftKinds, type Severity } from '@rootwatch/db';
+import { DRIFT_KINDS } from '@rootwatch/core';
 import { Type } from 'typebox';
 import { badRequest } from '../errors';
 import { responseKey, sendJson } from '../json-responses';
@@ -10,12 +10,13 @@ import {
   Cursor,
   errorResponses,
   FeedOf,
+  feedJson,
   Limit,
   OrgId,
   SeverityValue,
   Timestamp,
 } from '../schemas/common';
-import { DriftEventSchema, toDriftEvent } from '../schemas/resources';
+import { DriftEventSchema } from '../schemas/resources';
 
 const LIST = 'drift-events';
 
@@ -38,7 +39,7 @@ export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
             org: Type.Optional(OrgId),
             account: Type.Optional(AccountId),
             control: Type.Optional(ControlIdParam),
-            kind: Type.Optional(Type.Enum(driftKinds)),
+            kind: Type.Optional(Type.Enum(DRIFT_KINDS)),
             severity: Type.Optional(SeverityValue),
             limit: Type.Optional(Limit),
           },
@@ -61,16 +62,16 @@ export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         orgId: q.org,
         accountId: q.account,
         controlId: q.control,
-        kind: q.kind as DriftKind | undefined,
-        severity: q.severity as Severity | undefined,
+        kind: q.kind,
+        severity: q.severity,
       };
       // Keyed by the decoded id, not the cursor string: `after` and `cursor` name the same position.
       const key = responseKey(LIST, { ...input, after: after === undefined ? null : feedId(after) });
       const entry = await responses.get(reply, key, async () => {
-        const page = await repos.driftEvents.feed(input);
+        const page = await repos.driftEvents.feedJson(input);
         const next = page.nextCursor === null ? null : cursors.encode(LIST, page.nextCursor);
         return {
-          payload: { items: page.items.map(toDriftEvent), next_cursor: next, has_more: page.hasMore },
+          json: feedJson(page.items, next, page.hasMore),
           next: page.hasMore ? next : null,
           // Events are never updated or deleted, and writers draw ids under the feed lock (packages/db
           // feed-lock.ts), so ids become visible in commit order: once a row past this page is visible, no

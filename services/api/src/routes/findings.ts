@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { FINDING_STATUSES } from '@rootwatch/core';
 import type { FindingStatus, FindingWorkflow, Severity } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
@@ -41,7 +42,7 @@ export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Findings in change order; pollers store next_cursor and pass it as `updated_after`',
         querystring: Type.Object(
           {
-            status: Type.Optional(Type.Enum(['open', 'resolved'])),
+            status: Type.Optional(Type.Enum(FINDING_STATUSES)),
             severity: Type.Optional(SeverityValue),
             control: Type.Optional(ControlIdParam),
             account: Type.Optional(AccountId),
@@ -66,8 +67,8 @@ export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const input = {
         after: innerCursor(cursors, LIST, q.updated_after ?? q.cursor),
         limit: q.limit ?? 100,
-        status: q.status as FindingStatus | undefined,
-        severity: q.severity as Severity | undefined,
+        status: q.status,
+        severity: q.severity,
         controlId: q.control,
         accountId: q.account,
         workflow: q.workflow as FindingWorkflow | undefined,

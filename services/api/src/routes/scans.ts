@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ScanAlreadyActiveError, type ScanRun, type ScanStatus, scanStatuses } from '@rootwatch/db';
+import { ERROR_CODES, isRootwatchError, SCAN_STATUSES } from '@rootwatch/core';
+import type { ScanRun } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { conflict, notFound, queueUnavailable } from '../errors';
 import { innerCursor, setNextLink } from '../pagination';
@@ -21,7 +22,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(
           {
             org: Type.Optional(OrgId),
-            status: Type.Optional(Type.Enum(scanStatuses)),
+            status: Type.Optional(Type.Enum(SCAN_STATUSES)),
             limit: Type.Optional(Limit),
             cursor: Type.Optional(Cursor),
           },
@@ -34,7 +35,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
       const page = await repos.scanRuns.list({
         orgId: q.org,
-        status: q.status as ScanStatus | undefined,
+        status: q.status,
         limit: q.limit ?? 100,
         cursor: innerCursor(cursors, LIST, q.cursor),
       });
@@ -92,14 +93,11 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
           const run = await queue.startScan({ orgId: target, trigger: 'api' });
           started.push((await repos.scanRuns.get({ id: run.id })) ?? (run as ScanRun));
         } catch (error) {
-          if (
-            error instanceof ScanAlreadyActiveError ||
-            (error as { code?: string }).code === 'scan_already_active'
-          ) {
+          if (isRootwatchError(error, ERROR_CODES.scanAlreadyActive)) {
             active.push(target);
             continue;
           }
-          if ((error as { code?: string }).code === 'queue_unavailable') {
+          if (isRootwatchError(error, ERROR_CODES.queueUnavailable)) {
             request.log.warn({ err: error, orgId: target }, 'scan not started: the job queue is unavailable');
             throw queueUnavailable(
               'the job queue (Redis) is unavailable, so the scan was not started (its run is recorded as failed); reads still work; retry later',
@@ -109,7 +107,10 @@ export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
       }
       if (started.length === 0) {
-        throw conflict('scan_already_active', `a scan is already queued or running for ${active.join(', ')}`);
+        throw conflict(
+          ERROR_CODES.scanAlreadyActive,
+          `a scan is already queued or running for ${active.join(', ')}`,
+        );
       }
       return reply.code(202).send({ items: started.map(toScanRun) });
     },

@@ -1,3 +1,4 @@
+import { CONTROL_STATUSES, SEVERITIES } from '@rootwatch/core';
 import { type Static, type TSchema, Type } from 'typebox';
 
 export const ErrorResponse = Type.Object(
@@ -28,8 +29,8 @@ export const NullableTimestamp = Nullable(Timestamp);
 export const AccountId = Type.String({ pattern: '^[0-9]{12}$', description: '12-digit AWS account id' });
 export const OrgId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', maxLength: 64 });
 export const ControlIdParam = Type.String({ pattern: '^[a-z]+\\.[a-z0-9-]{1,60}$', maxLength: 64 });
-export const SeverityValue = Type.Enum(['critical', 'high', 'medium', 'low', 'info']);
-export const ControlStatusValue = Type.Enum(['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN']);
+export const SeverityValue = Type.Enum(SEVERITIES);
+export const ControlStatusValue = Type.Enum(CONTROL_STATUSES);
 export const Cursor = Type.String({
   minLength: 1,
   maxLength: 1024,
@@ -54,6 +55,10 @@ export const errorResponses = {
 export const ListOf = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
 
+/** A ListOf response around a JSON array of items already written (as the 200 serializer would write it). */
+export const listJson = (items: string, nextCursor: string | null) =>
+  `{"items":${items},"next_cursor":${JSON.stringify(nextCursor)}}`;
+
 export const FeedOf = <T extends TSchema>(item: T) =>
   Type.Object({
     items: Type.Array(item),
@@ -65,6 +70,10 @@ export const FeedOf = <T extends TSchema>(item: T) =>
     ),
     has_more: Type.Boolean({ description: 'More items are available right now.' }),
   });
+
+/** A FeedOf response around a JSON array of items already written (as the 200 serializer would write it). */
+export const feedJson = (items: string, nextCursor: string | null, hasMore: boolean) =>
+  `{"items":${items},"next_cursor":${JSON.stringify(nextCursor)},"has_more":${hasMore}}`;
 
 export const iso = (date: Date) => date.toISOString();
 export const isoOrNull = (date: Date | null | undefined) => (date ? date.toISOString() : null);

@@ -1,7 +1,6 @@
-import { exceptionScopeOf } from '@rootwatch/core';
+import { exceptionScopeOf, FINDING_STATUSES } from '@rootwatch/core';
 import type {
   Account,
-  AccountWithControlStatuses,
   ControlState,
   DriftEvent,
   Finding,
@@ -50,8 +49,8 @@ export const ControlResultSchema = Type.Object({
 
 export const toControlResult = (state: ControlState) => ({
   control_id: state.controlId,
-  status: state.status as 'PASS',
-  severity: state.severity as 'critical',
+  status: state.status,
+  severity: state.severity,
   since: iso(state.since),
   reason: state.reason,
   evidence: state.evidence ?? null,
@@ -103,12 +102,6 @@ export const AccountSummarySchema = Type.Object({
   failing: Type.Array(Type.String(), { description: 'Ids of the controls currently FAIL' }),
 });
 
-export const toAccountSummary = (account: AccountWithControlStatuses) => ({
-  ...accountBase(account),
-  controls: account.controlStatuses,
-  failing: Object.keys(account.controlStatuses).filter((id) => account.controlStatuses[id] === 'FAIL'),
-});
-
 export const TicketSchema = Type.Object(
   {
     system: Type.String({
@@ -134,7 +127,7 @@ export const FindingSchema = Type.Object({
   account_id: AccountId,
   control_id: Type.String(),
   severity: SeverityValue,
-  status: Type.Enum(['open', 'resolved']),
+  status: Type.Enum(FINDING_STATUSES),
   opened_at: Timestamp,
   resolved_at: NullableTimestamp,
   last_seen_at: Timestamp,
@@ -168,8 +161,8 @@ export const toFinding = (finding: Finding) => ({
   dedup_key: finding.dedupKey,
   account_id: finding.accountId,
   control_id: finding.controlId,
-  severity: finding.severity as 'critical',
-  status: finding.status as 'open',
+  severity: finding.severity,
+  status: finding.status,
   opened_at: iso(finding.openedAt),
   resolved_at: isoOrNull(finding.resolvedAt),
   last_seen_at: iso(finding.lastSeenAt),
@@ -285,6 +278,10 @@ export const DriftEventSchema = Type.Object({
   detected_at: Timestamp,
 });
 
+/**
+ * A drift row as the feed's item. The feed itself has Postgres write its page (driftEventJson in the db
+ * package); webhooks shape the row snapshot their trigger stored with this, and json-pages.test.ts keeps both equal.
+ */
 export const toDriftEvent = (event: DriftEvent) => ({
   id: event.id,
   org_id: event.orgId,
@@ -294,7 +291,7 @@ export const toDriftEvent = (event: DriftEvent) => ({
   field: event.field,
   from: event.fromValue ?? null,
   to: event.toValue ?? null,
-  severity: event.severity as 'critical',
+  severity: event.severity,
   scan_run_id: event.scanRunId,
   detected_at: iso(event.detectedAt),
 });

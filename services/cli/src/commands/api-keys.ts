@@ -1,3 +1,4 @@
+import { ERROR_CODES, isRootwatchError } from '@rootwatch/core';
 import { type CommandSpec, choiceOption, helpText, parseCommand, postgresUrlOption } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -109,8 +110,8 @@ export const apiKeys: Command = async (ctx) => {
 };
 
 function asInputError(err: unknown): never {
-  if ((err as { code?: string }).code === 'api_key_invalid') {
-    throw new CliError((err as Error).message, 'api_key_invalid', EXIT.usage);
+  if (isRootwatchError(err, ERROR_CODES.apiKeyInvalid)) {
+    throw new CliError(err.message, ERROR_CODES.apiKeyInvalid, EXIT.usage);
   }
   throw err;
 }

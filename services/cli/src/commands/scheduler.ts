@@ -1,3 +1,4 @@
+import { ERROR_CODES, isRootwatchError } from '@rootwatch/core';
 import { type CommandSpec, helpText, parseCommand } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
@@ -34,8 +35,8 @@ export const scheduler: Command = async (ctx) => {
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-scheduler' });
   try {
     const running = await startScheduler({ config, logger, database }).catch((err: unknown) => {
-      if ((err as { code?: string }).code === 'schedule_invalid') {
-        throw new CliError((err as Error).message, 'schedule_invalid', EXIT.usage);
+      if (isRootwatchError(err, ERROR_CODES.scheduleInvalid)) {
+        throw new CliError(err.message, ERROR_CODES.scheduleInvalid, EXIT.usage);
       }
       throw err;
     });

@@ -1,11 +1,4 @@
-import {
-  CONTROL_CATALOG,
-  CONTROL_IDS,
-  type ControlStatus,
-  DEFAULT_USAGE_WINDOW_DAYS,
-  evaluateControls,
-  type Severity,
-} from '@rootwatch/core';
+import { CONTROL_CATALOG, CONTROL_IDS, DEFAULT_USAGE_WINDOW_DAYS, evaluateControls } from '@rootwatch/core';
 import type { Account, AccountScan, ControlState, Repositories } from '@rootwatch/db';
 import {
   type ReportAccount,
@@ -89,8 +82,8 @@ function controlsOf(states: ControlState[], scan: AccountScan, state: string): R
     const state = byId.get(id);
     out[id] = state
       ? {
-          status: state.status as ControlStatus,
-          severity: state.severity as Severity,
+          status: state.status,
+          severity: state.severity,
           reason: state.reason ?? '',
         }
       : {

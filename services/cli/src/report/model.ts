@@ -1,4 +1,10 @@
-import type { ControlId, ControlStatus, Severity } from '@rootwatch/core';
+import {
+  CONTROL_STATUSES,
+  type ControlId,
+  type ControlStatus,
+  type ScanOutcome,
+  type Severity,
+} from '@rootwatch/core';
 
 /** The stable `scan --once --format json` document (README: "JSON report format"). */
 export interface ScanReport {
@@ -18,7 +24,7 @@ export interface ReportSummary {
   byControl: Record<string, Record<ControlStatus, number>>;
 }
 
-export type ReportOutcome = 'assessed' | 'unreachable' | 'error' | 'skipped';
+export type ReportOutcome = ScanOutcome;
 
 export interface ReportAccount {
   accountId: string;
@@ -38,13 +44,11 @@ export interface ReportControl {
   reason: string;
 }
 
-const STATUSES: readonly ControlStatus[] = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'UNKNOWN'];
-
 /** Summary counts derived from the accounts, so the two parts of a report can never disagree. */
 export function summarize(accounts: ReportAccount[], controlIds: readonly ControlId[]): ReportSummary {
   const byControl: ReportSummary['byControl'] = {};
   for (const id of controlIds) {
-    byControl[id] = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ControlStatus, number>;
+    byControl[id] = Object.fromEntries(CONTROL_STATUSES.map((s) => [s, 0])) as Record<ControlStatus, number>;
   }
   const count = (outcome: ReportOutcome) => accounts.filter((a) => a.outcome === outcome).length;
   for (const account of accounts) {

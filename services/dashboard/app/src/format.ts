@@ -1,3 +1,4 @@
+import { type ControlStatus, SEVERITIES } from '@rootwatch/core/vocabulary';
 import { h } from './dom';
 
 /** Timestamps are shown in UTC, like the API serves them, so screens and exports agree. */
@@ -38,5 +39,11 @@ export function severityBadge(severity: string): HTMLElement {
   return h('span', { class: `badge sev-${severity}` }, severity);
 }
 
-export const severityOrder = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export const statusOrder = ['PASS', 'FAIL', 'UNKNOWN', 'NOT_APPLICABLE'] as const;
+export const severityOrder = SEVERITIES;
+/** Display order (failures and unknowns before the not applicable). */
+export const statusOrder = [
+  'PASS',
+  'FAIL',
+  'UNKNOWN',
+  'NOT_APPLICABLE',
+] as const satisfies readonly ControlStatus[];

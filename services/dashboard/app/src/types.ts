@@ -1,6 +1,14 @@
 // Response shapes of the public /v1 API that the dashboard reads (see /openapi.json).
+import type {
+  ControlStatus,
+  DriftKind,
+  DriftSeverity,
+  FindingStatus,
+  ScanStatus,
+  ScanTrigger,
+} from '@rootwatch/core/vocabulary';
 
-export type ControlStatus = 'PASS' | 'FAIL' | 'NOT_APPLICABLE' | 'UNKNOWN';
+export type { ControlStatus };
 
 export interface ListResponse<T> {
   items: T[];
@@ -22,8 +30,8 @@ export interface ControlDef {
 export interface ScanRun {
   id: string;
   org_id: string;
-  trigger: string;
-  status: 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | string;
+  trigger: ScanTrigger;
+  status: ScanStatus;
   progress: {
     total: number;
     done: number;
@@ -74,7 +82,7 @@ export interface OrgSummary {
   totals: StatusCounts;
   compliance_pct: number | null;
   last_completed_scan: ScanRun | null;
-  open_findings: Record<'critical' | 'high' | 'medium' | 'low' | 'info' | 'total', number>;
+  open_findings: Record<DriftSeverity | 'total', number>;
 }
 
 export interface Summary {
@@ -121,8 +129,8 @@ export interface Finding {
   dedup_key: string;
   account_id: string;
   control_id: string;
-  severity: string;
-  status: 'open' | 'resolved';
+  severity: DriftSeverity;
+  status: FindingStatus;
   opened_at: string;
   resolved_at: string | null;
   last_seen_at: string;
@@ -180,12 +188,12 @@ export interface DriftEvent {
   id: number;
   org_id: string;
   account_id: string | null;
-  kind: string;
+  kind: DriftKind;
   control_id: string | null;
   field: string | null;
   from: unknown;
   to: unknown;
-  severity: string;
+  severity: DriftSeverity;
   scan_run_id: string | null;
   detected_at: string;
 }

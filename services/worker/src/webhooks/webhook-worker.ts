@@ -1,5 +1,11 @@
 import type { RootwatchConfig } from '@rootwatch/config';
-import { DEFAULT_WEBHOOK_RETRY, type LookupAll, type WebhookRetryPolicy } from '@rootwatch/core';
+import {
+  createError,
+  DEFAULT_WEBHOOK_RETRY,
+  ERROR_CODES,
+  type LookupAll,
+  type WebhookRetryPolicy,
+} from '@rootwatch/core';
 import {
   createInstallSecretsRepository,
   createWebhookOutboxRepository,
@@ -54,7 +60,7 @@ export async function startWebhookWorker(options: StartWebhookWorkerOptions): Pr
     (config.redisUrl
       ? redisConnection(config.redisUrl)
       : (() => {
-          throw Object.assign(new Error('webhook delivery needs REDIS_URL'), { code: 'redis_required' });
+          throw createError({ code: ERROR_CODES.redisRequired, message: 'webhook delivery needs REDIS_URL' });
         })());
   const key = await createInstallSecretsRepository({ db: database.db }).getOrCreate({
     name: WEBHOOK_SECRET_KEY_NAME,

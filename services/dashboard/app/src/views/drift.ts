@@ -1,3 +1,4 @@
+import { DRIFT_KINDS } from '@rootwatch/core/vocabulary';
 import { buildPath, describeError, type Query } from '../api';
 import type { AppContext, View } from '../context';
 import { h, replace, setAlert, skeletonRows, tableHead } from '../dom';
@@ -8,16 +9,6 @@ import { describeDrift } from './account';
 const REFRESH_MS = 5000;
 const KEEP = 500;
 const MAX_INITIAL_PAGES = 20;
-const KINDS = [
-  'control_changed',
-  'root_activity',
-  'credential_changed',
-  'coverage_lost',
-  'coverage_restored',
-  'account_added',
-  'account_removed',
-  'account_state_changed',
-];
 const WINDOWS: [string, string, number | null][] = [
   ['1d', 'Last 24 hours', 86_400_000],
   ['7d', 'Last 7 days', 7 * 86_400_000],
@@ -46,7 +37,9 @@ export function driftView(ctx: AppContext, params: URLSearchParams): View {
     'select',
     { id: 'd-kind', name: 'kind' },
     h('option', { value: '' }, 'Any kind'),
-    KINDS.map((k) => h('option', { value: k, selected: params.get('kind') === k }, k.replaceAll('_', ' '))),
+    DRIFT_KINDS.map((k) =>
+      h('option', { value: k, selected: params.get('kind') === k }, k.replaceAll('_', ' ')),
+    ),
   );
   const sevSel = h(
     'select',
