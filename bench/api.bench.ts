@@ -194,6 +194,8 @@ const endpoints: Record<string, string | string[]> = {
     (after) => `/v1/drift-events?after=${codec.encode('drift-events', after)}&limit=500`,
   ),
   account_history: `/v1/accounts/${busiest}/history`,
+  // A ticketing poller's view (WORKFLOW.md): the findings nobody has triaged yet.
+  findings_workflow_new: '/v1/findings?workflow=new&limit=100',
 };
 
 type Figures = {

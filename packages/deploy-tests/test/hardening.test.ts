@@ -127,7 +127,7 @@ describe('deploy/k8s/base NetworkPolicies', () => {
     expect(deny[0]!.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(deny[0]!.spec.ingress ?? []).toEqual([]);
     expect(deny[0]!.spec.egress ?? []).toEqual([]);
-    expect(workloads.map(roleOf).sort()).toEqual(['api', 'migrate', 'scheduler', 'worker']);
+    expect(workloads.map(roleOf).sort()).toEqual(['api', 'events', 'migrate', 'scheduler', 'worker']);
     for (const workload of workloads) {
       const own = policies.filter((p) => p !== deny[0] && selects(p, workload.labels));
       expect(
