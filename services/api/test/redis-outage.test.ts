@@ -207,9 +207,9 @@ describe('a Redis outage, with the API, a worker and the scheduler running', () 
     try {
       const ids = await until('the job schedulers to exist again', async () => {
         const keys = (await queue.getJobSchedulers(0, -1)).map((s) => s.key).sort();
-        return keys.length === 2 ? keys : undefined;
+        return keys.length === 3 ? keys : undefined;
       });
-      expect(ids).toEqual([`org-${SCHEDULED_ORG}`, 'retention-daily']);
+      expect(ids).toEqual(['exception-expiry', `org-${SCHEDULED_ORG}`, 'retention-daily']);
       await until(
         'a scheduled tick after the restart',
         async () => (scheduler.stats().skipped[SCHEDULED_ORG] ?? 0) > skippedBefore,
