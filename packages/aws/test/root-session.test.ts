@@ -4,6 +4,7 @@ import { type AccountContext, evaluateControls, type OrgContext, type RootPostur
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AccessMode, assessAccount } from '../src/account-access';
 import { type AwsClientFactory, createAwsClientFactory } from '../src/clients';
+import { createRootCredentialsSession } from '../src/root-remediation';
 import { assumeRootSession } from '../src/root-session';
 import {
   CARDS,
@@ -247,5 +248,52 @@ describe('root sessions (sts:AssumeRoot) against the simulator', () => {
     await iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key!.AccessKeyId }));
     const after = (await control(sim, 'GET', '/_sim/org')) as { accounts: SimAccount[] };
     expect(after.accounts.find((a) => a.id === VIRTUAL)!.root.accessKeys).toEqual([]);
+  });
+
+  it('never resends a delete blindly: after a throttled delete, a fresh read comes before the next delete', async () => {
+    // IAM throttles half the calls at random; repeat until a delete was throttled at least once (P(miss) ≈ 0.1 %).
+    let sawThrottledDelete = false;
+    for (let round = 0; round < 10 && !sawThrottledDelete; round++) {
+      await control(sim, 'POST', '/_sim/reset');
+      const session = await assumeRootSession({
+        clients,
+        accountId: VIRTUAL,
+        partition: 'aws',
+        taskPolicy: 'IAMDeleteRootUserCredentials',
+      });
+      if (!session.ok) throw new Error(session.error.message);
+      const calls: string[] = [];
+      const root = createRootCredentialsSession({
+        clients,
+        credentials: session.credentials,
+        // A read is four calls, each throttled half the time: many attempts, no waiting between them.
+        maxThrottledAttempts: 200,
+        sleep: async () => {},
+        onCall: (operation, outcome) => calls.push(`${operation} ${outcome}`),
+      });
+      const [key] = (await root.read()).accessKeys;
+      await control(sim, 'PUT', '/_sim/faults', { faults: { throttleRate: 0.5, throttleServices: ['iam'] } });
+      try {
+        const done = await root.delete({ type: 'access-key', id: key!.id, status: key!.status });
+        expect(done.calls.map((c) => c.operation)).toEqual(['iam:DeleteAccessKey']);
+      } finally {
+        await control(sim, 'PUT', '/_sim/faults', { faults: { throttleRate: 0 } });
+      }
+      const deletes = calls.filter((c) => c.startsWith('iam:DeleteAccessKey'));
+      expect(deletes.at(-1)).toBe('iam:DeleteAccessKey ok');
+      expect(deletes.filter((c) => c.endsWith(' ok'))).toHaveLength(1);
+      calls.forEach((call, i) => {
+        if (call !== 'iam:DeleteAccessKey throttled') return;
+        sawThrottledDelete = true;
+        // The next delete is preceded by a complete, successful read showing the key still there.
+        const next = calls.indexOf('iam:DeleteAccessKey ok', i + 1);
+        const nextThrottled = calls.indexOf('iam:DeleteAccessKey throttled', i + 1);
+        const nextDelete = Math.min(...[next, nextThrottled].filter((j) => j > 0));
+        expect(calls.slice(i + 1, nextDelete)).toContain('iam:ListMFADevices ok');
+      });
+      const org = (await control(sim, 'GET', '/_sim/org')) as { accounts: SimAccount[] };
+      expect(org.accounts.find((a) => a.id === VIRTUAL)!.root.accessKeys).toEqual([]);
+    }
+    expect(sawThrottledDelete).toBe(true);
   });
 });
