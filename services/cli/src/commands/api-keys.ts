@@ -1,17 +1,8 @@
-import { ERROR_CODES, isRootwatchError } from '@rootwatch/core';
+import { API_KEY_SCOPES, ERROR_CODES, isRootwatchError } from '@rootwatch/core';
 import { type CommandSpec, choiceOption, helpText, parseCommand, postgresUrlOption } from '../args';
 import type { Command } from '../context';
 import { requirePostgres } from '../database';
 import { CliError, EXIT, UsageError } from '../errors';
-
-const SCOPES = [
-  'read',
-  'scans:write',
-  'findings:write',
-  'exceptions:write',
-  'remediations:write',
-  'admin',
-] as const;
 
 const spec = {
   usage:
@@ -59,7 +50,7 @@ export const apiKeys: Command = async (ctx) => {
     throw new UsageError(`unexpected argument '${target}'`, spec.usage);
   if (action === 'create' && !values.name) throw new UsageError('create needs --name', spec.usage);
   const scopes = ((values.scope as unknown as string[] | undefined) ?? ['read']).map(
-    (s) => choiceOption(s, 'scope', SCOPES, undefined, spec.usage)!,
+    (s) => choiceOption(s, 'scope', API_KEY_SCOPES, undefined, spec.usage)!,
   );
 
   const config = { ...ctx.config() };
