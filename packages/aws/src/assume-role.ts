@@ -1,7 +1,7 @@
 import { auditRoleArn, sanitizeSessionName } from './arn';
 import type { AwsClientFactory, AwsCredentials } from './clients';
 import { AssumeRoleCommand } from './commands';
-import { type ClassifiedAwsError, classifyAwsError } from './errors';
+import { type AwsErrorContext, type ClassifiedAwsError, classifyAwsError } from './errors';
 import { defaultRegionOf } from './partition';
 
 // The shortest session STS allows: one account's reads take seconds, and less exposure if leaked.
@@ -61,29 +61,40 @@ async function assumeIn(input: AssumeAuditRoleInput, region: string): Promise<As
         ...(input.externalId ? { ExternalId: input.externalId } : {}),
       }),
     );
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-      return {
-        ok: false,
-        roleArn,
-        error: classifyAwsError(
-          { name: 'MalformedAssumeRoleResponse', message: 'AssumeRole returned no credentials' },
-          context,
-        ),
-      };
-    }
-    return {
-      ok: true,
-      roleArn,
-      credentials: {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        ...(c.Expiration ? { expiration: c.Expiration } : {}),
-        accountId: input.accountId,
-      },
-    };
+    return { ...sessionCredentialsOf(out.Credentials, input.accountId, context), roleArn };
   } catch (err) {
     return { ok: false, roleArn, error: classifyAwsError(err, context) };
   }
+}
+
+type StsCredentials = {
+  AccessKeyId?: string;
+  SecretAccessKey?: string;
+  SessionToken?: string;
+  Expiration?: Date;
+};
+
+/**
+ * The session credentials of an AssumeRole or AssumeRoot answer for `accountId`, or the classified error when
+ * STS answered without them.
+ */
+export function sessionCredentialsOf(
+  c: StsCredentials | undefined,
+  accountId: string,
+  context: AwsErrorContext & { operation: string },
+): { ok: true; credentials: AwsCredentials } | { ok: false; error: ClassifiedAwsError } {
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+    const message = `${context.operation.slice('sts:'.length)} returned no credentials`;
+    return { ok: false, error: classifyAwsError({ name: 'MalformedAssumeRoleResponse', message }, context) };
+  }
+  return {
+    ok: true,
+    credentials: {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      accountId,
+    },
+  };
 }

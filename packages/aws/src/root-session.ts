@@ -8,6 +8,7 @@ import {
   type RootSessionCredentials,
   type SourceResult,
 } from '@rootwatch/core';
+import { sessionCredentialsOf } from './assume-role';
 import type { AwsClientFactory, AwsCredentials } from './clients';
 import {
   AssumeRootCommand,
@@ -104,7 +105,7 @@ async function assumeRootIn(
   taskPolicyArn: string,
   principalArn: string,
 ): Promise<AssumeRootSessionResult> {
-  const context: AwsErrorContext = { operation: 'sts:AssumeRoot', accountId: input.accountId, region };
+  const context = { operation: 'sts:AssumeRoot', accountId: input.accountId, region };
   try {
     const out = await input.clients.sts(region).send(
       new AssumeRootCommand({
@@ -113,29 +114,10 @@ async function assumeRootIn(
         DurationSeconds: durationSeconds,
       }),
     );
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-      return {
-        ok: false,
-        taskPolicyArn,
-        principalArn,
-        error: classifyAwsError(
-          { name: 'MalformedAssumeRoleResponse', message: 'AssumeRoot returned no credentials' },
-          context,
-        ),
-      };
-    }
     return {
-      ok: true,
+      ...sessionCredentialsOf(out.Credentials, input.accountId, context),
       taskPolicyArn,
       principalArn,
-      credentials: {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        ...(c.Expiration ? { expiration: c.Expiration } : {}),
-        accountId: input.accountId,
-      },
     };
   } catch (err) {
     return { ok: false, taskPolicyArn, principalArn, error: classifyAwsError(err, context) };
