@@ -185,7 +185,7 @@ export function createBudgetShares(options: BudgetSharesOptions): BudgetShares {
       stopped = true;
       if (timer) clearInterval(timer);
       timer = undefined;
-      await beating;
+      // An in-flight beat is not awaited: with Redis hung it would hold the shutdown for its timeout.
       const keys = [workersKey, ...[...counts.keys()].map((k) => `${prefix}:${k}`)];
       await Promise.all(keys.map((key) => redis.zrem(key, workerId))).catch(() => {
         // Redis away: the entries expire by themselves within ttlMs.

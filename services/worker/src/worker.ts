@@ -135,7 +135,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const redis = options.source ? undefined : redisClient(connection);
   // AWS keeps the STS and Organizations quotas per calling account: the worker processes sharing this
   // queue split them (budget-shares.ts), over a connection that fails fast so AWS calls never wait on Redis.
-  const sharesRedis = options.source ? undefined : redisClient(connection, 'fail-fast');
+  // With neither budget set (0: no fixed ceiling) there is nothing to share.
+  const { stsPerCaller, organizationsPerCaller } = config.worker.awsBudgets;
+  const sharesRedis =
+    options.source || (stsPerCaller <= 0 && organizationsPerCaller <= 0)
+      ? undefined
+      : redisClient(connection, 'fail-fast');
   const budgetShares = sharesRedis
     ? createBudgetShares({ redis: sharesRedis, prefix: options.prefix, logger, ...options.budgetShares })
     : undefined;
