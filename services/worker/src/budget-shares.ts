@@ -64,8 +64,10 @@ return counts
 
 /**
  * Budget shares by heartbeat: every interval each worker process counts itself, in one Lua call, among
- * the live workers and among the spenders of each budget it used since the last beat, and reads the
- * counts back. The hot path (every AWS request) only reads the last counts from memory.
+ * the live workers and among the spenders of each budget it used within the ttl, and reads the counts
+ * back. A process that dies is forgotten once its entries expire (ttl after its last beat); one that
+ * cannot reach Redis keeps its last shares; one that starts without Redis spends whole budgets until
+ * its first beat (it gets no jobs without Redis anyway). The hot path (every AWS request) only reads the last counts from memory.
  *
  * Why heartbeats rather than a token bucket in Redis: no Redis round trip per AWS call nor per batch of
  * tokens, and Redis being away changes nothing (the last shares stay). Why per budget and not per

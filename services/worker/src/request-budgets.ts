@@ -52,7 +52,7 @@ export function createRequestBudgets(
       if (bucket) {
         if (shared) {
           shared.use(id);
-          // Two map reads per request; the rate changes only when a beat changed the share.
+          // A few map operations per request, no I/O; the rate changes only when a beat changed the share.
           bucket.setRate(rate * shared.shareOf(id));
         }
         return bucket;
