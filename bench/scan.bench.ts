@@ -85,8 +85,7 @@ const config: RootwatchConfig = {
   usageWindowDays: 90,
   retentionDays: 90,
   // The default configuration: the budgets are AWS's (README config table) and the concurrency the
-  // default; each process keeps its own budgets, so together the workers may exceed the AssumeRole
-  // throttle, and the SDK's adaptive retries slow them down.
+  // default; the workers split the per-caller budgets (STS, Organizations) through Redis.
   worker: { ...DEFAULTS.worker, concurrency: CONCURRENCY },
   aws: { region: 'us-east-1', endpointUrl: sim.endpoint },
   organizations: [

@@ -190,14 +190,14 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     required: false,
     default: '100',
     description:
-      "AssumeRole requests per second per calling account, per worker process (STS throttles per caller account, repost.aws/knowledge-center/iam-sts-throttling-error). With N workers keep N × this within the caller account's STS quota. 0 = no fixed ceiling.",
+      'AssumeRole requests per second per calling account, across all worker processes (STS throttles per caller account, repost.aws/knowledge-center/iam-sts-throttling-error): the workers sharing a Redis split it through heartbeats, each taking this ÷ the workers assuming roles as that account; `scan --once` takes it whole. 0 = no fixed ceiling.',
   },
   {
     name: 'ROOTWATCH_ORGANIZATIONS_REQUESTS_PER_SECOND',
     required: false,
     default: '0',
     description:
-      "Organizations requests per second per calling account, per worker process. 0 = no fixed ceiling: AWS throttles Organizations per account at a few requests per second it does not publish (TooManyRequestsException, docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html) and the SDK's adaptive retry mode learns that rate; set it (e.g. 10) to stay under it from the first call.",
+      "Organizations requests per second per calling account, across all worker processes (split like the STS budget, among the workers calling Organizations: discovery in one worker gets it whole). 0 = no fixed ceiling: AWS throttles Organizations per account at a few requests per second it does not publish (TooManyRequestsException, docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html) and the SDK's adaptive retry mode learns that rate; set it (e.g. 10) to stay under it from the first call.",
   },
   {
     name: 'ROOTWATCH_HEALTH_PORT',

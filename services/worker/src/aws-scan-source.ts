@@ -20,6 +20,7 @@ import type { SecurityContact } from '@rootwatch/core';
 import { isAssessable } from '@rootwatch/core';
 import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
+import type { BudgetShares } from './budget-shares';
 import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
 import { createRequestBudgets, type RequestBudgets } from './request-budgets';
 import { RetryLaterError } from './scan-errors';
@@ -48,6 +49,11 @@ export interface AwsScanSourceOptions {
    * get readTags from the handlers). Saves one Organizations call per account discovery reads itself.
    */
   readTags?: boolean;
+  /**
+   * This process's shares of the per-caller budgets (STS, Organizations) when several worker processes
+   * call as the same account; absent (`scan --once`, the demo): this process spends them whole.
+   */
+  budgetShares?: BudgetShares;
 }
 
 interface StackOwner {
@@ -133,10 +139,10 @@ function createConcurrencyLimit(limit: number) {
   };
 }
 
-/** Discovery and member assessment over @rootwatch/aws, within one request budget per process. */
+/** Discovery and member assessment over @rootwatch/aws, within AWS's request budgets (request-budgets.ts). */
 export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSource {
   const { config, logger, observer } = options;
-  const budgets = createRequestBudgets(config.worker.awsBudgets);
+  const budgets = createRequestBudgets(config.worker.awsBudgets, undefined, options.budgetShares);
   const factory = (region: string, caller: string, credentials?: AwsClientOptions['credentials']) =>
     budgetedClients(
       createAwsClientFactory({

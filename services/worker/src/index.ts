@@ -17,6 +17,13 @@ export {
   createAwsScanSource,
 } from './aws-scan-source';
 export {
+  type BudgetShares,
+  type BudgetSharesOptions,
+  createBudgetShares,
+  DEFAULT_SHARE_INTERVAL_MS,
+  DEFAULT_SHARE_TTL_MS,
+} from './budget-shares';
+export {
   createMemoryDiscoveryStore,
   createRedisDiscoveryStore,
   type DiscoveryStore,

@@ -1,9 +1,10 @@
 import type { AwsRequestBudgets } from '@rootwatch/config';
+import type { BudgetShares } from './budget-shares';
 import { createTokenBucket, type TokenBucket } from './token-bucket';
 
 export type BudgetedService = 'iam' | 'sts' | 'organizations';
 
-/** The process's AWS request budgets, one token bucket per (service, key). */
+/** The AWS request budgets, one token bucket per (service, key) in each process. */
 export interface RequestBudgets {
   /**
    * The bucket of `service` for `key` — the member account for IAM, the calling account (or
@@ -27,6 +28,13 @@ const MAX_BUCKETS = 20_000;
 export function createRequestBudgets(
   budgets: AwsRequestBudgets,
   now: () => number = () => performance.now(),
+  /**
+   * The worker processes' shares of the per-caller budgets (STS, Organizations), which AWS keeps per
+   * calling account however many processes call. Absent (one process: `scan --once`, the demo): the
+   * whole budget. IAM is per member account: each account's calls come from the one process assessing
+   * it, so its budget is never shared.
+   */
+  shares?: BudgetShares,
 ): RequestBudgets {
   const rates: Record<BudgetedService, number> = {
     iam: budgets.iamPerAccount,
@@ -39,8 +47,16 @@ export function createRequestBudgets(
       const rate = rates[service];
       if (rate <= 0) return null;
       const id = `${service}/${key}`;
+      const shared = shares && service !== 'iam' ? shares : undefined;
       let bucket = buckets.get(id);
-      if (bucket) return bucket;
+      if (bucket) {
+        if (shared) {
+          shared.use(id);
+          // A few map operations per request, no I/O; the rate changes only when a beat changed the share.
+          bucket.setRate(rate * shared.shareOf(id));
+        }
+        return bucket;
+      }
       if (buckets.size >= MAX_BUCKETS) {
         for (const [oldId, old] of buckets) {
           if (old.waiting() > 0) continue;
@@ -48,7 +64,8 @@ export function createRequestBudgets(
           if (buckets.size < MAX_BUCKETS / 2) break;
         }
       }
-      bucket = createTokenBucket({ ratePerSecond: rate, now });
+      if (shared) shared.use(id);
+      bucket = createTokenBucket({ ratePerSecond: shared ? rate * shared.shareOf(id) : rate, now });
       buckets.set(id, bucket);
       return bucket;
     },

@@ -5,6 +5,13 @@ export interface TokenBucket {
   take(): Promise<void>;
   /** Requests waiting for a token now. */
   waiting(): number;
+  /** Tokens granted per second now. */
+  rate(): number;
+  /**
+   * Changes the rate (a worker's share of a budget shared with other processes); the burst follows it,
+   * so the processes' bursts together never exceed one budget's.
+   */
+  setRate(ratePerSecond: number): void;
 }
 
 /**
@@ -20,6 +27,9 @@ export function createTokenBucket({
   burst?: number;
   now?: () => number;
 }): TokenBucket {
+  let rate = ratePerSecond;
+  const burstSeconds = burst / ratePerSecond;
+  let capacity = burst;
   let tokens = burst;
   let last = now();
   const queue: (() => void)[] = [];
@@ -27,7 +37,7 @@ export function createTokenBucket({
 
   const refill = () => {
     const t = now();
-    tokens = Math.min(burst, tokens + ((t - last) * ratePerSecond) / 1000);
+    tokens = Math.min(capacity, tokens + ((t - last) * rate) / 1000);
     last = t;
   };
 
@@ -38,7 +48,7 @@ export function createTokenBucket({
       queue.shift()!();
     }
     if (queue.length > 0 && !timer) {
-      const waitMs = Math.max(1, Math.ceil(((1 - tokens) * 1000) / ratePerSecond));
+      const waitMs = Math.max(1, Math.ceil(((1 - tokens) * 1000) / rate));
       timer = sleep(waitMs).then(() => {
         timer = null;
         drain();
@@ -59,5 +69,15 @@ export function createTokenBucket({
       });
     },
     waiting: () => queue.length,
+    rate: () => rate,
+    setRate(next) {
+      if (!(next > 0) || next === rate) return;
+      // Tokens earned so far at the old rate; from now on at the new one.
+      refill();
+      rate = next;
+      // At least one token of capacity, or a share below 1/s could never send.
+      capacity = Math.max(1, next * burstSeconds);
+      tokens = Math.min(tokens, capacity);
+    },
   };
 }

@@ -22,7 +22,9 @@ import {
 import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import { type AwsScanSourceOptions, createAwsScanSource } from './aws-scan-source';
+import { type BudgetShares, createBudgetShares } from './budget-shares';
 import { createRedisDiscoveryStore } from './discovery-store';
 import { startRemediationWorker } from './remediation.worker';
 import { startRootEventsRole } from './root-events.role';
@@ -48,7 +50,11 @@ export interface StartWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   /** Extra options of the default AWS scan source (scanner credentials, discovery concurrency…). */
-  awsSource?: Omit<AwsScanSourceOptions, 'config' | 'logger' | 'observer' | 'store'>;
+  awsSource?: Omit<AwsScanSourceOptions, 'config' | 'logger' | 'observer' | 'store' | 'budgetShares'>;
+  /** Heartbeat timing of the per-caller budget shares (tests shorten it; budget-shares.ts defaults). */
+  budgetShares?: { intervalMs?: number; ttlMs?: number };
+  /** Where rootwatch_aws_budget_share is registered (absent: nowhere). */
+  registry?: Registry;
   /** A quiet active run older than this is failed with `run_timeout` (default 12 h; a backstop only). */
   maxRunDurationMs?: number;
   /** How often quiet runs are checked for lost or failed jobs (0 = never; the first check runs at start). */
@@ -65,6 +71,8 @@ export interface StartWorkerOptions {
 
 export interface RunningWorker {
   readonly metrics: ScanMetrics;
+  /** This process's shares of the per-caller AWS budgets; absent with an injected scan source. */
+  readonly budgetShares?: BudgetShares;
   readonly worker: ScanWorker;
   /** Stops taking jobs, lets in-flight ones finish within the grace period, then releases the rest. */
   close(): Promise<void>;
@@ -125,9 +133,23 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const metrics = createScanMetrics();
   const observer = combineObservers(metrics, options.observer);
   const redis = options.source ? undefined : redisClient(connection);
+  // AWS keeps the STS and Organizations quotas per calling account: the worker processes sharing this
+  // queue split them (budget-shares.ts), over a connection that fails fast so AWS calls never wait on Redis.
+  // With neither budget set (0: no fixed ceiling) there is nothing to share.
+  const { stsPerCaller, organizationsPerCaller } = config.worker.awsBudgets;
+  const sharesRedis =
+    options.source || (stsPerCaller <= 0 && organizationsPerCaller <= 0)
+      ? undefined
+      : redisClient(connection, 'fail-fast');
+  const budgetShares = sharesRedis
+    ? createBudgetShares({ redis: sharesRedis, prefix: options.prefix, logger, ...options.budgetShares })
+    : undefined;
+  await budgetShares?.start();
+  if (budgetShares && options.registry) registerShareGauge(options.registry, budgetShares);
   const ownedSource = options.source
     ? undefined
     : createAwsScanSource({
+        budgetShares,
         config,
         observer,
         logger,
@@ -231,6 +253,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   return {
     metrics,
     worker,
+    ...(budgetShares ? { budgetShares } : {}),
     close() {
       closing ??= (async () => {
         // An in-flight recovery check is not awaited: with Redis away it would wait for Redis.
@@ -250,6 +273,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         clearTimeout(timeout);
         await dispatcher.close();
         ownedSource?.destroy();
+        await budgetShares?.stop();
+        sharesRedis?.disconnect();
         redis?.disconnect();
         if (ownsDatabase) await database.close();
         logger.info('scan worker stopped');
@@ -259,9 +284,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   };
 }
 
-function redisClient(connection: ConnectionOptions): Redis {
+function redisClient(connection: ConnectionOptions, mode: 'patient' | 'fail-fast' = 'patient'): Redis {
   const { url, ...rest } = connection as { url?: string } & Record<string, unknown>;
-  const options = { ...rest, maxRetriesPerRequest: null };
+  const options =
+    mode === 'patient'
+      ? { ...rest, maxRetriesPerRequest: null }
+      : // A beat is refused at once while Redis is down, and given up after a second when Redis hangs.
+        { ...rest, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 };
   const redis = url ? new Redis(url, options) : new Redis(options);
   // Reconnects by itself; without a listener a refused connection would be an unhandled 'error' event.
   redis.on('error', () => {});
@@ -273,5 +302,19 @@ function guardPoolClients(database: Database, logger: Logger): void {
   if (database.driver !== 'pg') return;
   database.pool.on('connect', (client) => {
     client.on('error', (error) => logger.warn({ message: error.message }, 'database connection lost'));
+  });
+}
+
+/** rootwatch_aws_budget_share{budget}: the fraction of each per-caller AWS budget this process spends now. */
+function registerShareGauge(registry: Registry, shares: BudgetShares): void {
+  new Gauge({
+    name: 'rootwatch_aws_budget_share',
+    help: 'Fraction of a per-calling-account AWS request budget (sts/<caller>, organizations/<caller>) this worker process may spend; 1 / the worker processes spending it.',
+    labelNames: ['budget'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [budget, share] of Object.entries(shares.snapshot())) this.set({ budget }, share);
+    },
   });
 }

@@ -21,4 +21,26 @@ describe('the AWS request budget', () => {
     await fifth;
     expect(order).toEqual([4, 5]);
   });
+
+  it('follows a new rate: tokens earned before at the old one, the burst shrinks with the rate', async () => {
+    let clock = 0;
+    const bucket = createTokenBucket({ ratePerSecond: 100, now: () => clock });
+    // A full second of burst at 100/s; halved, at most 50 of them remain.
+    bucket.setRate(50);
+    expect(bucket.rate()).toBe(50);
+    for (let i = 0; i < 50; i++) await bucket.take();
+    let next = false;
+    const waiting = bucket.take().then(() => {
+      next = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(next).toBe(false);
+    // 20 ms at 50/s is one token.
+    clock += 20;
+    await waiting;
+    // A share below one request per second still sends: one token of capacity at least.
+    bucket.setRate(0.25);
+    clock += 4_000;
+    await bucket.take();
+  });
 });
