@@ -8,7 +8,7 @@ import {
 import type { RootwatchConfig } from '@rootwatch/config';
 import { isRootwatchError, type RootwatchError } from '@rootwatch/core';
 import {
-  createApiQueriesRepository,
+  createAggregatesRepository,
   createInstallSecretsRepository,
   createRepositories,
   type Database,
@@ -23,7 +23,6 @@ import { type Authenticator, createAuthenticator, type Principal } from './authe
 import { type CursorCodec, createCursorCodec } from './cursor-codec';
 import { type ApiError, forbidden, rateLimited, tooManyUnauthenticated } from './errors';
 import { etagOf, matchesEtag } from './etag';
-import { createJsonResponses, type JsonResponses, type JsonResponsesOptions } from './json-responses';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics, type ScanCounterSource } from './metrics';
 import {
@@ -46,6 +45,11 @@ import { scanRoutes } from './routes/scans';
 import { summaryRoutes } from './routes/summary';
 import { trendRoutes } from './routes/trend';
 import { webhookRoutes } from './routes/webhooks';
+import {
+  createResponseCache,
+  type ResponseCache,
+  type ResponseCacheOptions,
+} from './single-flight-response-cache';
 
 /** Who may call a route: `public`, or an API key holding the scope (`admin` implies every scope). */
 export type AuthDecision = 'public' | ApiKeyScope;
@@ -88,25 +92,25 @@ export type BuildAppOptions = {
   scanCounters?: ScanCounterSource;
   collectDefaultMetrics?: boolean;
   /**
-   * Caches of serialized list responses (json-responses.ts): full drift pages until evicted (64 MiB), the
+   * Caches of serialized list responses (single-flight-response-cache.ts): full drift pages until evicted (64 MiB), the
    * accounts list, account history, findings feed and a drift page not yet full for `ttlMs` (default 1,000;
    * 0 disables). A client sees a write at most `ttlMs` late.
    */
-  responseCache?: JsonResponsesOptions;
+  responseCache?: ResponseCacheOptions;
 };
 
 export type AppDeps = {
   database: Database;
   config: RootwatchConfig;
   repos: ReturnType<typeof createRepositories>;
-  queries: ReturnType<typeof createApiQueriesRepository>;
+  queries: ReturnType<typeof createAggregatesRepository>;
   queue?: ScanStarter;
   remediationQueue?: RemediationQueue;
   redis?: Redis;
   cursors: CursorCodec;
   metrics: Metrics;
   authenticator: Authenticator;
-  responses: JsonResponses;
+  responses: ResponseCache;
   /** Every route with its auth decision, as registered (the security tests check it against their table). */
   routes: { method: string; url: string; auth: AuthDecision }[];
 };
@@ -149,12 +153,12 @@ export async function buildApp(options: BuildAppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
-  const queries = createApiQueriesRepository({ db: database.db });
+  const queries = createAggregatesRepository({ db: database.db });
   // Shared by every replica through the database, so a stored cursor survives restarts and load balancing.
   const cursorSecret =
     options.cursorSecret ??
     (await createInstallSecretsRepository({ db: database.db }).getOrCreate({ name: 'api-cursor-hmac' }));
-  const responses = createJsonResponses(options.responseCache);
+  const responses = createResponseCache(options.responseCache);
   const authenticator = createAuthenticator({
     db: database.db,
     cacheTtlMs: options.authCacheTtlMs,
@@ -408,7 +412,7 @@ function errorBody(error: FastifyError | RootwatchError): {
 function etag(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
   if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-  // A cached response carries the ETag computed once when it was stored (json-responses.ts).
+  // A cached response carries the ETag computed once when it was stored (single-flight-response-cache.ts).
   const set = reply.getHeader('ETag');
   const tag = typeof set === 'string' ? set : etagOf(payload);
   void reply.header('ETag', tag);

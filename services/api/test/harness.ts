@@ -115,7 +115,7 @@ export async function createScanEnvironment({
     preAuthLimit: false,
     scanCounters: scanMetrics,
     collectDefaultMetrics: false,
-    // Tests read right after writes; the micro-cache (response-cache.test.ts turns it on) would make them wait.
+    // Tests read right after writes; the micro-cache (response-caches.test.ts turns it on) would make them wait.
     responseCache: { ttlMs: 0 },
     ...appOptions,
   });

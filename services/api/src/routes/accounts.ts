@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { notFound } from '../errors';
-import { responseKey, sendJson } from '../json-responses';
 import { innerCursor } from '../pagination';
 import {
   AccountId,
@@ -25,6 +24,7 @@ import {
   toPostureVersion,
 } from '../schemas/resources';
 import { RootActivitySchema, toRootActivity } from '../schemas/root-activity';
+import { responseKey, sendJson } from '../single-flight-response-cache';
 
 const AccountParams = Type.Object({ accountId: AccountId });
 

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DRIFT_KINDS } from '@rootwatch/core';
 import { Type } from 'typebox';
 import { badRequest } from '../errors';
-import { responseKey, sendJson } from '../json-responses';
 import { innerCursor } from '../pagination';
 import {
   AccountId,
@@ -17,6 +16,7 @@ import {
   Timestamp,
 } from '../schemas/common';
 import { DriftEventSchema } from '../schemas/resources';
+import { responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'drift-events';
 

@@ -4,7 +4,6 @@ import type { FindingStatus, FindingWorkflow, Severity } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { etagOf, matchesEtag } from '../etag';
-import { responseKey, sendJson } from '../json-responses';
 import { innerCursor } from '../pagination';
 import {
   AccountId,
@@ -17,6 +16,7 @@ import {
   SeverityValue,
 } from '../schemas/common';
 import { FindingSchema, TicketSchema, toFinding } from '../schemas/resources';
+import { responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'findings';
 

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RootActivityKind } from '@rootwatch/db';
 import { Type } from 'typebox';
-import { responseKey, sendJson } from '../json-responses';
 import { innerCursor } from '../pagination';
 import { AccountId, Cursor, errorResponses, FeedOf, Limit, OrgId, Timestamp } from '../schemas/common';
 import { RootActivityKindValue, RootActivitySchema, toRootActivity } from '../schemas/root-activity';
+import { responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'root-activity';
 

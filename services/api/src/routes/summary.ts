@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CONTROL_CATALOG } from '@rootwatch/core';
 import { Type } from 'typebox';
 import { addStatus, compliancePct, emptyCounts, type StatusCounts } from '../compliance';
-import { createJsonResponses, responseKey, sendJson } from '../json-responses';
 import { errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
 import { ScanRunSchema, toScanRun } from '../schemas/resources';
+import { createResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const Counts = {
   pass: Type.Integer(),
@@ -105,7 +105,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // Aggregates over every control state of every account, which scans change a few times a day at most.
   // The same cache as the list reads, with a longer TTL: a busy summary is reloaded in the background.
-  const summaries = createJsonResponses({
+  const summaries = createResponseCache({
     ttlMs: SUMMARY_TTL_MS,
     maxBytes: 4 * 1024 * 1024,
     immutableMaxBytes: 0,
