@@ -12,7 +12,6 @@ export {
   createApiKeysUsecases,
 } from './api-keys/api-keys.usecases';
 export {
-  type AppDeps,
   type AuthDecision,
   type BuildAppOptions,
   buildApp,

@@ -30,7 +30,7 @@ const appOn = (
     responseCache,
   });
 
-const stats = (app: RootwatchApp = env.app) => app.deps.responses.stats();
+const stats = (app: RootwatchApp = env.app) => app.responseCache.stats();
 
 /** The cursor after the last drift event, read without caches. */
 async function driftEnd(): Promise<string> {

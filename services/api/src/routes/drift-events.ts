@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DRIFT_KINDS } from '@rootwatch/core';
+import type { Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { badRequest } from '../errors';
 import { innerCursor } from '../pagination';
 import {
@@ -16,13 +18,22 @@ import {
   Timestamp,
 } from '../schemas/common';
 import { DriftEventSchema } from '../schemas/resources';
+import type { ResponseCache } from '../single-flight-response-cache';
 import { responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'drift-events';
 
-export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, responses } = app.deps;
+/** What the drift feed reads. */
+export type DriftEventRouteDeps = {
+  repos: Pick<Repositories, 'driftEvents'>;
+  cursors: CursorCodec;
+  responses: ResponseCache;
+};
 
+export const driftEventRoutes: FastifyPluginAsyncTypebox<DriftEventRouteDeps> = async (
+  app,
+  { repos, cursors, responses },
+) => {
   app.get(
     '/drift-events',
     {

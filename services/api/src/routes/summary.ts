@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CONTROL_CATALOG } from '@rootwatch/core';
+import type { AggregatesRepository, Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { addStatus, compliancePct, emptyCounts, type StatusCounts } from '../compliance';
 import { errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
@@ -76,9 +77,16 @@ const OUTCOME_FIELD: Record<string, 'assessed' | 'unreachable' | 'error' | 'skip
 // A dashboard polls the summary; computing it at most every few seconds bounds its cost whatever the poll rate.
 const SUMMARY_TTL_MS = 5_000;
 
-export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, queries } = app.deps;
+/** What the summary reads. */
+export type SummaryRouteDeps = {
+  repos: Pick<Repositories, 'controlStates' | 'findings' | 'organizations' | 'rootActivity' | 'scanRuns'>;
+  aggregates: Pick<AggregatesRepository, 'accountCounts'>;
+};
 
+export const summaryRoutes: FastifyPluginAsyncTypebox<SummaryRouteDeps> = async (
+  app,
+  { repos, aggregates },
+) => {
   app.get(
     '/summary',
     {
@@ -113,7 +121,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function compute(orgFilter: string | undefined) {
     const [orgs, accountCounts, rootActivity] = await Promise.all([
       repos.organizations.list(),
-      queries.accountCounts(),
+      aggregates.accountCounts(),
       repos.rootActivity.accountsWithActivity(),
     ]);
     const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);
