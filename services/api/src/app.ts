@@ -133,8 +133,7 @@ export async function buildApp(options: BuildAppOptions) {
   await app.register(errorResponsesPlugin);
   await app.register(openapiPlugin);
 
-  const { repos, cursors, responseCache: responses, aggregates } = app;
-  const db = database.db;
+  const { db, repos, aggregates, cursors, responseCache: responses } = app;
   await app.register(healthRoutes, { database, aggregates, redis: options.redis });
   await app.register(
     async (v1) => {

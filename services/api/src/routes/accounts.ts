@@ -26,8 +26,7 @@ import {
   toPostureVersion,
 } from '../schemas/resources';
 import { RootActivitySchema, toRootActivity } from '../schemas/root-activity';
-import type { ResponseCache } from '../single-flight-response-cache';
-import { responseKey, sendJson } from '../single-flight-response-cache';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const AccountParams = Type.Object({ accountId: AccountId });
 

@@ -18,8 +18,7 @@ import {
   Timestamp,
 } from '../schemas/common';
 import { DriftEventSchema } from '../schemas/resources';
-import type { ResponseCache } from '../single-flight-response-cache';
-import { responseKey, sendJson } from '../single-flight-response-cache';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'drift-events';
 

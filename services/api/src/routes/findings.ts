@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { FINDING_STATUSES } from '@rootwatch/core';
-import type { FindingStatus, FindingWorkflow, Repositories, Severity } from '@rootwatch/db';
+import type { FindingWorkflow, Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
 import type { CursorCodec } from '../cursor-codec';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
@@ -17,8 +17,7 @@ import {
   SeverityValue,
 } from '../schemas/common';
 import { FindingSchema, TicketSchema, toFinding } from '../schemas/resources';
-import type { ResponseCache } from '../single-flight-response-cache';
-import { responseKey, sendJson } from '../single-flight-response-cache';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'findings';
 

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AggregatesRepository, Database } from '@rootwatch/db';
-import { migrationStatus } from '@rootwatch/db';
+import { type AggregatesRepository, type Database, migrationStatus } from '@rootwatch/db';
 import type { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../schemas/common';

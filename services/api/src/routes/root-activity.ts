@@ -5,8 +5,7 @@ import type { CursorCodec } from '../cursor-codec';
 import { innerCursor } from '../pagination';
 import { AccountId, Cursor, errorResponses, FeedOf, Limit, OrgId, Timestamp } from '../schemas/common';
 import { RootActivityKindValue, RootActivitySchema, toRootActivity } from '../schemas/root-activity';
-import type { ResponseCache } from '../single-flight-response-cache';
-import { responseKey, sendJson } from '../single-flight-response-cache';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'root-activity';
 
