@@ -13,7 +13,7 @@ type Snapshot = {
 export type ScanCounterSource = { snapshot(): Snapshot };
 
 export type MetricsOptions = {
-  queries: AggregatesRepository;
+  aggregates: Pick<AggregatesRepository, 'scanRunCounts' | 'accountOutcomeCounts'>;
   /** Jobs waiting or active per queue, when a queue is wired (BullMQ counts). */
   queueDepth?: () => Promise<Record<string, number>>;
   /** Registries of other components running in this process. */
@@ -46,7 +46,7 @@ type ResponseCacheStats = {
 type Sample = [Record<string, string>, number];
 
 export function createMetrics({
-  queries,
+  aggregates,
   queueDepth,
   registries = [],
   scanCounters,
@@ -95,8 +95,8 @@ export function createMetrics({
       return held.value;
     };
   };
-  const scanRunCounts = reused(() => queries.scanRunCounts());
-  const accountOutcomeCounts = reused(() => queries.accountOutcomeCounts());
+  const scanRunCounts = reused(() => aggregates.scanRunCounts());
+  const accountOutcomeCounts = reused(() => aggregates.accountOutcomeCounts());
 
   gauge(
     'rootwatch_scan_runs',

@@ -25,7 +25,7 @@ export const metricsPlugin = sharedPlugin<MetricsPluginOptions>(
   },
   async (app, options) => {
     const metrics = createMetrics({
-      queries: app.aggregates,
+      aggregates: app.aggregates,
       responseCache: app.responseCache,
       queueDepth: options.queueDepth,
       registries: options.registries,
