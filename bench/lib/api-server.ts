@@ -3,7 +3,7 @@
 // starts a second process with { ttlMs: 0, immutableMaxBytes: 0 } to measure the routes without their caches).
 import { type BuildAppOptions, buildApp, createLogger } from '@rootwatch/api';
 import type { RootwatchConfig } from '@rootwatch/config';
-import { createApiQueriesRepository, createDatabase } from '@rootwatch/db';
+import { createAggregatesRepository, createDatabase } from '@rootwatch/db';
 
 const input = JSON.parse(process.argv[2] ?? '{}') as {
   config: RootwatchConfig;
@@ -22,8 +22,8 @@ const app = await buildApp({
   collectDefaultMetrics: false,
   responseCache: input.responseCache,
 });
-const queries = createApiQueriesRepository({ db: database.db });
-app.get('/bench/select1', { config: { auth: 'read' } }, async () => ({ ok: await queries.ping() }));
+const aggregates = createAggregatesRepository({ db: database.db });
+app.get('/bench/select1', { config: { auth: 'read' } }, async () => ({ ok: await aggregates.ping() }));
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`listening ${url}\n`);
 process.on('SIGTERM', () => {

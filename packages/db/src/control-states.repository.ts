@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from './database';
 import { accounts, type ControlStatus, controlStates } from './schema';
-import { chunk, textSet } from './sql-helpers';
+import { chunk, rowsOf, textSet } from './sql-helpers';
 
 export type ControlState = typeof controlStates.$inferSelect;
 
@@ -59,7 +59,7 @@ export function createControlStatesRepository({ db }: { db: Db }) {
             updated_at = now()
           WHERE c.observed_at <= excluded.observed_at
           RETURNING 1`);
-        written += (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows).length;
+        written += rowsOf(result).length;
       }
       return written;
     },

@@ -3,7 +3,7 @@ import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
 import { accounts, type ExceptionScopeKind, findingExceptions, findings } from './schema';
-import { isUuid } from './sql-helpers';
+import { isUuid, rowsOf } from './sql-helpers';
 import { inTransaction } from './transaction';
 
 export type FindingException = typeof findingExceptions.$inferSelect;
@@ -22,9 +22,6 @@ export type ExceptionInput = {
 export const SYSTEM_ACTOR = 'rootwatch';
 
 const nextUpdateSeq = sql`nextval('findings_update_seq')`;
-
-const rowsOf = <T>(result: unknown): T[] =>
-  (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 /** Live: neither revoked, expired nor released by the expiry job. */
 export const liveException = (e: SQL) =>

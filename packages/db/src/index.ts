@@ -1,8 +1,8 @@
 export * from './account-results.repository';
 export * from './account-scans.repository';
 export * from './accounts.repository';
+export * from './aggregates.repository';
 export * from './api-keys.repository';
-export * from './api-queries.repository';
 export * from './control-states.repository';
 export type { FeedPage, Page } from './cursor';
 export * from './database';

@@ -11,6 +11,7 @@ import {
   rootActivity,
   rootActivityRescans,
 } from './schema';
+import { rowsOf } from './sql-helpers';
 import { inTransaction } from './transaction';
 
 export type RootActivityRow = typeof rootActivity.$inferSelect;
@@ -49,9 +50,6 @@ const ROOT_RECENT_USE_SEVERITY = 'high';
 export const RESCAN_DEBOUNCE_MS = 5 * 60_000;
 
 class DuplicateActivity extends Error {}
-
-const rowsOf = <T>(result: unknown): T[] =>
-  (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 /**
  * The record transaction in four round trips, two of them under the feed lock (which serializes every feed

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './database';
 import { type WebhookAttempt, webhookDeliveries, webhookOutbox, webhooks } from './schema';
+import { rowsOf } from './sql-helpers';
 import { inTransaction } from './transaction';
 import type { WebhookSecretBox } from './webhook-secret-box';
 
@@ -61,8 +62,10 @@ export function createWebhookOutboxRepository({ db, secrets }: { db: Db; secrets
       limit?: number;
     }): Promise<{ events: number; lanes: WebhookLane[] } | null> {
       return inTransaction(db, async (tx) => {
-        const locked = await rowsOf<{ locked: boolean }>(
-          tx.execute(sql`SELECT pg_try_advisory_xact_lock(${relayLockKey[0]}, ${relayLockKey[1]}) AS locked`),
+        const locked = rowsOf<{ locked: boolean }>(
+          await tx.execute(
+            sql`SELECT pg_try_advisory_xact_lock(${relayLockKey[0]}, ${relayLockKey[1]}) AS locked`,
+          ),
         );
         if (!locked[0]?.locked) return null;
         const events = await tx
@@ -220,8 +223,3 @@ export function createWebhookOutboxRepository({ db, secrets }: { db: Db; secrets
 }
 
 export type WebhookOutboxRepository = ReturnType<typeof createWebhookOutboxRepository>;
-
-async function rowsOf<T>(result: Promise<unknown>): Promise<T[]> {
-  const value = await result;
-  return (Array.isArray(value) ? value : (value as { rows: unknown[] }).rows) as T[];
-}

@@ -12,7 +12,6 @@ export {
   createApiKeysUsecases,
 } from './api-keys/api-keys.usecases';
 export {
-  type AppDeps,
   type AuthDecision,
   type BuildAppOptions,
   buildApp,
@@ -29,8 +28,8 @@ export {
   type ExceptionsUsecases,
   type KeyedExceptionRequest,
 } from './exceptions/exceptions.usecases';
-export type { JsonResponsesOptions } from './json-responses';
 export { type CreateLoggerOptions, createLogger, type Logger, scrubText, scrubValue } from './logger';
 export type { ScanCounterSource } from './metrics';
 export { buildMetricsApp, type MetricsServer, startMetricsServer } from './metrics-server';
+export type { ResponseCacheOptions } from './single-flight-response-cache';
 export { type RunningApi, type StartApiOptions, startApi } from './start-api';

@@ -1,4 +1,4 @@
-import type { ApiQueriesRepository } from '@rootwatch/db';
+import type { AggregatesRepository } from '@rootwatch/db';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RateLimiterHealth } from './rate-limit';
 
@@ -13,7 +13,7 @@ type Snapshot = {
 export type ScanCounterSource = { snapshot(): Snapshot };
 
 export type MetricsOptions = {
-  queries: ApiQueriesRepository;
+  aggregates: Pick<AggregatesRepository, 'scanRunCounts' | 'accountOutcomeCounts'>;
   /** Jobs waiting or active per queue, when a queue is wired (BullMQ counts). */
   queueDepth?: () => Promise<Record<string, number>>;
   /** Registries of other components running in this process. */
@@ -21,7 +21,7 @@ export type MetricsOptions = {
   /** Counters of a worker running in this process (single-process mode). */
   scanCounters?: ScanCounterSource;
   collectDefaults?: boolean;
-  /** The response caches (json-responses.ts), read at scrape time. */
+  /** The response caches (single-flight-response-cache.ts), read at scrape time. */
   responseCache?: { stats(): ResponseCacheStats };
   /** The Redis rate limiter's fallback state, when limits are kept in Redis. */
   rateLimiter?: { health(): RateLimiterHealth };
@@ -46,7 +46,7 @@ type ResponseCacheStats = {
 type Sample = [Record<string, string>, number];
 
 export function createMetrics({
-  queries,
+  aggregates,
   queueDepth,
   registries = [],
   scanCounters,
@@ -95,8 +95,8 @@ export function createMetrics({
       return held.value;
     };
   };
-  const scanRunCounts = reused(() => queries.scanRunCounts());
-  const accountOutcomeCounts = reused(() => queries.accountOutcomeCounts());
+  const scanRunCounts = reused(() => aggregates.scanRunCounts());
+  const accountOutcomeCounts = reused(() => aggregates.accountOutcomeCounts());
 
   gauge(
     'rootwatch_scan_runs',

@@ -111,7 +111,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     const metricsPort = options.metricsPort ?? config.api.metricsPort ?? false;
     if (metricsPort !== false) {
       metricsServer = await startMetricsServer({
-        registry: app.deps.metrics.registry,
+        registry: app.metrics.registry,
         host: config.api.host,
         port: metricsPort,
       });

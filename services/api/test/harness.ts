@@ -115,7 +115,7 @@ export async function createScanEnvironment({
     preAuthLimit: false,
     scanCounters: scanMetrics,
     collectDefaultMetrics: false,
-    // Tests read right after writes; the micro-cache (response-cache.test.ts turns it on) would make them wait.
+    // Tests read right after writes; the micro-cache (response-caches.test.ts turns it on) would make them wait.
     responseCache: { ttlMs: 0 },
     ...appOptions,
   });
@@ -185,7 +185,7 @@ export async function get(
 
 /** GET /metrics of the app's separate metrics listener (buildMetricsApp, what startApi serves on its own port). */
 export async function scrape(app: RootwatchApp): Promise<string> {
-  const metricsApp = buildMetricsApp({ registry: app.deps.metrics.registry });
+  const metricsApp = buildMetricsApp({ registry: app.metrics.registry });
   try {
     const response = await metricsApp.inject({ method: 'GET', url: '/metrics' });
     if (response.statusCode !== 200) throw new Error(`/metrics answered ${response.statusCode}`);

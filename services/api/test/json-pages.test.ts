@@ -153,7 +153,7 @@ describe('GET /v1/accounts', () => {
   ])('%s: the schema, the rows and the serializer agree', async (query, input) => {
     const { body, json } = await page(`/v1/accounts?${query}`);
     await expectContract('accounts', body);
-    const rows = await app.deps.repos.accounts.listWithControlStatuses(input);
+    const rows = await app.repos.accounts.listWithControlStatuses(input);
     expect(json).toEqual({ items: rows.items.map(summaryOf), next_cursor: null });
   });
 
@@ -170,9 +170,9 @@ describe('GET /v1/accounts', () => {
     }
     expect(url).toBe('');
     expect(names).toEqual(
-      (
-        await app.deps.repos.accounts.listWithControlStatuses({ includeRemoved: true, sort: 'name' })
-      ).items.map((a) => a.name),
+      (await app.repos.accounts.listWithControlStatuses({ includeRemoved: true, sort: 'name' })).items.map(
+        (a) => a.name,
+      ),
     );
   });
 });
@@ -181,10 +181,10 @@ describe('GET /v1/drift-events', () => {
   test('one page: the schema, the rows and the serializer agree', async () => {
     const { body, json } = await page('/v1/drift-events?limit=1000');
     await expectContract('drift', body);
-    const feed = await app.deps.repos.driftEvents.feed({ limit: 1000 });
+    const feed = await app.repos.driftEvents.feed({ limit: 1000 });
     expect(json.items).toEqual(feed.items.map(eventOf));
     expect(json.has_more).toBe(false);
-    expect(app.deps.cursors.decode('drift-events', json.next_cursor)).toBe(String(feed.items.at(-1)!.id));
+    expect(app.cursors.decode('drift-events', json.next_cursor)).toBe(String(feed.items.at(-1)!.id));
   });
 
   test('pages of two: has_more, then the cursor; past the end the cursor stays', async () => {

@@ -39,7 +39,7 @@ test('it lists every route the app serves (Swagger UI assets aside), with securi
   ).flatMap(([path, operations]) =>
     Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
   );
-  const served = app.deps.routes
+  const served = app.authDecisions
     .filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/docs'))
     .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
   expect(listed.sort()).toEqual(served.sort());

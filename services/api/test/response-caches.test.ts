@@ -1,7 +1,7 @@
 import { createRepositories } from '@rootwatch/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp, createLogger, type RootwatchApp } from '../src/index';
-import type { JsonResponsesOptions } from '../src/json-responses';
+import type { ResponseCacheOptions } from '../src/single-flight-response-cache';
 import { createScanEnvironment, get, ORG, type ScanEnvironment, scrape } from './harness';
 
 // The response caches with the real app and a real database. The micro-cache runs on a clock the tests move
@@ -17,7 +17,7 @@ let accountIds: string[];
 type Json = any;
 
 const appOn = (
-  responseCache: JsonResponsesOptions,
+  responseCache: ResponseCacheOptions,
   rateLimit: { max: number; windowMs: number } | false = false,
 ) =>
   buildApp({
@@ -30,7 +30,7 @@ const appOn = (
     responseCache,
   });
 
-const stats = (app: RootwatchApp = env.app) => app.deps.responses.stats();
+const stats = (app: RootwatchApp = env.app) => app.responseCache.stats();
 
 /** The cursor after the last drift event, read without caches. */
 async function driftEnd(): Promise<string> {

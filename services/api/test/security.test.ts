@@ -72,7 +72,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const routesOf = () => env.app.deps.routes.filter((r) => r.method !== 'HEAD');
+const routesOf = () => env.app.authDecisions.filter((r) => r.method !== 'HEAD');
 const concrete = (url: string) =>
   url.replace(/:(\w+)/g, (_, name: string) =>
     name === 'id' && (url.includes('scans') || url.includes('webhooks') || url.includes('remediations'))

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { notFound } from '../errors';
-import { responseKey, sendJson } from '../json-responses';
 import { innerCursor } from '../pagination';
 import {
   AccountId,
@@ -25,6 +26,7 @@ import {
   toPostureVersion,
 } from '../schemas/resources';
 import { RootActivitySchema, toRootActivity } from '../schemas/root-activity';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const AccountParams = Type.Object({ accountId: AccountId });
 
@@ -38,9 +40,17 @@ const AccountDetailWithActivity = Type.Object({
   }),
 });
 
-export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, responses } = app.deps;
+/** What the account routes read. */
+export type AccountRouteDeps = {
+  repos: Pick<Repositories, 'accounts' | 'controlStates' | 'findings' | 'posture' | 'rootActivity'>;
+  cursors: CursorCodec;
+  responses: ResponseCache;
+};
 
+export const accountRoutes: FastifyPluginAsyncTypebox<AccountRouteDeps> = async (
+  app,
+  { repos, cursors, responses },
+) => {
   const requireAccount = async (accountId: string) => {
     const account = await repos.accounts.get({ id: accountId });
     if (!account) throw notFound('account');

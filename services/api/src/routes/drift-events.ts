@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DRIFT_KINDS } from '@rootwatch/core';
+import type { Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { badRequest } from '../errors';
-import { responseKey, sendJson } from '../json-responses';
 import { innerCursor } from '../pagination';
 import {
   AccountId,
@@ -17,12 +18,21 @@ import {
   Timestamp,
 } from '../schemas/common';
 import { DriftEventSchema } from '../schemas/resources';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'drift-events';
 
-export const driftEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, responses } = app.deps;
+/** What the drift feed reads. */
+export type DriftEventRouteDeps = {
+  repos: Pick<Repositories, 'driftEvents'>;
+  cursors: CursorCodec;
+  responses: ResponseCache;
+};
 
+export const driftEventRoutes: FastifyPluginAsyncTypebox<DriftEventRouteDeps> = async (
+  app,
+  { repos, cursors, responses },
+) => {
   app.get(
     '/drift-events',
     {

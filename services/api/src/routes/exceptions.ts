@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_EXCEPTION_DAYS, MAX_EXCEPTION_REASON } from '@rootwatch/core';
+import type { Db, Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { badRequest, conflict, notFound } from '../errors';
 import { createExceptionsUsecases, ExceptionInputError } from '../exceptions/exceptions.usecases';
 import { innerCursor } from '../pagination';
@@ -16,9 +18,19 @@ const ExceptionDetail = Type.Object({
   finding_ids: Type.Array(Type.Integer(), { description: 'Open findings it suppresses now (at most 1,000)' }),
 });
 
-export const exceptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, database } = app.deps;
-  const usecases = createExceptionsUsecases({ db: database.db });
+/** What the exception routes read and write. */
+export type ExceptionRouteDeps = {
+  repos: Pick<Repositories, 'exceptions'>;
+  cursors: CursorCodec;
+  /** The pool: exceptions are granted and revoked in transactions. */
+  db: Db;
+};
+
+export const exceptionRoutes: FastifyPluginAsyncTypebox<ExceptionRouteDeps> = async (
+  app,
+  { repos, cursors, db },
+) => {
+  const usecases = createExceptionsUsecases({ db });
 
   app.post(
     '/exceptions',

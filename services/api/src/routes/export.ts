@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CONTROL_IDS } from '@rootwatch/core';
+import type { Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app';
 import { csvRow } from '../csv';
 import { errorResponses, OrgId } from '../schemas/common';
 
@@ -21,11 +21,14 @@ const COLUMNS = [
   ...CONTROL_IDS,
 ];
 
-async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGenerator<string> {
+async function* accountRows(
+  repos: ExportRouteDeps['repos'],
+  orgId: string | undefined,
+): AsyncGenerator<string> {
   yield csvRow(COLUMNS);
   let cursor: string | undefined;
   do {
-    const page = await deps.repos.accounts.listWithControlStatuses({
+    const page = await repos.accounts.listWithControlStatuses({
       orgId,
       sort: 'id',
       limit: PAGE_SIZE,
@@ -50,7 +53,12 @@ async function* accountRows(deps: AppDeps, orgId: string | undefined): AsyncGene
   } while (cursor !== undefined);
 }
 
-export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/** What the CSV export reads. */
+export type ExportRouteDeps = {
+  repos: Pick<Repositories, 'accounts'>;
+};
+
+export const exportRoutes: FastifyPluginAsyncTypebox<ExportRouteDeps> = async (app, { repos }) => {
   app.get(
     '/export/accounts.csv',
     {
@@ -69,7 +77,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const stream = Readable.from(accountRows(app.deps, request.query.org));
+      const stream = Readable.from(accountRows(repos, request.query.org));
       stream.on('error', (error) => request.log.error({ err: error }, 'CSV export failed mid-stream'));
       return reply
         .header('Content-Type', 'text/csv; charset=utf-8')

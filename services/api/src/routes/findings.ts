@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { FINDING_STATUSES } from '@rootwatch/core';
-import type { FindingStatus, FindingWorkflow, Severity } from '@rootwatch/db';
+import type { FindingWorkflow, Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { etagOf, matchesEtag } from '../etag';
-import { responseKey, sendJson } from '../json-responses';
 import { innerCursor } from '../pagination';
 import {
   AccountId,
@@ -17,6 +17,7 @@ import {
   SeverityValue,
 } from '../schemas/common';
 import { FindingSchema, TicketSchema, toFinding } from '../schemas/resources';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'findings';
 
@@ -30,9 +31,17 @@ const NoteText = Type.String({
   description: 'Appended to the notes (append-only), at most 2,000 characters',
 });
 
-export const findingRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, responses } = app.deps;
+/** What the finding routes read and write. */
+export type FindingRouteDeps = {
+  repos: Pick<Repositories, 'findings'>;
+  cursors: CursorCodec;
+  responses: ResponseCache;
+};
 
+export const findingRoutes: FastifyPluginAsyncTypebox<FindingRouteDeps> = async (
+  app,
+  { repos, cursors, responses },
+) => {
   app.get(
     '/findings',
     {

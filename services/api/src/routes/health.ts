@@ -1,14 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { migrationStatus } from '@rootwatch/db';
+import { type AggregatesRepository, type Database, migrationStatus } from '@rootwatch/db';
 import type { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../schemas/common';
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
 
-export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, redis, queries } = app.deps;
+/** What readiness checks. */
+export type HealthRouteDeps = {
+  database: Database;
+  aggregates: Pick<AggregatesRepository, 'ping'>;
+  /** When set, /ready reports it (down only degrades). */
+  redis?: Redis;
+};
 
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteDeps> = async (
+  app,
+  { database, redis, aggregates },
+) => {
   app.get(
     '/health',
     {
@@ -43,7 +52,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const checks: Record<string, { ok: boolean; detail?: string }> = {};
       try {
-        await queries.ping();
+        await aggregates.ping();
         const status = await migrationStatus(database);
         checks.postgres = { ok: true };
         checks.migrations =

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { RemediationAction, RemediationPlan } from '@rootwatch/db';
+import type { RootwatchConfig } from '@rootwatch/config';
+import type { Db, RemediationAction, RemediationPlan, Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { ApiError, notFound, queueUnavailable } from '../errors';
 import { innerCursor, setNextLink } from '../pagination';
 import { claimPlan, planRemediation, RemediationError } from '../remediations/remediations.usecases';
@@ -124,9 +126,21 @@ function apiError(error: unknown): never {
   throw error;
 }
 
-export const remediationRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, config, database, remediationQueue } = app.deps;
+/** What the remediation routes read, write and enqueue. */
+export type RemediationRouteDeps = {
+  repos: Pick<Repositories, 'remediations'>;
+  cursors: CursorCodec;
+  config: RootwatchConfig;
+  /** The pool: plans are claimed in transactions. */
+  db: Db;
+  /** Without it POST /v1/remediations/{id}/apply answers 503. */
+  remediationQueue?: RemediationQueue;
+};
 
+export const remediationRoutes: FastifyPluginAsyncTypebox<RemediationRouteDeps> = async (
+  app,
+  { repos, cursors, config, db, remediationQueue },
+) => {
   app.get(
     '/remediations',
     {
@@ -204,7 +218,7 @@ export const remediationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body ?? {};
       const principal = request.principal!;
       const { plan, refused } = await planRemediation(
-        { db: database.db, config },
+        { db, config },
         {
           orgId: body.org,
           accountIds: body.accounts,
@@ -245,7 +259,7 @@ export const remediationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const principal = request.principal!;
       const plan = await claimPlan(
-        { db: database.db },
+        { db },
         { planId: request.params.id, approvedBy: principal.name, approvedByKeyId: principal.keyId },
       ).catch(apiError);
       try {

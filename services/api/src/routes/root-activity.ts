@@ -1,16 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { RootActivityKind } from '@rootwatch/db';
+import type { Repositories, RootActivityKind } from '@rootwatch/db';
 import { Type } from 'typebox';
-import { responseKey, sendJson } from '../json-responses';
+import type { CursorCodec } from '../cursor-codec';
 import { innerCursor } from '../pagination';
 import { AccountId, Cursor, errorResponses, FeedOf, Limit, OrgId, Timestamp } from '../schemas/common';
 import { RootActivityKindValue, RootActivitySchema, toRootActivity } from '../schemas/root-activity';
+import { type ResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const LIST = 'root-activity';
 
-export const rootActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, responses } = app.deps;
+/** What the root-activity feed reads. */
+export type RootActivityRouteDeps = {
+  repos: Pick<Repositories, 'rootActivity'>;
+  cursors: CursorCodec;
+  responses: ResponseCache;
+};
 
+export const rootActivityRoutes: FastifyPluginAsyncTypebox<RootActivityRouteDeps> = async (
+  app,
+  { repos, cursors, responses },
+) => {
   app.get(
     '/root-activity',
     {

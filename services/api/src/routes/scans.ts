@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RootwatchConfig } from '@rootwatch/config';
 import { ERROR_CODES, isRootwatchError, SCAN_STATUSES } from '@rootwatch/core';
-import type { ScanRun } from '@rootwatch/db';
+import type { Repositories, ScanRun, ScanTrigger } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { conflict, notFound, queueUnavailable } from '../errors';
 import { innerCursor, setNextLink } from '../pagination';
 import { Cursor, ErrorResponse, errorResponses, Limit, ListOf, OrgId } from '../schemas/common';
@@ -9,9 +11,24 @@ import { ScanRunSchema, toScanRun } from '../schemas/resources';
 
 const LIST = 'scans';
 
-export const scanRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, cursors, config, queue } = app.deps;
+/** What POST /v1/scans needs from the queue package's producer. */
+export type ScanStarter = {
+  startScan(input: { orgId: string; trigger: ScanTrigger }): Promise<{ id: string }>;
+};
 
+/** What the scan routes read and start. */
+export type ScanRouteDeps = {
+  repos: Pick<Repositories, 'scanRuns'>;
+  cursors: CursorCodec;
+  config: Pick<RootwatchConfig, 'organizations'>;
+  /** Without it POST /v1/scans answers 503. */
+  queue?: ScanStarter;
+};
+
+export const scanRoutes: FastifyPluginAsyncTypebox<ScanRouteDeps> = async (
+  app,
+  { repos, cursors, config, queue },
+) => {
   app.get(
     '/scans',
     {

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CONTROL_CATALOG } from '@rootwatch/core';
+import type { AggregatesRepository, Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { addStatus, compliancePct, emptyCounts, type StatusCounts } from '../compliance';
-import { createJsonResponses, responseKey, sendJson } from '../json-responses';
 import { errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
 import { ScanRunSchema, toScanRun } from '../schemas/resources';
+import { createResponseCache, responseKey, sendJson } from '../single-flight-response-cache';
 
 const Counts = {
   pass: Type.Integer(),
@@ -76,9 +77,16 @@ const OUTCOME_FIELD: Record<string, 'assessed' | 'unreachable' | 'error' | 'skip
 // A dashboard polls the summary; computing it at most every few seconds bounds its cost whatever the poll rate.
 const SUMMARY_TTL_MS = 5_000;
 
-export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { repos, queries } = app.deps;
+/** What the summary reads. */
+export type SummaryRouteDeps = {
+  repos: Pick<Repositories, 'controlStates' | 'findings' | 'organizations' | 'rootActivity' | 'scanRuns'>;
+  aggregates: Pick<AggregatesRepository, 'accountCounts'>;
+};
 
+export const summaryRoutes: FastifyPluginAsyncTypebox<SummaryRouteDeps> = async (
+  app,
+  { repos, aggregates },
+) => {
   app.get(
     '/summary',
     {
@@ -105,7 +113,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // Aggregates over every control state of every account, which scans change a few times a day at most.
   // The same cache as the list reads, with a longer TTL: a busy summary is reloaded in the background.
-  const summaries = createJsonResponses({
+  const summaries = createResponseCache({
     ttlMs: SUMMARY_TTL_MS,
     maxBytes: 4 * 1024 * 1024,
     immutableMaxBytes: 0,
@@ -113,7 +121,7 @@ export const summaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function compute(orgFilter: string | undefined) {
     const [orgs, accountCounts, rootActivity] = await Promise.all([
       repos.organizations.list(),
-      queries.accountCounts(),
+      aggregates.accountCounts(),
       repos.rootActivity.accountsWithActivity(),
     ]);
     const selected = orgs.filter((org) => orgFilter === undefined || org.id === orgFilter);

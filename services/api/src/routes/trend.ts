@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { TrendBucket } from '@rootwatch/db';
+import type { AggregatesRepository, TrendBucket } from '@rootwatch/db';
 import { Type } from 'typebox';
 import { addStatus, compliancePct, emptyCounts } from '../compliance';
 import { badRequest } from '../errors';
@@ -33,9 +33,12 @@ const TrendPoint = Type.Object({
 
 type SummaryControls = Record<string, Record<string, number>>;
 
-export const trendRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { queries } = app.deps;
+/** What the trend reads. */
+export type TrendRouteDeps = {
+  aggregates: Pick<AggregatesRepository, 'trend'>;
+};
 
+export const trendRoutes: FastifyPluginAsyncTypebox<TrendRouteDeps> = async (app, { aggregates }) => {
   app.get(
     '/trend',
     {
@@ -76,7 +79,7 @@ export const trendRoutes: FastifyPluginAsyncTypebox = async (app) => {
           `at most ${MAX_BUCKETS} buckets per request; use a larger bucket`,
         );
       }
-      const rows = await queries.trend({ bucket, from, to, orgId: q.org });
+      const rows = await aggregates.trend({ bucket, from, to, orgId: q.org });
       const items = rows.map((row) => {
         const summaryControls = ((row.summary as { controls?: SummaryControls } | null)?.controls ??
           {}) as SummaryControls;

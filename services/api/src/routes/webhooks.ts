@@ -1,6 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RootwatchConfig } from '@rootwatch/config';
 import { resolveWebhookTarget, WEBHOOK_EVENT_TYPES, WebhookTargetError } from '@rootwatch/core';
+import type { Db } from '@rootwatch/db';
 import {
   createInstallSecretsRepository,
   createWebhookSecretBox,
@@ -10,6 +12,7 @@ import {
   type WebhookDelivery,
 } from '@rootwatch/db';
 import { Type } from 'typebox';
+import type { CursorCodec } from '../cursor-codec';
 import { ApiError, badRequest, notFound } from '../errors';
 import { innerCursor, setNextLink } from '../pagination';
 import {
@@ -117,12 +120,22 @@ const DeliveryParams = Type.Object(
   { additionalProperties: false },
 );
 
-export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { database, config, cursors } = app.deps;
-  const key = await createInstallSecretsRepository({ db: database.db }).getOrCreate({
+/** What the webhook routes read and write. */
+export type WebhookRouteDeps = {
+  cursors: CursorCodec;
+  config: Pick<RootwatchConfig, 'webhooks'>;
+  /** The pool: the webhook repository seals secrets with the install's key. */
+  db: Db;
+};
+
+export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteDeps> = async (
+  app,
+  { cursors, config, db },
+) => {
+  const key = await createInstallSecretsRepository({ db }).getOrCreate({
     name: WEBHOOK_SECRET_KEY_NAME,
   });
-  const webhooks = createWebhooksRepository({ db: database.db, secrets: createWebhookSecretBox(key) });
+  const webhooks = createWebhooksRepository({ db, secrets: createWebhookSecretBox(key) });
   const existing = async (id: string) => {
     const webhook = await webhooks.get({ id });
     if (!webhook) throw notFound('webhook');

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { createResponseCache } from './response-cache';
+import { createByteLruCache } from './byte-lru-cache';
 
-describe('response cache', () => {
+describe('byte LRU cache', () => {
   test('evicts the least recently used entries once the byte bound is passed', () => {
-    const cache = createResponseCache<string>({ maxBytes: 300 });
+    const cache = createByteLruCache<string>({ maxBytes: 300 });
     cache.set('a', 'A', 99);
     cache.set('b', 'B', 99);
     cache.set('c', 'C', 99);
@@ -16,7 +16,7 @@ describe('response cache', () => {
   });
 
   test('an entry heavier than the bound is not kept, and replacing an entry frees its bytes', () => {
-    const cache = createResponseCache<string>({ maxBytes: 100 });
+    const cache = createByteLruCache<string>({ maxBytes: 100 });
     cache.set('big', 'x', 100);
     expect(cache.get('big')).toBeUndefined();
     cache.set('k', 'v1', 49);
@@ -27,7 +27,7 @@ describe('response cache', () => {
 
   test('an entry expires ttlMs after the read that produced it, not after it was stored', () => {
     let clock = 1_000;
-    const cache = createResponseCache<string>({ maxBytes: 1_000, ttlMs: 100, now: () => clock });
+    const cache = createByteLruCache<string>({ maxBytes: 1_000, ttlMs: 100, now: () => clock });
     cache.set('k', 'v', 1, 950);
     clock = 1_049;
     expect(cache.get('k')).toBe('v');
@@ -37,7 +37,7 @@ describe('response cache', () => {
   });
 
   test('with a TTL of 0 nothing is kept', () => {
-    const cache = createResponseCache<string>({ maxBytes: 1_000, ttlMs: 0 });
+    const cache = createByteLruCache<string>({ maxBytes: 1_000, ttlMs: 0 });
     cache.set('k', 'v', 1);
     expect(cache.get('k')).toBeUndefined();
   });

@@ -25,7 +25,7 @@ export type CountRow = { key: string; count: number };
 const bucketUnits: Record<TrendBucket, string> = { hour: 'hour', day: 'day', week: 'week' };
 
 /** Read-side aggregates the REST API and its metrics need beyond the per-table repositories. */
-export function createApiQueriesRepository({ db }: { db: Db }) {
+export function createAggregatesRepository({ db }: { db: Db }) {
   return {
     /** Round trip on the pool: readiness and the benchmark's baseline route. */
     async ping(): Promise<boolean> {
@@ -121,4 +121,4 @@ export function createApiQueriesRepository({ db }: { db: Db }) {
   };
 }
 
-export type ApiQueriesRepository = ReturnType<typeof createApiQueriesRepository>;
+export type AggregatesRepository = ReturnType<typeof createAggregatesRepository>;

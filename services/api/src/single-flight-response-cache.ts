@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createByteLruCache } from './byte-lru-cache';
 import { etagOf } from './etag';
 import { setNextLink } from './pagination';
-import { createResponseCache } from './response-cache';
 
 /** A 200 JSON response as sent, plus what each request still builds itself (the Link header needs its URL). */
 export type CachedJson = {
@@ -23,7 +23,7 @@ export type JsonPage = (
   | { json: string; payload?: undefined }
 ) & { next: string | null; immutable?: boolean };
 
-export type JsonResponsesOptions = {
+export type ResponseCacheOptions = {
   /**
    * Micro-cache of list reads: a response is served for at most this long after the read that produced it,
    * so a client sees a write at most `ttlMs` late. 0 disables it. Default 1,000 ms.
@@ -49,16 +49,16 @@ export function responseKey(route: string, inputs: unknown): string {
  * for `ttlMs`. Concurrent misses of one key share one load (single flight). Authentication, scope checks and
  * rate limiting run in the onRequest hook, before any route handler looks here.
  */
-export function createJsonResponses(options: JsonResponsesOptions = {}) {
+export function createResponseCache(options: ResponseCacheOptions = {}) {
   const ttlMs = options.ttlMs ?? 1_000;
   const immutableMaxBytes = options.immutableMaxBytes ?? 64 * 1024 * 1024;
   const now = options.now ?? (() => performance.now());
-  const recent = createResponseCache<{ entry: CachedJson; readAt: number }>({
+  const recent = createByteLruCache<{ entry: CachedJson; readAt: number }>({
     maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
     ttlMs,
     now,
   });
-  const immutable = createResponseCache<CachedJson>({ maxBytes: immutableMaxBytes, now });
+  const immutable = createByteLruCache<CachedJson>({ maxBytes: immutableMaxBytes, now });
   const flights = new Map<string, { startedAt: number; result: Promise<CachedJson> }>();
   const counts = { immutableHits: 0, recentHits: 0, sharedLoads: 0, loads: 0, refreshes: 0 };
 
@@ -135,7 +135,7 @@ export function createJsonResponses(options: JsonResponsesOptions = {}) {
   };
 }
 
-export type JsonResponses = ReturnType<typeof createJsonResponses>;
+export type ResponseCache = ReturnType<typeof createResponseCache>;
 
 /**
  * Sends a serialized body as is: Fastify 5 passes a Buffer payload straight to the onSend hooks (no

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { describe, expect, test } from 'vitest';
 import { etagOf } from './etag';
-import { createJsonResponses, type JsonPage } from './json-responses';
+import { createResponseCache, type JsonPage } from './single-flight-response-cache';
 
 // The two reply methods the cache uses; the route's schema serializer is JSON.stringify here.
 const reply = {
@@ -34,10 +34,10 @@ function counter(options: { immutable?: boolean; hold?: Promise<void>; fail?: bo
   };
 }
 
-describe('json responses', () => {
+describe('single-flight response cache', () => {
   test('a hit returns the stored body and its ETag until the TTL runs out', async () => {
     let clock = 0;
-    const responses = createJsonResponses({ ttlMs: 1_000, now: () => clock });
+    const responses = createResponseCache({ ttlMs: 1_000, now: () => clock });
     const loader = counter();
     const first = await responses.get(reply, 'k', loader.load);
     expect({ ...first, body: first.body.toString() }).toEqual({
@@ -55,7 +55,7 @@ describe('json responses', () => {
 
   test('concurrent misses of one key share one load; other keys load on their own', async () => {
     const hold = gate();
-    const responses = createJsonResponses({ ttlMs: 1_000 });
+    const responses = createResponseCache({ ttlMs: 1_000 });
     const loader = counter({ hold: hold.opened });
     const waiting = [1, 2, 3].map(() => responses.get(reply, 'k', loader.load));
     const other = responses.get(reply, 'other', loader.load);
@@ -69,7 +69,7 @@ describe('json responses', () => {
 
   test('with the TTL at 0 a request never takes the answer of a load started before it, unless immutable', async () => {
     const hold = gate();
-    const responses = createJsonResponses({ ttlMs: 0 });
+    const responses = createResponseCache({ ttlMs: 0 });
     const mutable = counter({ hold: hold.opened });
     const pending = [responses.get(reply, 'k', mutable.load), responses.get(reply, 'k', mutable.load)];
     hold.open();
@@ -85,7 +85,7 @@ describe('json responses', () => {
   });
 
   test('with both caches off every request loads', async () => {
-    const responses = createJsonResponses({ ttlMs: 0, immutableMaxBytes: 0 });
+    const responses = createResponseCache({ ttlMs: 0, immutableMaxBytes: 0 });
     const hold = gate();
     const loader = counter({ hold: hold.opened, immutable: true });
     const pending = [responses.get(reply, 'k', loader.load), responses.get(reply, 'k', loader.load)];
@@ -97,7 +97,7 @@ describe('json responses', () => {
 
   test('a failed load is not cached: its waiters get the error, the next request loads again', async () => {
     const hold = gate();
-    const responses = createJsonResponses({ ttlMs: 1_000 });
+    const responses = createResponseCache({ ttlMs: 1_000 });
     const failing = counter({ hold: hold.opened, fail: true });
     const pending = [responses.get(reply, 'k', failing.load), responses.get(reply, 'k', failing.load)];
     hold.open();
@@ -110,7 +110,7 @@ describe('json responses', () => {
 
   test('a key read past half its TTL is reloaded in the background while the cached answer is served', async () => {
     let clock = 0;
-    const responses = createJsonResponses({ ttlMs: 1_000, now: () => clock });
+    const responses = createResponseCache({ ttlMs: 1_000, now: () => clock });
     const loader = counter();
     await responses.get(reply, 'k', loader.load);
     clock = 499;

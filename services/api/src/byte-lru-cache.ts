@@ -2,7 +2,7 @@
  * A least-recently-used map of serialized responses bounded by bytes, with an optional time to live.
  * Bytes, not entries, because one drift page of 1,000 events weighs as much as a thousand small pages.
  */
-export type ResponseCacheOptions = {
+export type ByteLruCacheOptions = {
   maxBytes: number;
   /** Entries expire this long after the time given to `set`; absent: they live until evicted. */
   ttlMs?: number;
@@ -11,11 +11,11 @@ export type ResponseCacheOptions = {
 
 type Slot<V> = { value: V; bytes: number; expiresAt: number };
 
-export function createResponseCache<V>({
+export function createByteLruCache<V>({
   maxBytes,
   ttlMs,
   now = () => performance.now(),
-}: ResponseCacheOptions) {
+}: ByteLruCacheOptions) {
   // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
   const slots = new Map<string, Slot<V>>();
   let bytes = 0;
@@ -69,4 +69,4 @@ export function createResponseCache<V>({
   };
 }
 
-export type ResponseCache<V> = ReturnType<typeof createResponseCache<V>>;
+export type ByteLruCache<V> = ReturnType<typeof createByteLruCache<V>>;
