@@ -1,5 +1,4 @@
-export * from './account-results.repository';
-export * from './account-scans.repository';
+export * from './account-results.writer';
 export * from './accounts.repository';
 export * from './api-keys.repository';
 export * from './api-queries.repository';
@@ -17,6 +16,7 @@ export * from './posture.repository';
 export * from './remediations.repository';
 export * from './repositories';
 export * from './root-activity.repository';
+export * from './scan-run-accounts.repository';
 export * from './scan-runs.repository';
 export * as schema from './schema';
 export {

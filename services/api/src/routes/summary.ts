@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CONTROL_CATALOG } from '@rootwatch/core';
+import { addStatus, CONTROL_CATALOG, compliancePct, emptyCounts, type StatusCounts } from '@rootwatch/core';
 import { Type } from 'typebox';
-import { addStatus, compliancePct, emptyCounts, type StatusCounts } from '../compliance';
 import { createJsonResponses, responseKey, sendJson } from '../json-responses';
 import { errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
 import { ScanRunSchema, toScanRun } from '../schemas/resources';

@@ -48,12 +48,7 @@ export interface ScanRun {
   duration_ms: number | null;
 }
 
-export interface StatusCounts {
-  pass: number;
-  fail: number;
-  unknown: number;
-  not_applicable: number;
-}
+export type { StatusCounts } from '@rootwatch/core/compliance';
 
 export interface ControlSummary extends StatusCounts {
   control_id: string;
