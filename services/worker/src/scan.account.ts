@@ -5,8 +5,8 @@ import {
   observe,
   outcomeOf,
   retryableFailure,
-  scanRunAwaitsFinalization,
   type SourceError,
+  scanRunAwaitsFinalization,
   unreachablePosture,
 } from '@rootwatch/core';
 import { createRepositories, type Db } from '@rootwatch/db';

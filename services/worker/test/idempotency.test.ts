@@ -1,5 +1,11 @@
 import type { RunningSimulator } from '@rootwatch/aws-sim';
-import { createRepositories, type Db, recordJobFailures, ScanAlreadyActiveError, schema } from '@rootwatch/db';
+import {
+  createRepositories,
+  type Db,
+  recordJobFailures,
+  ScanAlreadyActiveError,
+  schema,
+} from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type ScanDispatcher, type ScanJob, type ScanJobContext } from '@rootwatch/queue';
 import { and, count, eq } from 'drizzle-orm';
