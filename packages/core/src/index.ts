@@ -23,7 +23,7 @@ export type {
   SecurityContact,
   Unknown,
 } from './context';
-export { isAssessable } from './context';
+export { accountStateOf, isAssessable } from './context';
 export { accountPasswordPolicy } from './controls/account-password-policy';
 export { accountSecurityContact } from './controls/account-security-contact';
 export { auditCoverage } from './controls/audit-coverage';
