@@ -1,17 +1,11 @@
 export {
   type AccountResultsPlan,
-  decideVersion,
   isNewVersion,
   observationOfStored,
-  type PreviousResults,
-  placeObservation,
   planAccountResults,
   planVersion,
-  type StoredResults,
   toStoredResults,
-  type VersionDecision,
   type VersionPlan,
-  type VersionRef,
 } from './account-results.plan';
 export { addStatus, compliancePct, emptyCounts, type StatusCounts } from './compliance';
 export type {
@@ -165,8 +159,8 @@ export {
   type RootActivityKind,
   type RootActivityRejection,
 } from './root-activity';
-export { outcomeOf, type RecordedOutcome, retryableFailure, UNREACHABLE_KINDS } from './scan-outcome';
-export { type ScanRunProgress, scanRunAwaitsFinalization, scanRunDone } from './scan-run';
+export { outcomeOf, type RecordedOutcome, retryableFailure } from './scan-outcome';
+export { scanRunAwaitsFinalization, scanRunDone } from './scan-run';
 export {
   API_KEY_SCOPES,
   type ApiKeyScope,

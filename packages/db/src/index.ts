@@ -1,4 +1,10 @@
-export * from './account-results.writer';
+export {
+  type AccountResultInput,
+  type AccountResultWritten,
+  type JobFailure,
+  recordJobFailures,
+  writeAccountResults,
+} from './account-results.writer';
 export * from './accounts.repository';
 export * from './api-keys.repository';
 export * from './api-queries.repository';
@@ -16,7 +22,7 @@ export * from './posture.repository';
 export * from './remediations.repository';
 export * from './repositories';
 export * from './root-activity.repository';
-export * from './scan-run-accounts.repository';
+export { type AccountScan, createScanRunAccountsRepository } from './scan-run-accounts.repository';
 export * from './scan-runs.repository';
 export * as schema from './schema';
 export {
