@@ -48,7 +48,9 @@ export interface ScanRun {
   duration_ms: number | null;
 }
 
-export type { StatusCounts } from '@rootwatch/core/compliance';
+import type { StatusCounts } from '@rootwatch/core/compliance';
+
+export type { StatusCounts };
 
 export interface ControlSummary extends StatusCounts {
   control_id: string;
