@@ -6,7 +6,8 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateOrg, startSimulator } from '@rootwatch/aws-sim';
 import { loadConfig, type RootwatchConfig } from '@rootwatch/config';
-import { createRepositories, scanRunDone } from '@rootwatch/db';
+import { scanRunDone } from '@rootwatch/core';
+import { createRepositories } from '@rootwatch/db';
 import { createTestDatabase } from '@rootwatch/db/testing';
 import { createQueueDispatcher, createScanProducer, redisConnection } from '@rootwatch/queue';
 

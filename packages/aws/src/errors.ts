@@ -1,4 +1,4 @@
-import type { SourceError, SourceErrorKind } from '@rootwatch/core';
+import { ERROR_CODES, isRootwatchError, type SourceError, type SourceErrorKind } from '@rootwatch/core';
 
 export interface ClassifiedAwsError extends SourceError {
   retryable: boolean;
@@ -73,7 +73,7 @@ const KINDS: Record<string, SourceErrorKind> = {
   EPIPE: 'transient',
   MalformedCredentialReport: 'malformed',
   MalformedAssumeRoleResponse: 'malformed',
-  PaginationLoop: 'malformed',
+  [ERROR_CODES.paginationLoop]: 'malformed',
   SerializationException: 'malformed',
   ValidationException: 'malformed',
   InvalidInputException: 'malformed',
@@ -92,6 +92,7 @@ interface ErrorLike {
 
 /** The AWS error code of an SDK error (modelled class name, wire code, or Node network code). */
 export function awsErrorCode(err: unknown): string {
+  if (isRootwatchError(err)) return err.code;
   const e = (err ?? {}) as ErrorLike;
   if (typeof e.Code === 'string' && e.Code) return e.Code;
   if (typeof e.name === 'string' && e.name && e.name !== 'Error') return e.name;

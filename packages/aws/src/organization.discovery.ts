@@ -4,13 +4,17 @@ import type {
   PolicyTargetSummary,
   Root,
 } from '@aws-sdk/client-organizations';
-import type {
-  AccountContext,
-  EffectivePolicy,
-  OrgContext,
-  OuRef,
-  SecurityContact,
-  SourceError,
+import {
+  type AccountContext,
+  type AccountState,
+  accountStateOf,
+  createError,
+  type EffectivePolicy,
+  ERROR_CODES,
+  type OrgContext,
+  type OuRef,
+  type SecurityContact,
+  type SourceError,
 } from '@rootwatch/core';
 import { partitionOfArn } from './arn';
 import type { AwsClientFactory } from './clients';
@@ -87,7 +91,7 @@ export interface DiscoverOrganizationInput {
    * listed in `deferred`, for `readAccountDetails` to read later (a scan does it in each account's job,
    * spreading the reads over every worker). Default: all accounts here.
    */
-  readDetailsOf?: (account: { id: string; state: string }) => boolean;
+  readDetailsOf?: (account: { id: string; state: AccountState }) => boolean;
   /**
    * Read the tags of the accounts read here (default true). false: ListTagsForResource is never called
    * (one Organizations call per account on the caller's scarce quota) and their tags are empty.
@@ -137,14 +141,67 @@ export async function discoverOrganization(
   const limit = input.concurrency ?? DEFAULT_DISCOVERY_CONCURRENCY;
   const warnings: DiscoveredOrganization['warnings'] = [];
 
+  const organization = await describeOrganization(orgs, input.clients.region);
+  const root = await readRoot(orgs);
+  const tree = await walkOrganizationTree(orgs, root, limit);
+  const parentPolicies = root.scpEnabled ? await readParentPolicies(orgs, limit, root, tree, warnings) : {};
+  // Which account the scanner is: a security contact read from the organization side names every other
+  // account by AccountId and leaves it out only for this one (CONTROLS.md).
+  const caller = input.securityContacts === false ? null : await readCallerAccountId(input.clients);
+  const { accounts, deferred } = await describeAccounts(input, {
+    tree,
+    limit,
+    managementAccountId: organization.managementAccountId,
+    scpEnabled: root.scpEnabled,
+    parentPolicies,
+    caller,
+    warnings,
+  });
+  const features = await readOrganizationsFeatures(input.clients);
+  if (!features.ok) warnings.push({ ...features.error, target: organization.id });
+
+  return {
+    org: {
+      ...organization,
+      rootId: root.id,
+      scpEnabled: root.scpEnabled,
+      features: features.ok
+        ? { known: true, enabled: features.enabled }
+        : { known: false, reason: features.error.code },
+    },
+    accounts,
+    organizationalUnits: tree.ous,
+    warnings,
+    parentPolicies,
+    callerAccountId: caller,
+    deferred,
+  };
+}
+
+type OrganizationsClient = ReturnType<DiscoverOrganizationInput['clients']['organizations']>;
+
+/** The organization's id, ARN, management account and partition (DescribeOrganization). */
+async function describeOrganization(orgs: OrganizationsClient, region: string) {
   const described = await required({ operation: 'organizations:DescribeOrganization' }, () =>
     orgs.send(new DescribeOrganizationCommand({})),
   );
   const organization = described.Organization;
-  const orgId = organization?.Id ?? '';
-  const managementAccountId = organization?.MasterAccountId ?? '';
-  const partition = partitionOfArn(organization?.Arn) ?? partitionOfRegion(input.clients.region);
+  return {
+    id: organization?.Id ?? '',
+    arn: organization?.Arn ?? null,
+    managementAccountId: organization?.MasterAccountId ?? '',
+    partition: partitionOfArn(organization?.Arn) ?? partitionOfRegion(region),
+  };
+}
 
+interface OrgRoot {
+  id: string;
+  ref: OuRef;
+  scpEnabled: boolean;
+}
+
+/** The organization's root, and whether SCPs are enabled on it. */
+async function readRoot(orgs: OrganizationsClient): Promise<OrgRoot> {
   const roots = await required({ operation: 'organizations:ListRoots' }, () =>
     collectPages<Root>(async (token) => {
       const out = await orgs.send(new ListRootsCommand({ NextToken: token }));
@@ -156,101 +213,148 @@ export async function discoverOrganization(
     throw new AwsAccessError(
       classifyAwsError(
         { name: 'AWSOrganizationsNotInUseException', message: 'the organization has no root' },
-        {
-          operation: 'organizations:ListRoots',
-        },
+        { operation: 'organizations:ListRoots' },
       ),
     );
   }
-  const rootId = root.Id;
-  const scpEnabled =
-    root.PolicyTypes?.some((p) => p.Type === 'SERVICE_CONTROL_POLICY' && p.Status === 'ENABLED') ?? false;
+  return {
+    id: root.Id,
+    ref: { id: root.Id, name: root.Name ?? 'Root' },
+    scpEnabled:
+      root.PolicyTypes?.some((p) => p.Type === 'SERVICE_CONTROL_POLICY' && p.Status === 'ENABLED') ?? false,
+  };
+}
 
-  // Walk the OU tree once: two list calls per parent instead of ListParents per account. The walk lists
-  // every account (an account always has exactly one parent), so ListAccounts would only repeat it.
-  const rootRef: OuRef = { id: rootId, name: root.Name ?? 'Root' };
-  const ous: DiscoveredOu[] = [];
-  const accountPath = new Map<string, OuRef[]>();
-  const accounts: OrgAccount[] = [];
-  let level: { id: string; path: OuRef[] }[] = [{ id: rootId, path: [rootRef] }];
+interface OrgTree {
+  ous: DiscoveredOu[];
+  /** Every account, in a deterministic order (level by level, in listing order). */
+  accounts: OrgAccount[];
+  /** Each account's OU path, from the root down to its parent. */
+  accountPath: Map<string, OuRef[]>;
+}
+
+/**
+ * Walks the OU tree once: two list calls per parent instead of ListParents per account. The walk lists
+ * every account (an account always has exactly one parent), so ListAccounts would only repeat it.
+ */
+async function walkOrganizationTree(
+  orgs: OrganizationsClient,
+  root: OrgRoot,
+  limit: number,
+): Promise<OrgTree> {
+  const tree: OrgTree = { ous: [], accounts: [], accountPath: new Map() };
+  let level: { id: string; path: OuRef[] }[] = [{ id: root.id, path: [root.ref] }];
   while (level.length > 0) {
-    const children = await mapWithConcurrency(level, limit, async (parent) => {
-      const [childOus, childAccounts] = await Promise.all([
-        required({ operation: 'organizations:ListOrganizationalUnitsForParent' }, () =>
-          collectPages(async (token) => {
-            const out = await orgs.send(
-              new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken: token }),
-            );
-            return { items: out.OrganizationalUnits, next: out.NextToken };
-          }),
-        ),
-        required({ operation: 'organizations:ListAccountsForParent' }, () =>
-          collectPages(async (token) => {
-            const out = await orgs.send(
-              new ListAccountsForParentCommand({ ParentId: parent.id, NextToken: token }),
-            );
-            return { items: out.Accounts, next: out.NextToken };
-          }),
-        ),
-      ]);
-      return { parent, childOus, childAccounts };
-    });
+    const children = await mapWithConcurrency(level, limit, async (parent) => ({
+      parent,
+      ...(await listChildren(orgs, parent.id)),
+    }));
     // Collected after each level, in input order: the account list is deterministic whatever the timing.
     const next: { id: string; path: OuRef[] }[] = [];
     for (const { parent, childOus, childAccounts } of children) {
       for (const a of childAccounts) {
-        if (!a.Id || accountPath.has(a.Id)) continue;
-        accountPath.set(a.Id, parent.path);
-        accounts.push(a);
+        if (!a.Id || tree.accountPath.has(a.Id)) continue;
+        tree.accountPath.set(a.Id, parent.path);
+        tree.accounts.push(a);
       }
-      next.push(
-        ...childOus
-          .filter((ou) => ou.Id)
-          .map((ou) => {
-            const ref = { id: ou.Id!, name: ou.Name ?? ou.Id! };
-            const path = [...parent.path, ref];
-            ous.push({ id: ref.id, name: ref.name, parentId: parent.id, path });
-            return { id: ref.id, path };
-          }),
-      );
+      for (const ou of childOus) {
+        if (!ou.Id) continue;
+        const ref = { id: ou.Id, name: ou.Name ?? ou.Id };
+        const path = [...parent.path, ref];
+        tree.ous.push({ id: ref.id, name: ref.name, parentId: parent.id, path });
+        next.push({ id: ref.id, path });
+      }
     }
     level = next;
   }
+  return tree;
+}
 
+async function listChildren(orgs: OrganizationsClient, parentId: string) {
+  const [childOus, childAccounts] = await Promise.all([
+    required({ operation: 'organizations:ListOrganizationalUnitsForParent' }, () =>
+      collectPages(async (token) => {
+        const out = await orgs.send(
+          new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken: token }),
+        );
+        return { items: out.OrganizationalUnits, next: out.NextToken };
+      }),
+    ),
+    required({ operation: 'organizations:ListAccountsForParent' }, () =>
+      collectPages(async (token) => {
+        const out = await orgs.send(
+          new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token }),
+        );
+        return { items: out.Accounts, next: out.NextToken };
+      }),
+    ),
+  ]);
+  return { childOus, childAccounts };
+}
+
+/** The SCPs attached to the root, each OU and each account with a direct attachment; a failed read fails them all. */
+async function readParentPolicies(
+  orgs: OrganizationsClient,
+  limit: number,
+  root: OrgRoot,
+  tree: OrgTree,
+  warnings: DiscoveredOrganization['warnings'],
+): Promise<ParentPolicies> {
   const parents: ParentPolicies = {};
-  if (scpEnabled) {
-    const attachments = await readScpAttachments(orgs, limit);
-    const tree = [rootId, ...ous.map((o) => o.id)];
-    if (attachments.ok) {
-      for (const t of tree) parents[t] = { ok: true, value: attachments.value.get(t) ?? [] };
-      for (const [t, policies] of attachments.value) parents[t] ??= { ok: true, value: policies };
-    } else {
-      for (const t of tree) parents[t] = attachments;
-      warnings.push({ ...attachments.error, target: rootId });
-    }
+  const attachments = await readScpAttachments(orgs, limit);
+  const targets = [root.id, ...tree.ous.map((o) => o.id)];
+  if (attachments.ok) {
+    for (const t of targets) parents[t] = { ok: true, value: attachments.value.get(t) ?? [] };
+    for (const [t, policies] of attachments.value) parents[t] ??= { ok: true, value: policies };
+  } else {
+    for (const t of targets) parents[t] = attachments;
+    warnings.push({ ...attachments.error, target: root.id });
   }
+  return parents;
+}
 
-  // Which account the scanner is: a security contact read from the organization side names every other
-  // account by AccountId and leaves it out only for this one (CONTROLS.md).
-  const caller = input.securityContacts === false ? null : await readCallerAccountId(input.clients);
+/** `State`, else the retiring `Status`; an account in a state we do not know cannot be stored nor judged. */
+function stateOf(a: OrgAccount): AccountState {
+  const state = accountStateOf(a.State, a.Status);
+  if (state === undefined) {
+    throw createError({
+      code: ERROR_CODES.accountStateUnknown,
+      message: `account ${a.Id} has no known state (State ${a.State ?? 'absent'}, Status ${a.Status ?? 'absent'})`,
+    });
+  }
+  return state;
+}
 
+/**
+ * Every account's context: the listed fields, and its tags, SCPs and security contact when readDetailsOf
+ * says so (the others are returned as `deferred`, with placeholders).
+ */
+async function describeAccounts(
+  input: DiscoverOrganizationInput,
+  context: {
+    tree: OrgTree;
+    limit: number;
+    managementAccountId: string;
+    scpEnabled: boolean;
+    parentPolicies: ParentPolicies;
+    caller: string | null;
+    warnings: DiscoveredOrganization['warnings'];
+  },
+): Promise<{ accounts: AccountContext[]; deferred: string[] }> {
   const readDetailsOf = input.readDetailsOf ?? (() => true);
   const deferred: string[] = [];
-  const accountContexts = await mapWithConcurrency(accounts, limit, async (a): Promise<AccountContext> => {
+  const accounts = await mapWithConcurrency(context.tree.accounts, context.limit, async (a) => {
     const id = a.Id ?? '';
-    const ouPath = accountPath.get(id) ?? [];
-    // `Status` is being retired in favour of `State`: read State first.
-    const state = a.State ?? a.Status ?? 'UNKNOWN';
     const base = {
       id,
       name: a.Name ?? '',
       email: a.Email ?? '',
-      state,
-      ouPath,
+      state: stateOf(a),
+      ouPath: context.tree.accountPath.get(id) ?? [],
       joinedAt: a.JoinedTimestamp?.toISOString() ?? null,
-      isManagementAccount: id === managementAccountId,
+      isManagementAccount: id === context.managementAccountId,
     };
-    if (!readDetailsOf({ id, state })) {
+    if (!readDetailsOf(base)) {
       deferred.push(id);
       const reason = 'read by the account job';
       return {
@@ -258,48 +362,26 @@ export async function discoverOrganization(
         tags: {},
         effectiveScps: { known: false, reason },
         securityContact: { status: 'unknown', reason },
-      };
+      } satisfies AccountContext;
     }
     const details = await readAccountDetails({
       clients: input.clients,
       account: base,
-      scpEnabled,
-      parentPolicies: parents,
-      securityContacts: input.securityContacts !== false && caller !== null,
-      callerAccountId: caller,
+      scpEnabled: context.scpEnabled,
+      parentPolicies: context.parentPolicies,
+      securityContacts: input.securityContacts !== false && context.caller !== null,
+      callerAccountId: context.caller,
       ...(input.readTags === false ? { tags: false } : {}),
     });
-    warnings.push(...details.warnings);
+    context.warnings.push(...details.warnings);
     return {
       ...base,
       tags: details.tags ?? {},
       effectiveScps: details.effectiveScps,
       securityContact: details.securityContact,
-    };
+    } satisfies AccountContext;
   });
-
-  const features = await readOrganizationsFeatures(input.clients);
-  if (!features.ok) warnings.push({ ...features.error, target: orgId });
-
-  return {
-    org: {
-      id: orgId,
-      arn: organization?.Arn ?? null,
-      rootId,
-      managementAccountId,
-      partition,
-      scpEnabled,
-      features: features.ok
-        ? { known: true, enabled: features.enabled }
-        : { known: false, reason: features.error.code },
-    },
-    accounts: accountContexts,
-    organizationalUnits: ous,
-    warnings,
-    parentPolicies: parents,
-    callerAccountId: caller,
-    deferred,
-  };
+  return { accounts, deferred };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { createError, ERROR_CODES } from '@rootwatch/core';
+
 // Far above any real organization (10,000 accounts at 20 per page = 500 pages); stops a looping token.
 const MAX_PAGES = 5_000;
 
@@ -13,8 +15,9 @@ export async function collectPages<T>(
     if (!next) return all;
     token = next;
   }
-  throw Object.assign(new Error(`pagination did not end after ${MAX_PAGES} pages`), {
-    name: 'PaginationLoop',
+  throw createError({
+    code: ERROR_CODES.paginationLoop,
+    message: `pagination did not end after ${MAX_PAGES} pages`,
   });
 }
 

@@ -12,7 +12,7 @@ import {
   RemediationListMFADevicesCommand,
   RemediationListSigningCertificatesCommand,
 } from './commands';
-import { classifyAwsError } from './errors';
+import { AwsAccessError, classifyAwsError } from './errors';
 
 /** One IAM call made in the root session, for dry runs and the action log. */
 export type RootCall = { operation: string; params: Record<string, string> };
@@ -87,11 +87,12 @@ export function createRootCredentialsSession(options: RootCredentialsSessionOpti
     } catch (err) {
       const classified = classifyAwsError(err, { operation, accountId: credentials.accountId });
       onCall?.(operation, classified.kind === 'throttled' ? 'throttled' : 'error');
-      throw Object.assign(new Error(classified.message), { code: classified.code, kind: classified.kind });
+      // Classified once here: the callers below and the applier read its kind and code.
+      throw new AwsAccessError(classified);
     }
   }
-  const isThrottled = (err: unknown) => (err as { kind?: string }).kind === 'throttled';
-  const isNotFound = (err: unknown) => (err as { kind?: string }).kind === 'not_found';
+  const isThrottled = (err: unknown) => err instanceof AwsAccessError && err.kind === 'throttled';
+  const isNotFound = (err: unknown) => err instanceof AwsAccessError && err.kind === 'not_found';
 
   async function readOnce(): Promise<RootCredentialInventory> {
     const keys = await call('iam:ListAccessKeys', () => iam.send(new RemediationListAccessKeysCommand({})));

@@ -4,6 +4,7 @@ import { TooManyRequestsException } from '@aws-sdk/client-organizations';
 import { RegionDisabledException } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { classifyAwsError, redactSecrets } from '../src/errors';
+import { collectPages } from '../src/pagination';
 
 const unmodelled = (name: string, message: string, status = 403) =>
   Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
@@ -85,5 +86,15 @@ describe('classifyAwsError', () => {
     expect(c.message).not.toContain(secret);
     expect(c.message).not.toContain(token);
     expect(redactSecrets(`k=${secret}`)).toBe('k=[redacted]');
+  });
+
+  it('a list whose token never ends fails as a malformed answer, not a retryable one', async () => {
+    const error = await collectPages(async () => ({ items: [], next: 'again' })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'pagination_loop', isRootwatchError: true });
+    expect(classifyAwsError(error)).toMatchObject({
+      kind: 'malformed',
+      code: 'pagination_loop',
+      retryable: false,
+    });
   });
 });

@@ -19,7 +19,7 @@ export type SecurityContact =
   | { status: 'absent' }
   | { status: 'unknown'; reason: string };
 
-import type { AccountState } from './vocabulary';
+import { ACCOUNT_STATES, type AccountState } from './vocabulary';
 
 export type { AccountState };
 
@@ -28,7 +28,7 @@ export interface AccountContext {
   id: string;
   name: string;
   email: string;
-  state: AccountState | string;
+  state: AccountState;
   /** From the root down to the account's parent (the root itself included first). */
   ouPath: OuRef[];
   tags: Record<string, string>;
@@ -45,6 +45,12 @@ export interface OrgContext {
   scpEnabled: boolean;
   /** iam:ListOrganizationsFeatures, e.g. `RootCredentialsManagement`, `RootSessions`. */
   features: { known: true; enabled: string[] } | Unknown;
+}
+
+/** The account state Organizations reported (`State`, else the retiring `Status`); undefined when not one we know. */
+export function accountStateOf(...reported: (string | undefined)[]): AccountState | undefined {
+  const known: readonly string[] = ACCOUNT_STATES;
+  return reported.find((s): s is AccountState => s !== undefined && known.includes(s));
 }
 
 /** Only ACTIVE accounts are assessed; the others are recorded as skipped. */

@@ -4,9 +4,12 @@
 /** The codes other packages compare; each names one failure a caller handles on purpose. */
 export const ERROR_CODES = {
   accountNotFound: 'account_not_found',
+  accountStateUnknown: 'account_state_unknown',
   apiKeyInvalid: 'api_key_invalid',
   invalidCursor: 'invalid_cursor',
   migrationJournalInvalid: 'migration_journal_invalid',
+  /** An AWS list never returned its last page (classified as a malformed answer). */
+  paginationLoop: 'pagination_loop',
   queueUnavailable: 'queue_unavailable',
   redisRequired: 'redis_required',
   scanAlreadyActive: 'scan_already_active',

@@ -1,3 +1,13 @@
+export {
+  type AccountResultsPlan,
+  isNewVersion,
+  observationOfStored,
+  planAccountResults,
+  planVersion,
+  toStoredResults,
+  type VersionPlan,
+} from './account-results.plan';
+export { addStatus, compliancePct, emptyCounts, type StatusCounts } from './compliance';
 export type {
   AccountContext,
   AccountState,
@@ -7,7 +17,7 @@ export type {
   SecurityContact,
   Unknown,
 } from './context';
-export { isAssessable } from './context';
+export { accountStateOf, isAssessable } from './context';
 export { accountPasswordPolicy } from './controls/account-password-policy';
 export { accountSecurityContact } from './controls/account-security-contact';
 export { auditCoverage } from './controls/audit-coverage';
@@ -149,6 +159,8 @@ export {
   type RootActivityKind,
   type RootActivityRejection,
 } from './root-activity';
+export { outcomeOf, type RecordedOutcome, retryableFailure } from './scan-outcome';
+export { scanRunAwaitsFinalization, scanRunDone } from './scan-run';
 export {
   API_KEY_SCOPES,
   type ApiKeyScope,

@@ -820,7 +820,7 @@ describe('audit.coverage', () => {
     expect(results.filter((r) => r.status === 'UNKNOWN')).toHaveLength(9);
   });
 
-  it.each(['SUSPENDED', 'CLOSED', 'PENDING_CLOSURE'])(
+  it.each(['SUSPENDED', 'CLOSED', 'PENDING_CLOSURE'] as const)(
     '%s account → coverage NOT_APPLICABLE, others UNKNOWN',
     (state) => {
       const results = evaluateControls(null, account({ state }), org(), OPTIONS);

@@ -1,23 +1,16 @@
-// Prints figures for the db package on a fresh Postgres database: discovery upserts, the per-account write
-// transaction under concurrency (with and without feed rows), list filters and feed pages at 10k accounts.
+// Prints figures for the db package on a fresh Postgres database: discovery upserts, the scan's write path
+// (writeAccountResults) under concurrency (with and without feed rows), list filters and feed pages at 10k accounts.
 // Run: pnpm exec tsx packages/db/bench/db.bench.ts [accounts=10000] [writes=2000] [concurrency=20]
-import { createRepositories, type DiscoveredAccount, type Repositories, withTransaction } from '../src/index';
-import { createTestDatabase } from '../src/testing';
+import {
+  createRepositories,
+  type Db,
+  type DiscoveredAccount,
+  type Repositories,
+  writeAccountResults,
+} from '../src/index';
+import { createTestDatabase, startTestRun, testObservation } from '../src/testing';
 
 const [accountCount = 10_000, writeCount = 2_000, concurrency = 20] = process.argv.slice(2).map(Number);
-const controls = [
-  'root.access-keys',
-  'root.mfa',
-  'root.hardware-mfa',
-  'root.recent-use',
-  'root.signing-certificates',
-  'root.credentials-removed',
-  'account.password-policy',
-  'account.security-contact',
-  'org.root-guardrail',
-  'audit.coverage',
-];
-
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 function discovered(i: number): DiscoveredAccount {
@@ -45,65 +38,41 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>)
   );
 }
 
+/**
+ * One run writing `writeCount` accounts through the production write path (writeAccountResults): `batch`
+ * accounts per transaction (the worker's batcher makes ~8), `concurrency` transactions at once.
+ */
 async function writeAccounts(
-  repos: Repositories,
-  db: Parameters<typeof withTransaction>[0],
-  withFeeds: boolean,
-  round: number,
-  counter = true,
+  db: Db,
+  { withFeeds, round, batch }: { withFeeds: boolean; round: number; batch: number },
 ) {
-  const run = await repos.scanRuns.create({ orgId: 'o-bench', trigger: 'cli' });
-  await repos.scanRuns.start({ id: run.id, total: writeCount });
-  const observedAt = new Date(Date.UTC(2026, 0, 1 + round));
+  const runId = await startTestRun(db, 'o-bench', writeCount);
+  const at = new Date(Date.UTC(2026, 0, 1 + round));
   const ids = Array.from({ length: writeCount }, (_, i) => String(500000000000 + i));
+  const batches = Array.from({ length: Math.ceil(ids.length / batch) }, (_, i) =>
+    ids.slice(i * batch, (i + 1) * batch),
+  );
   const start = process.hrtime.bigint();
-  await pool(ids, concurrency, async (accountId) => {
-    await withTransaction(db, async (tx) => {
-      const r = createRepositories({ db: tx });
-      if (!(await r.accountScans.insert({ scanRunId: run.id, accountId, outcome: 'assessed', observedAt })))
-        return;
-      const status = withFeeds && Number(accountId) % 2 === round % 2 ? 'FAIL' : 'PASS';
-      await r.posture.recordObservation({
+  await pool(batches, concurrency, async (accountIds) => {
+    await writeAccountResults(
+      db,
+      accountIds.map((accountId) => ({
+        runId,
+        orgId: 'o-bench',
         accountId,
-        observedAt,
-        fingerprint: withFeeds ? `${status}-${round}` : 'same',
-        facts: { round },
-        results: {},
-      });
-      await r.controlStates.upsertMany({
-        states: controls.map((controlId) => ({ accountId, controlId, status, severity: 'high', observedAt })),
-      });
-      if (withFeeds) {
-        const open = await r.findings.getOpen({ accountId, controlId: 'root.mfa' });
-        if (status === 'FAIL' && !open) {
-          await r.findings.open({
-            accountId,
-            controlId: 'root.mfa',
-            severity: 'critical',
-            openedAt: observedAt,
-          });
-        } else if (status === 'PASS' && open) {
-          await r.findings.resolve({ id: open.id, resolvedAt: observedAt });
-        }
-        await r.driftEvents.insertMany({
-          events: [
-            {
-              orgId: 'o-bench',
-              accountId,
-              kind: 'control_changed',
-              controlId: 'root.mfa',
-              severity: 'critical',
-            },
-          ],
-        });
-      }
-      if (counter) await r.scanRuns.countOutcome({ id: run.id, outcome: 'assessed' });
-    });
+        outcome: 'assessed' as const,
+        // With feeds, half the accounts flip root.mfa each round: a new version, a finding opened or
+        // resolved and drift events; without, every round observes the same posture.
+        observation: testObservation({
+          accountId,
+          at,
+          mfa: withFeeds && Number(accountId) % 2 === round % 2 ? 'FAIL' : 'PASS',
+        }),
+      })),
+    );
   });
   const elapsed = ms(start);
-  const final = counter
-    ? await repos.scanRuns.finalize({ id: run.id })
-    : await repos.scanRuns.fail({ id: run.id, errorCode: 'bench_uncounted' });
+  const final = await createRepositories({ db }).scanRuns.finalize({ id: runId });
   return { elapsed, finalized: final?.status };
 }
 
@@ -139,18 +108,18 @@ try {
   await repos.accounts.markRemoved({ orgId: 'o-bench', presentIds: accounts.map((a) => a.id) });
   console.log(`markRemoved with ${accountCount} present ids: ${ms(start).toFixed(0)} ms`);
 
-  const quiet = await writeAccounts(repos, db, false, 0);
-  console.log(
-    `account write tx (scan row + posture + 10 control states + counter), ${writeCount} accounts, concurrency ${concurrency}: ${quiet.elapsed.toFixed(0)} ms = ${((writeCount / quiet.elapsed) * 1000).toFixed(0)} accounts/s (run ${quiet.finalized})`,
-  );
-  const uncounted = await writeAccounts(repos, db, false, 2, false);
-  console.log(
-    `same without the run counter update (no hot row): ${uncounted.elapsed.toFixed(0)} ms = ${((writeCount / uncounted.elapsed) * 1000).toFixed(0)} accounts/s; counter costs ${(quiet.elapsed / uncounted.elapsed).toFixed(2)}x`,
-  );
-  const busy = await writeAccounts(repos, db, true, 1);
-  console.log(
-    `same + finding open/resolve + drift event (feed lock), ${writeCount} accounts: ${busy.elapsed.toFixed(0)} ms = ${((writeCount / busy.elapsed) * 1000).toFixed(0)} accounts/s (run ${busy.finalized}); ratio to quiet ${(busy.elapsed / quiet.elapsed).toFixed(2)}x`,
-  );
+  // Round 0 creates every version; the rounds after it measure re-scans.
+  await writeAccounts(db, { withFeeds: false, round: 0, batch: 8 });
+  for (const batch of [1, 8]) {
+    const quiet = await writeAccounts(db, { withFeeds: false, round: 1, batch });
+    console.log(
+      `account writes, unchanged posture, ${batch} per transaction, ${writeCount} accounts, concurrency ${concurrency}: ${quiet.elapsed.toFixed(0)} ms = ${((writeCount / quiet.elapsed) * 1000).toFixed(0)} accounts/s (run ${quiet.finalized})`,
+    );
+    const busy = await writeAccounts(db, { withFeeds: true, round: 2 + batch, batch });
+    console.log(
+      `account writes, half changed (version, finding, drift: feed lock), ${batch} per transaction: ${busy.elapsed.toFixed(0)} ms = ${((writeCount / busy.elapsed) * 1000).toFixed(0)} accounts/s (run ${busy.finalized}); ratio to unchanged ${(busy.elapsed / quiet.elapsed).toFixed(2)}x`,
+    );
+  }
 
   const lists: [string, Parameters<Repositories['accounts']['list']>[0]][] = [
     ['first page, sort id', {}],

@@ -54,40 +54,6 @@ export function createFindingsRepository({ db }: { db: Db }) {
   return {
     getOpen,
 
-    /** Opens a finding unless one is already open for this account × control (then returns that one). */
-    async open({
-      accountId,
-      controlId,
-      severity,
-      reason,
-      evidence,
-      openedAt,
-    }: OpenFindingInput): Promise<{ finding: Finding; created: boolean }> {
-      return db.transaction(async (tx) => {
-        await lockFeeds(tx);
-        const exceptionId = sql`${liveExceptionIdFor(sql`${accountId}::text`, sql`${controlId}::text`)}`;
-        const [created] = await tx
-          .insert(findings)
-          .values({
-            dedupKey: findingDedupKey(accountId, controlId),
-            accountId,
-            controlId,
-            severity,
-            status: 'open',
-            openedAt,
-            lastSeenAt: openedAt,
-            reason: reason ?? null,
-            evidence: evidence ?? null,
-            exceptionId,
-            workflow: sql`CASE WHEN ${exceptionId} IS NULL THEN 'new' ELSE 'suppressed' END`,
-          })
-          .onConflictDoNothing({ target: findings.dedupKey, where: sql`status = 'open'` })
-          .returning();
-        if (created) return { finding: created, created: true };
-        return { finding: (await openFinding(tx, { accountId, controlId }))!, created: false };
-      });
-    },
-
     /**
      * Opens several findings of one observation in one statement (one feed-lock acquisition): the feed
      * lock serializes every feed writer until its COMMIT, so a writer holding it for one statement per

@@ -1,5 +1,10 @@
-export * from './account-results.repository';
-export * from './account-scans.repository';
+export {
+  type AccountResultInput,
+  type AccountResultWritten,
+  type JobFailure,
+  recordJobFailures,
+  writeAccountResults,
+} from './account-results.writer';
 export * from './accounts.repository';
 export * from './aggregates.repository';
 export * from './api-keys.repository';
@@ -17,6 +22,7 @@ export * from './posture.repository';
 export * from './remediations.repository';
 export * from './repositories';
 export * from './root-activity.repository';
+export { type AccountScan, createScanRunAccountsRepository } from './scan-run-accounts.repository';
 export * from './scan-runs.repository';
 export * as schema from './schema';
 export {

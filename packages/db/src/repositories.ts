@@ -1,4 +1,3 @@
-import { createAccountScansRepository } from './account-scans.repository';
 import { createAccountsRepository } from './accounts.repository';
 import { createApiKeysRepository } from './api-keys.repository';
 import { createControlStatesRepository } from './control-states.repository';
@@ -10,6 +9,7 @@ import { createOrganizationsRepository } from './organizations.repository';
 import { createPostureRepository } from './posture.repository';
 import { createRemediationsRepository } from './remediations.repository';
 import { createRootActivityRepository } from './root-activity.repository';
+import { createScanRunAccountsRepository } from './scan-run-accounts.repository';
 import { createScanRunsRepository } from './scan-runs.repository';
 
 /** Every repository bound to one db or transaction: `withTransaction(db, (tx) => work(createRepositories({ db: tx })))`. */
@@ -18,7 +18,7 @@ export function createRepositories({ db }: { db: Db }) {
     organizations: createOrganizationsRepository({ db }),
     accounts: createAccountsRepository({ db }),
     scanRuns: createScanRunsRepository({ db }),
-    accountScans: createAccountScansRepository({ db }),
+    accountScans: createScanRunAccountsRepository({ db }),
     posture: createPostureRepository({ db }),
     controlStates: createControlStatesRepository({ db }),
     findings: createFindingsRepository({ db }),

@@ -8,7 +8,6 @@ import {
   activeScanStatuses,
   controlStates,
   organizations,
-  type ScanOutcome,
   type ScanStatus,
   type ScanTrigger,
   scanRunProgress,
@@ -29,22 +28,6 @@ export type AccountJobContext = {
 };
 
 export type ScanCounters = { assessed?: number; unreachable?: number; errored?: number; skipped?: number };
-
-const outcomeCounter: Record<ScanOutcome, keyof ScanCounters> = {
-  assessed: 'assessed',
-  unreachable: 'unreachable',
-  error: 'errored',
-  skipped: 'skipped',
-};
-
-export function scanRunDone(run: Pick<ScanRun, 'assessed' | 'unreachable' | 'errored' | 'skipped'>): number {
-  return run.assessed + run.unreachable + run.errored + run.skipped;
-}
-
-/** A running run whose every account is recorded: it is owed its finalization. */
-export function scanRunAwaitsFinalization(run: ScanRun | null | undefined): boolean {
-  return !!run && run.status === 'running' && scanRunDone(run) === run.total;
-}
 
 // Enough rows that concurrent account transactions rarely pick the same one (each waits only for
 // the one holder of its row), few enough that summing a run's progress stays a tiny index scan.
@@ -165,16 +148,6 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'queued')))
         .returning();
       return row ?? null;
-    },
-
-    /** Counts one account outcome: the caller does this only when accountScans.insert returned true. */
-    async countOutcome({ id, outcome }: { id: string; outcome: ScanOutcome }): Promise<ScanRun | null> {
-      return (await increment({ id, [outcomeCounter[outcome]]: 1 })) ? get({ id }) : null;
-    },
-
-    /** countOutcome without reading the run back: false when the run is not running. */
-    async count({ id, outcome }: { id: string; outcome: ScanOutcome }): Promise<boolean> {
-      return increment({ id, [outcomeCounter[outcome]]: 1 });
     },
 
     /**

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ControlStatus, Observation, PostureFacts } from '@rootwatch/core';
 import pg from 'pg';
-import { createDatabase, type Database } from './database';
+import { createDatabase, type Database, type Db } from './database';
 import { defaultMigrationsFolder, migrate } from './migrate';
+import { createRepositories } from './repositories';
 
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
@@ -141,4 +143,44 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
   } finally {
     await client.end();
   }
+}
+
+/**
+ * An observation for tests of the write path: the facts drift compares, for a root user whose MFA passes or
+ * fails (root.mfa), with access keys that always pass. Same arguments, same fingerprint.
+ */
+export function testObservation({
+  accountId,
+  at,
+  mfa = 'FAIL',
+  reason = `mfa ${mfa}`,
+}: {
+  accountId: string;
+  at: string | Date;
+  mfa?: ControlStatus;
+  reason?: string;
+}): Observation {
+  return {
+    observedAt: new Date(at).toISOString(),
+    facts: {
+      accountId,
+      coverage: { ok: true },
+      password: { present: true },
+      accessKeys: { slots: [] },
+      certificates: { slots: [] },
+      mfa: { type: mfa === 'PASS' ? 'hardware' : 'none' },
+    } as unknown as PostureFacts,
+    results: [
+      { controlId: 'root.mfa', severity: 'critical', status: mfa, reason, evidence: {} },
+      { controlId: 'root.access-keys', severity: 'critical', status: 'PASS', reason: 'none', evidence: {} },
+    ],
+  };
+}
+
+/** A running scan run of `orgId` that records `total` accounts; returns its id. */
+export async function startTestRun(db: Db, orgId: string, total: number): Promise<string> {
+  const repos = createRepositories({ db });
+  const run = await repos.scanRuns.create({ orgId, trigger: 'api' });
+  await repos.scanRuns.start({ id: run.id, total });
+  return run.id;
 }

@@ -1,9 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories, type Db, type DiscoveredAccount, withTransaction } from '../src/index';
-import { createTestDatabase, type TestDatabase } from '../src/testing';
+import {
+  type AccountResultInput,
+  createRepositories,
+  type Db,
+  type DiscoveredAccount,
+  withTransaction,
+  writeAccountResults,
+} from '../src/index';
+import { createTestDatabase, startTestRun, type TestDatabase, testObservation } from '../src/testing';
 
 const accountIds = Array.from({ length: 40 }, (_, i) => String(400000000000 + i));
+
+const result = (
+  runId: string,
+  accountId: string,
+  outcome: AccountResultInput['outcome'] = 'assessed',
+  mfa: 'PASS' | 'FAIL' = 'PASS',
+  orgId = 'o-conc',
+): AccountResultInput => ({
+  runId,
+  orgId,
+  accountId,
+  outcome,
+  observation: testObservation({ accountId, at: new Date(), mfa }),
+});
 
 function discovered(id: string): DiscoveredAccount {
   return { id, name: id, email: `${id}@example.com`, state: 'ACTIVE', ouPath: [], tags: {}, joinedAt: null };
@@ -32,19 +53,7 @@ describe('concurrent writers on pg', () => {
       // Each worker: the account's write in one transaction, then try to finalize — as scan.account does.
       const finalized = await Promise.all(
         accountIds.map(async (accountId) => {
-          await withTransaction(db, async (tx) => {
-            const r = createRepositories({ db: tx });
-            if (
-              await r.accountScans.insert({
-                scanRunId: run.id,
-                accountId,
-                outcome: 'assessed',
-                observedAt: new Date(),
-              })
-            ) {
-              await r.scanRuns.countOutcome({ id: run.id, outcome: 'assessed' });
-            }
-          });
+          await writeAccountResults(db, [result(run.id, accountId)]);
           return repos.scanRuns.finalize({ id: run.id });
         }),
       );
@@ -61,19 +70,10 @@ describe('concurrent writers on pg', () => {
     await repos.scanRuns.start({ id: run.id, total: 1 });
     const accountId = accountIds[0]!;
     const attempts = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        withTransaction(db, async (tx) => {
-          const r = createRepositories({ db: tx });
-          const first = await r.accountScans.insert({
-            scanRunId: run.id,
-            accountId,
-            outcome: 'unreachable',
-            observedAt: new Date(),
-          });
-          if (first) await r.scanRuns.countOutcome({ id: run.id, outcome: 'unreachable' });
-          return first;
-        }),
-      ),
+      Array.from({ length: 8 }, async () => {
+        const write = await writeAccountResults(db, [result(run.id, accountId, 'unreachable')]);
+        return write.runRunning && write.accounts[0]!.written;
+      }),
     );
     expect(attempts.filter(Boolean)).toHaveLength(1);
     expect(await repos.scanRuns.finalize({ id: run.id })).toMatchObject({
@@ -121,21 +121,34 @@ describe('concurrent writers on pg', () => {
   });
 
   it('when two observations of one account race, history keeps one current version', async () => {
-    const accountId = accountIds[1]!;
-    const at = new Date('2026-05-01T00:00:00Z');
-    const results = await Promise.all(
-      ['X', 'Y', 'X', 'Y'].map((fingerprint, i) =>
-        createRepositories({ db }).posture.recordObservation({
-          accountId,
-          observedAt: new Date(at.getTime() + i * 1000),
-          fingerprint,
-          facts: {},
-          results: {},
-        }),
+    // Runs of distinct organizations, so that neither the one-active-run rule nor the run × account gate
+    // orders them: only the account's row lock does.
+    const accountId = '400000000999';
+    const runs = await Promise.all(
+      ['PASS', 'FAIL', 'PASS', 'FAIL'].map(async (mfa, i) => {
+        const orgId = `o-race-${i}`;
+        await createRepositories({ db }).organizations.upsert({ id: orgId });
+        return { runId: await startTestRun(db, orgId, 1), orgId, mfa: mfa as 'PASS' | 'FAIL' };
+      }),
+    );
+    await createRepositories({ db }).accounts.upsertFromDiscovery({
+      orgId: 'o-race-0',
+      accounts: [discovered(accountId)],
+    });
+    const writes = await Promise.all(
+      runs.map(({ runId, orgId, mfa }) =>
+        writeAccountResults(db, [result(runId, accountId, 'assessed', mfa, orgId)]),
       ),
     );
-    expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
+    const versions = writes.map((w) =>
+      w.runRunning && w.accounts[0]!.written ? w.accounts[0]!.version : null,
+    );
+    expect(versions.filter((v) => v === 'created')).toHaveLength(1);
+    expect(versions.filter((v) => v === null)).toHaveLength(0);
     const history = await createRepositories({ db }).posture.history({ accountId });
     expect(history.items.filter((v) => v.supersededAt === null)).toHaveLength(1);
+    // Each write saw the one before it: the versions chain with no gap and no overlap.
+    for (const [i, v] of history.items.slice(1).entries())
+      expect(history.items[i]!.supersededAt).toEqual(v.firstObservedAt);
   });
 });

@@ -8,8 +8,9 @@ import {
   type Repositories,
   ScanAlreadyActiveError,
   withTransaction,
+  writeAccountResults,
 } from '../src/index';
-import { createTestDatabase, type TestDatabase } from '../src/testing';
+import { createTestDatabase, startTestRun, type TestDatabase, testObservation } from '../src/testing';
 
 const t = (iso: string) => new Date(`2026-03-${iso}Z`);
 
@@ -354,7 +355,8 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
             observedAt: t('03T00:00:00'),
           }),
         ).toBe(false);
-        const counted = await repos.scanRuns.countOutcome({ id: run.id, outcome });
+        expect(await repos.scanRuns.increment({ id: run.id, [outcome]: 1 })).toBe(true);
+        const counted = await repos.scanRuns.get({ id: run.id });
         expect(counted && counted.assessed + counted.unreachable).toBe(index + 1);
       }
       expect(await context('200000000003')).toMatchObject({ recorded: true });
@@ -372,7 +374,7 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       expect(await repos.scanRuns.get({ id: run.id })).toMatchObject({ assessed: 2, unreachable: 1 });
       expect(await repos.scanRuns.finalize({ id: run.id })).toBeNull();
       expect(await context('200000000001')).toMatchObject({ status: 'partial', recorded: true });
-      expect(await repos.scanRuns.countOutcome({ id: run.id, outcome: 'assessed' })).toBeNull();
+      expect(await repos.scanRuns.increment({ id: run.id, assessed: 1 })).toBe(false);
       expect((await repos.scanRuns.latestFinished({ orgId: 'o-two' }))?.id).toBe(run.id);
       expect(
         (await repos.accountScans.listForRun({ scanRunId: run.id, outcome: 'assessed' })).items,
@@ -438,74 +440,118 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
     });
   });
 
-  describe('posture versions (type-2 history)', () => {
+  describe('posture versions (type-2 history), written through writeAccountResults', () => {
     const accountId = '100000000001';
-    const observe = (at: string, fingerprint: string) =>
-      repos.posture.recordObservation({
-        accountId,
-        observedAt: t(at),
-        fingerprint,
-        facts: { fp: fingerprint },
-        results: { 'root.mfa': { status: fingerprint === 'A' ? 'PASS' : 'FAIL' } },
+    /** One run of o-one that records this account's observation, finalized after (one active run per org). */
+    async function observe(at: string, mfa: 'PASS' | 'FAIL') {
+      const runId = await startTestRun(db, 'o-one', 1);
+      const write = async () =>
+        writeAccountResults(db, [
+          {
+            runId,
+            orgId: 'o-one',
+            accountId,
+            outcome: 'assessed',
+            observation: testObservation({ accountId, at: t(at), mfa }),
+          },
+        ]);
+      const written = await write();
+      // A retried job of the same run writes nothing.
+      expect(await write()).toEqual({
+        runRunning: true,
+        accounts: [{ written: false, reason: 'duplicate' }],
+      });
+      await repos.scanRuns.finalize({ id: runId });
+      const current = await repos.accounts.get({ id: accountId });
+      return {
+        written: written.runRunning ? written.accounts[0] : null,
+        version: await repos.posture.get({ id: current!.currentPostureVersionId! }),
+      };
+    }
+
+    it('when re-observed unchanged, only last_observed_at moves; a change supersedes; a late clock still follows the runs', async () => {
+      const created = await observe('01T00:00:00', 'PASS');
+      expect(created.written).toMatchObject({ written: true, version: 'created', driftEvents: 0 });
+      const first = created.version!;
+
+      const same = await observe('02T00:00:00', 'PASS');
+      expect(same.written).toMatchObject({ version: 'unchanged' });
+      expect(same.version).toMatchObject({
+        id: first.id,
+        firstObservedAt: t('01T00:00:00'),
+        lastObservedAt: t('02T00:00:00'),
       });
 
-    it('when re-observed unchanged, only last_observed_at moves; a change supersedes; an older observation is ignored', async () => {
-      const created = await observe('01T00:00:00', 'A');
-      expect(created.outcome).toBe('created');
-      expect((await repos.accounts.get({ id: accountId }))?.currentPostureVersionId).toBe(created.version.id);
+      const changed = await observe('03T00:00:00', 'FAIL');
+      expect(changed.written).toMatchObject({ version: 'changed', findingsOpened: 1 });
+      const second = changed.version!;
+      expect(second.id).not.toBe(first.id);
+      expect(await repos.posture.get({ id: first.id })).toMatchObject({ supersededAt: t('03T00:00:00') });
 
-      const same = await observe('02T00:00:00', 'A');
-      expect(same).toMatchObject({ outcome: 'unchanged', version: { id: created.version.id } });
-      expect(same.version.lastObservedAt).toEqual(t('02T00:00:00'));
-      expect(same.version.firstObservedAt).toEqual(t('01T00:00:00'));
-
-      const changed = await observe('03T00:00:00', 'B');
-      expect(changed.outcome).toBe('changed');
-      expect(changed.previous).toMatchObject({ id: created.version.id, supersededAt: t('03T00:00:00') });
-      expect((await repos.accounts.get({ id: accountId }))?.currentPostureVersionId).toBe(changed.version.id);
-
-      const stale = await observe('02T12:00:00', 'A');
-      expect(stale).toMatchObject({ outcome: 'stale', version: { id: changed.version.id } });
-      const replay = await observe('03T00:00:00', 'B');
-      expect(replay).toMatchObject({ outcome: 'unchanged', version: { id: changed.version.id } });
-
-      expect(await repos.posture.at({ accountId, at: t('01T00:00:00') })).toMatchObject({
-        id: created.version.id,
-      });
-      expect(await repos.posture.at({ accountId, at: t('02T23:59:59') })).toMatchObject({
-        id: created.version.id,
-      });
-      expect(await repos.posture.at({ accountId, at: t('03T00:00:00') })).toMatchObject({
-        id: changed.version.id,
-      });
+      expect(await repos.posture.at({ accountId, at: t('01T00:00:00') })).toMatchObject({ id: first.id });
+      expect(await repos.posture.at({ accountId, at: t('02T23:59:59') })).toMatchObject({ id: first.id });
+      expect(await repos.posture.at({ accountId, at: t('03T00:00:00') })).toMatchObject({ id: second.id });
       expect(await repos.posture.at({ accountId, at: new Date(t('01T00:00:00').getTime() - 1) })).toBeNull();
-      expect((await repos.posture.current({ accountId }))?.id).toBe(changed.version.id);
 
       const all = await repos.posture.history({ accountId });
-      expect(all.items.map((v) => v.fingerprint)).toEqual(['A', 'B']);
+      expect(all.items.map((v) => v.id)).toEqual([first.id, second.id]);
       expect(
-        (await repos.posture.history({ accountId, from: t('03T00:00:01') })).items.map((v) => v.fingerprint),
-      ).toEqual(['B']);
+        (await repos.posture.history({ accountId, from: t('03T00:00:01') })).items.map((v) => v.id),
+      ).toEqual([second.id]);
       expect(
-        (await repos.posture.history({ accountId, to: t('02T00:00:00') })).items.map((v) => v.fingerprint),
-      ).toEqual(['A']);
+        (await repos.posture.history({ accountId, to: t('02T00:00:00') })).items.map((v) => v.id),
+      ).toEqual([first.id]);
       const paged = await repos.posture.history({ accountId, limit: 1 });
-      expect(paged.items.map((v) => v.fingerprint)).toEqual(['A']);
+      expect(paged.items.map((v) => v.id)).toEqual([first.id]);
       const next = await repos.posture.history({ accountId, limit: 1, cursor: paged.nextCursor! });
-      expect(next.items.map((v) => v.fingerprint)).toEqual(['B']);
+      expect(next.items.map((v) => v.id)).toEqual([second.id]);
       expect(next.nextCursor).toBeNull();
+
+      // A later run whose worker's clock is behind: the change is placed after the current version, not
+      // dropped as stale, and resolves the finding the previous run opened.
+      const late = await observe('02T12:00:00', 'PASS');
+      expect(late.written).toMatchObject({ version: 'changed', findingsResolved: 1, driftEvents: 2 });
+      expect(late.version).toMatchObject({ firstObservedAt: new Date(t('03T00:00:00').getTime() + 1) });
+      expect(await repos.findings.getOpen({ accountId, controlId: 'root.mfa' })).toBeNull();
     });
 
-    it('rejects an observation for an unknown account with account_not_found', async () => {
+    it('rejects a result for an unknown account with account_not_found and writes nothing', async () => {
+      const runId = await startTestRun(db, 'o-one', 2);
+      const observation = (id: string) => testObservation({ accountId: id, at: t('01T00:00:00') });
       await expect(
-        repos.posture.recordObservation({
-          accountId: '999999999999',
-          observedAt: t('01T00:00:00'),
-          fingerprint: 'x',
-          facts: {},
-          results: {},
-        }),
+        writeAccountResults(db, [
+          {
+            runId,
+            orgId: 'o-one',
+            accountId: '100000000002',
+            outcome: 'assessed',
+            observation: observation('100000000002'),
+          },
+          {
+            runId,
+            orgId: 'o-one',
+            accountId: '999999999999',
+            outcome: 'assessed',
+            observation: observation('999999999999'),
+          },
+        ]),
       ).rejects.toMatchObject({ code: 'account_not_found' });
+      expect(
+        await repos.scanRuns.accountJobContext({ runId, orgId: 'o-one', accountId: '100000000002' }),
+      ).toMatchObject({ recorded: false });
+      await repos.scanRuns.fail({ id: runId, errorCode: 'test' });
+      // A run no longer running writes nothing either.
+      expect(
+        await writeAccountResults(db, [
+          {
+            runId,
+            orgId: 'o-one',
+            accountId: '100000000002',
+            outcome: 'assessed',
+            observation: observation('100000000002'),
+          },
+        ]),
+      ).toEqual({ runRunning: false });
     });
   });
 
@@ -548,23 +594,18 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       const start = await repos.findings.feed({});
       const cursor0 = start.nextCursor ?? undefined;
 
-      const opened = await repos.findings.open({
-        accountId,
-        controlId,
-        severity: 'critical',
-        reason: 'no MFA',
-        openedAt: t('01T00:00:00'),
+      const open = async (openedAt: Date, reason?: string) => ({
+        created: await repos.findings.openMany({
+          findings: [{ accountId, controlId, severity: 'critical', reason, openedAt }],
+        }),
+        finding: (await repos.findings.getOpen({ accountId, controlId }))!,
       });
-      expect(opened.created).toBe(true);
+      const opened = await open(t('01T00:00:00'), 'no MFA');
+      expect(opened.created).toBe(1);
       expect(opened.finding).toMatchObject({ dedupKey: `${accountId}/${controlId}`, status: 'open' });
-      const again = await repos.findings.open({
-        accountId,
-        controlId,
-        severity: 'critical',
-        openedAt: t('02T00:00:00'),
-      });
+      const again = await open(t('02T00:00:00'));
       expect(again).toMatchObject({
-        created: false,
+        created: 0,
         finding: { id: opened.finding.id, openedAt: t('01T00:00:00') },
       });
 
@@ -595,13 +636,8 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
       expect(await repos.findings.keep({ id: opened.finding.id, seenAt: t('05T00:00:00') })).toBeNull();
       expect(await repos.findings.getOpen({ accountId, controlId })).toBeNull();
 
-      const reopened = await repos.findings.open({
-        accountId,
-        controlId,
-        severity: 'critical',
-        openedAt: t('06T00:00:00'),
-      });
-      expect(reopened.created).toBe(true);
+      const reopened = await open(t('06T00:00:00'));
+      expect(reopened.created).toBe(1);
       expect(reopened.finding.id).not.toBe(opened.finding.id);
       expect(reopened.finding.dedupKey).toBe(opened.finding.dedupKey);
 
@@ -759,11 +795,15 @@ describe.each(['pg', 'pglite'] as const)('repositories on %s', (driver) => {
           await r.driftEvents.insertMany({
             events: [{ orgId: 'o-two', accountId: '300000000001', kind: 'account_added', severity: 'info' }],
           });
-          await r.findings.open({
-            accountId: '300000000001',
-            controlId: 'root.mfa',
-            severity: 'critical',
-            openedAt: t('01T00:00:00'),
+          await r.findings.openMany({
+            findings: [
+              {
+                accountId: '300000000001',
+                controlId: 'root.mfa',
+                severity: 'critical',
+                openedAt: t('01T00:00:00'),
+              },
+            ],
           });
           throw new Error('boom');
         }),

@@ -44,7 +44,7 @@ export {
   type ScanHandler,
   type ScanHandlers,
   type ScanJobContext,
-} from './scan-handlers';
+} from './scan-handler-contract';
 export {
   accountJob,
   finalizeJob,

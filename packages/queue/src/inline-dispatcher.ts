@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from './retry-policy';
-import { isPermanentJobError, type ScanDispatcher, type ScanHandlers } from './scan-handlers';
+import { isPermanentJobError, type ScanDispatcher, type ScanHandlers } from './scan-handler-contract';
 import { type ScanJob, scanJobId } from './scan-jobs';
 
 export interface InlineJobFailure {

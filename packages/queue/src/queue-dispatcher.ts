@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'bullmq';
 import { createScanQueue, type ScanQueue } from './queues';
 import { closeQueue } from './redis-connections';
 import { BACKOFF_TYPE, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
-import type { ScanDispatcher } from './scan-handlers';
+import type { ScanDispatcher } from './scan-handler-contract';
 import { type ScanJob, type ScanJobName, scanJobId } from './scan-jobs';
 
 export interface QueueDispatcher extends ScanDispatcher {

@@ -3,7 +3,7 @@ import { createRepositories, type Db, type ScanRun, type ScanTrigger } from '@ro
 import type { ConnectionOptions } from 'bullmq';
 import { createQueueDispatcher } from './queue-dispatcher';
 import { failFastRedisConnection } from './redis-connections';
-import type { ScanDispatcher } from './scan-handlers';
+import type { ScanDispatcher } from './scan-handler-contract';
 import { startJob } from './scan-jobs';
 
 export class QueueUnavailableError extends RootwatchError {

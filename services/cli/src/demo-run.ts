@@ -3,8 +3,9 @@ import { createApiKeysUsecases, hashApiKey, parseApiKey, type RunningApi, startA
 import { webhookData } from '@rootwatch/api/webhook-data';
 import { type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
 import { DEFAULT_SCHEDULE, NO_AWS_BUDGETS, type RootwatchConfig, redactUrl } from '@rootwatch/config';
+import { scanRunDone } from '@rootwatch/core';
 import { buildDashboardIfMissing, registerDashboard } from '@rootwatch/dashboard';
-import { createRepositories, type Database, scanRunDone } from '@rootwatch/db';
+import { createRepositories, type Database } from '@rootwatch/db';
 import {
   createInlineDispatcher,
   createQueueDispatcher,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ERROR_CODES, isRootwatchError } from '@rootwatch/core';
-import { createRepositories, type Db, type ScanRun, type ScanTrigger, scanRunDone } from '@rootwatch/db';
+import { ERROR_CODES, isRootwatchError, scanRunDone } from '@rootwatch/core';
+import { createRepositories, type Db, type ScanRun, type ScanTrigger } from '@rootwatch/db';
 import { createScanProducer, type ScanDispatcher } from '@rootwatch/queue';
 import { CliError } from './errors';
 

@@ -33,17 +33,13 @@ beforeAll(async () => {
     })),
     seenAt: new Date(),
   });
-  await repos.findings.open({
-    accountId: A,
-    controlId: 'root.mfa',
-    severity: 'critical',
-    openedAt: new Date(),
-  });
-  await repos.findings.open({
-    accountId: B,
-    controlId: 'root.mfa',
-    severity: 'critical',
-    openedAt: new Date(),
+  await repos.findings.openMany({
+    findings: [A, B].map((accountId) => ({
+      accountId,
+      controlId: 'root.mfa',
+      severity: 'critical' as const,
+      openedAt: new Date(),
+    })),
   });
 });
 afterAll(async () => {

@@ -1,9 +1,9 @@
 import { checkCron, type OrgConfig, type RootwatchConfig } from '@rootwatch/config';
 import { createError, ERROR_CODES, RootwatchError } from '@rootwatch/core';
 import {
-  createAccountScansRepository,
   createDatabase,
   createExceptionsRepository,
+  createScanRunAccountsRepository,
   type Database,
   ScanAlreadyActiveError,
 } from '@rootwatch/db';
@@ -123,7 +123,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     options.producer ??
     createScanProducer({ db: database.db, connection: queueConnection, prefix: options.prefix });
   const ownsProducer = !options.producer;
-  const accountScans = createAccountScansRepository({ db: database.db });
+  const accountScans = createScanRunAccountsRepository({ db: database.db });
   const exceptions = createExceptionsRepository({ db: database.db });
   const stats: SchedulerStats = {
     started: {},

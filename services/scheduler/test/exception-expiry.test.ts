@@ -40,14 +40,14 @@ it('an exception past its expiry returns its findings to new on time, without a 
     })),
     seenAt: new Date(),
   });
-  for (const accountId of ['100000000001', '100000000002']) {
-    await repos.findings.open({
+  await repos.findings.openMany({
+    findings: ['100000000001', '100000000002'].map((accountId) => ({
       accountId,
       controlId: 'root.mfa',
-      severity: 'critical',
+      severity: 'critical' as const,
       openedAt: new Date(),
-    });
-  }
+    })),
+  });
   const { exception, suppressed } = await repos.exceptions.create({
     controlId: 'root.mfa',
     scopeKind: 'ou',

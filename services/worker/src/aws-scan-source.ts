@@ -18,7 +18,6 @@ import {
 import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
 import type { SecurityContact } from '@rootwatch/core';
 import { isAssessable } from '@rootwatch/core';
-import type { AccountState } from '@rootwatch/db';
 import type { Logger } from 'pino';
 import type { BudgetShares } from './budget-shares';
 import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
@@ -239,7 +238,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           id: a.id,
           name: a.name,
           email: a.email,
-          state: a.state as AccountState,
+          state: a.state,
           ouPath: a.ouPath,
           ...(deferred.has(a.id) ? {} : { tags: a.tags }),
           joinedAt: a.joinedAt ? new Date(a.joinedAt) : null,

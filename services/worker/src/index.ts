@@ -1,16 +1,4 @@
 export {
-  type AccountResultInput,
-  type AccountResultRecord,
-  type AccountResultRecorder,
-  createAccountResultRecorder,
-  type JobFailure,
-  observationOfVersion,
-  type RecordedOutcome,
-  recordJobFailures,
-  type StoredResults,
-  toStoredResults,
-} from './account-result.recorder';
-export {
   type AwsScanSource,
   type AwsScanSourceOptions,
   budgetedClients,
@@ -53,9 +41,8 @@ export {
   startRootEventsRole,
 } from './root-events.role';
 export { createRunRecovery, type RecoveryReport, type RunRecoveryOptions } from './run-recovery';
-export { outcomeOf, retryableFailure } from './scan.account';
 export { RetryLaterError, sourceErrorOf } from './scan-errors';
-export { createScanHandlers, type ScanHandlersDeps } from './scan-handlers';
+export { createScanHandlers, type ScanHandlersDeps } from './scan-job-handlers';
 export {
   type AwsCallOutcome,
   combineObservers,

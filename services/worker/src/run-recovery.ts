@@ -1,4 +1,12 @@
-import { createRepositories, type Db, databaseNow, type ScanRun, scanRunDone } from '@rootwatch/db';
+import { scanRunDone } from '@rootwatch/core';
+import {
+  createRepositories,
+  type Db,
+  databaseNow,
+  type JobFailure,
+  recordJobFailures,
+  type ScanRun,
+} from '@rootwatch/db';
 import {
   accountJob,
   finalizeJob,
@@ -8,7 +16,6 @@ import {
   startJob,
 } from '@rootwatch/queue';
 import type { Logger } from 'pino';
-import { type JobFailure, recordJobFailures } from './account-result.recorder';
 import type { ScanObserver } from './scan-observer';
 
 /** A job BullMQ will still run (now, later, or after a retry's backoff). */

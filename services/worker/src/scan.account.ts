@@ -1,21 +1,18 @@
 import { partitionOfRegion } from '@rootwatch/aws';
 import { DEFAULT_TAG_READS_PER_SCAN, type OrgConfig } from '@rootwatch/config';
 import {
-  effectiveCoverage,
   type OrgContext,
   observe,
-  type RootPosture,
+  outcomeOf,
+  retryableFailure,
   type SourceError,
+  scanRunAwaitsFinalization,
   unreachablePosture,
 } from '@rootwatch/core';
-import { createRepositories, type Db, scanRunAwaitsFinalization } from '@rootwatch/db';
+import { createRepositories, type Db } from '@rootwatch/db';
 import { finalizeJob, type ScanHandler } from '@rootwatch/queue';
 import type { Logger } from 'pino';
-import {
-  type AccountResultRecorder,
-  createAccountResultRecorder,
-  type RecordedOutcome,
-} from './account-result.recorder';
+import { type AccountResultsBatcher, createAccountResultsBatcher } from './account-results.batcher';
 import { RetryLaterError, sourceErrorOf } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
 import type { AccountBase, ScanSource } from './scan-source';
@@ -32,46 +29,9 @@ export interface ScanAccountDeps {
   readTags?: boolean;
   logger: Logger;
   observer?: ScanObserver;
-  recorder?: AccountResultRecorder;
+  results?: AccountResultsBatcher;
   /** This host's clock, for collectedAt evidence only (history order follows the runs). */
   now?: () => Date;
-}
-
-// The role cannot be used as deployed: recorded as unreachable at once, never retried.
-const UNREACHABLE_KINDS = new Set(['denied', 'not_found', 'region_disabled']);
-
-/**
- * A failure another attempt may not hit: throttling of any read, or the role / required read
- * failing transiently. A slow or malformed credential report only makes its own controls UNKNOWN.
- */
-export function retryableFailure(posture: RootPosture): SourceError | null {
-  const sources = [
-    posture.accountSummary,
-    posture.credentialReport,
-    posture.virtualMfaDevices,
-    posture.passwordPolicy,
-  ];
-  if (
-    !posture.coverage.assumed &&
-    ['throttled', 'transient', 'expired'].includes(posture.coverage.error.kind)
-  ) {
-    return posture.coverage.error;
-  }
-  for (const source of sources) {
-    if (!source.ok && (source.error.kind === 'throttled' || source.error.kind === 'expired'))
-      return source.error;
-  }
-  if (!posture.accountSummary.ok && posture.accountSummary.error.kind === 'transient') {
-    return posture.accountSummary.error;
-  }
-  return null;
-}
-
-export function outcomeOf(posture: RootPosture): { outcome: RecordedOutcome; error: SourceError | null } {
-  const coverage = effectiveCoverage(posture);
-  if (coverage.ok) return { outcome: 'assessed', error: null };
-  const error = { kind: coverage.kind, code: coverage.code, message: coverage.message };
-  return { outcome: UNREACHABLE_KINDS.has(coverage.kind) ? 'unreachable' : 'error', error };
 }
 
 /** Assume → collect → evaluate → persist for one member account of one run. */
@@ -84,7 +44,7 @@ export function createScanAccountHandler({
   readTags = true,
   logger,
   observer,
-  recorder = createAccountResultRecorder({ db }),
+  results = createAccountResultsBatcher({ db }),
   now = () => new Date(),
 }: ScanAccountDeps): ScanHandler<'scan.account'> {
   const repos = createRepositories({ db });
@@ -188,7 +148,7 @@ export function createScanAccountHandler({
     });
     const { outcome, error } = outcomeOf(assessed.posture);
     const durationMs = Math.round(performance.now() - started);
-    const result = await recorder.record({
+    const result = await results.record({
       runId,
       orgId,
       accountId,

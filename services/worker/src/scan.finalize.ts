@@ -1,4 +1,5 @@
-import { createRepositories, type Db, scanRunDone } from '@rootwatch/db';
+import { scanRunDone } from '@rootwatch/core';
+import { createRepositories, type Db } from '@rootwatch/db';
 import type { ScanHandler } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import type { ScanObserver } from './scan-observer';

@@ -1,12 +1,6 @@
 import type { OrgConfig } from '@rootwatch/config';
-import { type AccountRef, diffAccounts, isAssessable } from '@rootwatch/core';
-import {
-  type Account,
-  createRepositories,
-  type Db,
-  scanRunAwaitsFinalization,
-  withTransaction,
-} from '@rootwatch/db';
+import { type AccountRef, diffAccounts, isAssessable, scanRunAwaitsFinalization } from '@rootwatch/core';
+import { type Account, createRepositories, type Db, withTransaction } from '@rootwatch/db';
 import { accountJob, finalizeJob, type ScanHandler } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import { sourceErrorOf } from './scan-errors';

@@ -29,7 +29,7 @@ import { createRedisDiscoveryStore } from './discovery-store';
 import { startRemediationWorker } from './remediation.worker';
 import { startRootEventsRole } from './root-events.role';
 import { createRunRecovery } from './run-recovery';
-import { createScanHandlers } from './scan-handlers';
+import { createScanHandlers } from './scan-job-handlers';
 import { combineObservers, createScanMetrics, type ScanMetrics, type ScanObserver } from './scan-observer';
 import type { ScanSource } from './scan-source';
 

@@ -1,10 +1,16 @@
 import type { RunningSimulator } from '@rootwatch/aws-sim';
-import { createRepositories, type Db, ScanAlreadyActiveError, schema } from '@rootwatch/db';
+import {
+  createRepositories,
+  type Db,
+  recordJobFailures,
+  ScanAlreadyActiveError,
+  schema,
+} from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type ScanDispatcher, type ScanJob, type ScanJobContext } from '@rootwatch/queue';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsScanSource, createScanHandlers, recordJobFailures } from '../src/index';
+import { createAwsScanSource, createScanHandlers } from '../src/index';
 import {
   generatedDefinition,
   ORG_ID,

@@ -4,14 +4,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { OrgDefinition, RunningSimulator } from '@rootwatch/aws-sim';
 import { NO_AWS_BUDGETS } from '@rootwatch/config';
-import {
-  createDatabase,
-  createRepositories,
-  type Database,
-  type Db,
-  scanRunDone,
-  schema,
-} from '@rootwatch/db';
+import { scanRunDone } from '@rootwatch/core';
+import { createDatabase, createRepositories, type Database, type Db, schema } from '@rootwatch/db';
 import { createTestDatabase, startTcpProxy, type TestDatabase } from '@rootwatch/db/testing';
 import { createScanProducer, type RetryPolicy, redisConnection } from '@rootwatch/queue';
 import { startOwnRedis } from '@rootwatch/queue/testing';

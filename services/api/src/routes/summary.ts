@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CONTROL_CATALOG } from '@rootwatch/core';
+import { addStatus, CONTROL_CATALOG, compliancePct, emptyCounts, type StatusCounts } from '@rootwatch/core';
 import type { AggregatesRepository, Repositories } from '@rootwatch/db';
 import { Type } from 'typebox';
-import { addStatus, compliancePct, emptyCounts, type StatusCounts } from '../compliance';
 import { errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
 import { ScanRunSchema, toScanRun } from '../schemas/resources';
 import { createResponseCache, responseKey, sendJson } from '../single-flight-response-cache';

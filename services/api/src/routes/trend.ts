@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { addStatus, compliancePct, emptyCounts } from '@rootwatch/core';
 import type { AggregatesRepository, TrendBucket } from '@rootwatch/db';
 import { Type } from 'typebox';
-import { addStatus, compliancePct, emptyCounts } from '../compliance';
 import { badRequest } from '../errors';
 import { ControlIdParam, errorResponses, Nullable, OrgId, Timestamp } from '../schemas/common';
 

@@ -1,4 +1,10 @@
-import { CONTROL_CATALOG, CONTROL_IDS, DEFAULT_USAGE_WINDOW_DAYS, evaluateControls } from '@rootwatch/core';
+import {
+  type AccountState,
+  CONTROL_CATALOG,
+  CONTROL_IDS,
+  DEFAULT_USAGE_WINDOW_DAYS,
+  evaluateControls,
+} from '@rootwatch/core';
 import type { Account, AccountScan, ControlState, Repositories } from '@rootwatch/db';
 import {
   type ReportAccount,
@@ -56,7 +62,7 @@ export async function buildRunReport(repos: Repositories, runId: string): Promis
       state: account?.state ?? 'UNKNOWN',
       outcome,
       ...(scan.errorCode ? { error: { code: scan.errorCode, message: scan.errorMessage ?? '' } } : {}),
-      controls: controlsOf(states.get(scan.accountId) ?? [], scan, account?.state ?? 'UNKNOWN'),
+      controls: controlsOf(states.get(scan.accountId) ?? [], scan, account?.state),
     };
   });
 
@@ -74,8 +80,13 @@ export async function buildRunReport(repos: Repositories, runId: string): Promis
 }
 
 /** Catalog order; a control the run did not record reads as UNKNOWN rather than vanishing. */
-function controlsOf(states: ControlState[], scan: AccountScan, state: string): Record<string, ReportControl> {
-  if (states.length === 0 && scan.outcome === 'skipped') return skippedControls(state);
+function controlsOf(
+  states: ControlState[],
+  scan: AccountScan,
+  state: AccountState | undefined,
+): Record<string, ReportControl> {
+  // An account_scans row always has its account row (foreign key): its state is known.
+  if (states.length === 0 && scan.outcome === 'skipped' && state) return skippedControls(state);
   const byId = new Map(states.map((s) => [s.controlId, s]));
   const out: Record<string, ReportControl> = {};
   for (const id of CONTROL_IDS) {
@@ -99,7 +110,7 @@ function controlsOf(states: ControlState[], scan: AccountScan, state: string): R
  * The pipeline stores no control states for a skipped (non-ACTIVE) account; the report shows what the
  * catalog says of one: audit.coverage not applicable, everything else unknown.
  */
-function skippedControls(state: string): Record<string, ReportControl> {
+function skippedControls(state: AccountState): Record<string, ReportControl> {
   const results = evaluateControls(
     null,
     {

@@ -48,12 +48,9 @@ export interface ScanRun {
   duration_ms: number | null;
 }
 
-export interface StatusCounts {
-  pass: number;
-  fail: number;
-  unknown: number;
-  not_applicable: number;
-}
+import type { StatusCounts } from '@rootwatch/core/compliance';
+
+export type { StatusCounts };
 
 export interface ControlSummary extends StatusCounts {
   control_id: string;

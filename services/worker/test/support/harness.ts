@@ -1,7 +1,8 @@
 import type { OrgDefinition } from '@rootwatch/aws-sim';
 import { generateOrg, type RunningSimulator, startSimulator } from '@rootwatch/aws-sim';
 import { NO_AWS_BUDGETS, type OrgConfig, type RootwatchConfig } from '@rootwatch/config';
-import { createRepositories, type Db, scanRunDone } from '@rootwatch/db';
+import { scanRunDone } from '@rootwatch/core';
+import { createRepositories, type Db } from '@rootwatch/db';
 import pino from 'pino';
 
 export const ORG_ID = 'test-org';

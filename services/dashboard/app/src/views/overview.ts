@@ -1,3 +1,4 @@
+import { compliancePct as compliance, emptyCounts } from '@rootwatch/core/compliance';
 import { ApiError, describeError } from '../api';
 import { barChart } from '../charts';
 import type { AppContext, View } from '../context';
@@ -9,15 +10,10 @@ import type { ControlSummary, ListResponse, OrgSummary, ScanRun, StatusCounts, S
 const POLL_MS = 1000;
 const active = (run: ScanRun) => run.status === 'queued' || run.status === 'running';
 
-function compliance(c: Pick<StatusCounts, 'pass' | 'fail'>): number | null {
-  const evaluated = c.pass + c.fail;
-  return evaluated === 0 ? null : Math.round((c.pass / evaluated) * 1000) / 10;
-}
-
 /** Adds up the organizations of the summary: the overview shows the whole estate. */
 function combine(orgs: OrgSummary[]) {
   const accounts = { total: 0, assessed: 0, unreachable: 0, error: 0, skipped: 0, never_scanned: 0 };
-  const totals: StatusCounts = { pass: 0, fail: 0, unknown: 0, not_applicable: 0 };
+  const totals = emptyCounts();
   const findings: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0, total: 0 };
   const controls = new Map<string, ControlSummary>();
   let lastScan: ScanRun | null = null;

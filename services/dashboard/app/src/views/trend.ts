@@ -1,3 +1,4 @@
+import { compliancePct } from '@rootwatch/core/compliance';
 import { describeError } from '../api';
 import { lineChart, type Series, seriesClass, swatch } from '../charts';
 import type { AppContext, View } from '../context';
@@ -29,8 +30,6 @@ const PRESETS: [string, string, number, string][] = [
 ];
 const OVERALL = 'overall';
 
-const pct = (c: Pick<StatusCounts, 'pass' | 'fail'>) =>
-  c.pass + c.fail === 0 ? null : (c.pass / (c.pass + c.fail)) * 100;
 const dateInput = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 export function trendView(ctx: AppContext, params: URLSearchParams): View {
@@ -220,14 +219,14 @@ export function trendView(ctx: AppContext, params: URLSearchParams): View {
           id: OVERALL,
           label: 'All controls',
           emphasis: true,
-          points: buckets.map((t) => ({ t, v: pct(byBucket.get(t)!.totals) })),
+          points: buckets.map((t) => ({ t, v: compliancePct(byBucket.get(t)!.totals) })),
         },
         ...controls.map((c) => ({
           id: c.id,
           label: c.id,
           points: buckets.map((t) => {
             const counts = byBucket.get(t)!.controls.get(c.id);
-            return { t, v: counts ? pct(counts) : null };
+            return { t, v: counts ? compliancePct(counts) : null };
           }),
         })),
       ];

@@ -13,7 +13,7 @@ const { facts: _facts, results: _results, ...versionWithoutContents } = getTable
  * accounts costs about a dozen statements instead of a dozen per account. Rows travel as one jsonb
  * parameter (jsonb_to_recordset), so the SQL text is the same for any N and under Postgres' parameter limit.
  */
-export function createAccountResultsRepository({ db }: { db: Db }) {
+export function createAccountResultsStatements({ db }: { db: Db }) {
   return {
     /** Locks the accounts' rows in id order (concurrent batches then never deadlock); returns the ids found. */
     async lockAccounts(ids: string[]): Promise<string[]> {
@@ -135,5 +135,5 @@ export function createAccountResultsRepository({ db }: { db: Db }) {
   };
 }
 
-export type AccountResultsRepository = ReturnType<typeof createAccountResultsRepository>;
+export type AccountResultsStatements = ReturnType<typeof createAccountResultsStatements>;
 export type CurrentVersion = Omit<PostureVersion, 'facts' | 'results'>;

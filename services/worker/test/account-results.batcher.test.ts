@@ -1,33 +1,15 @@
-import type { Observation, PostureFacts } from '@rootwatch/core';
 import { createRepositories, type Db, schema } from '@rootwatch/db';
-import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
+import { createTestDatabase, startTestRun, type TestDatabase, testObservation } from '@rootwatch/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccountResultRecorder } from '../src/account-result.recorder';
+import { createAccountResultsBatcher } from '../src/account-results.batcher';
 
-const ORG = 'o-recorder';
+const ORG = 'o-batcher';
 const ids = ['300000000001', '300000000002', '300000000003', '300000000004', '300000000005'];
+const observation = (mfa: 'PASS' | 'FAIL', at: string, accountId = '') =>
+  testObservation({ accountId, at, mfa });
 
-// The facts drift compares, for a root user whose MFA comes and goes.
-function observation(mfa: 'PASS' | 'FAIL', at: string, accountId = ''): Observation {
-  return {
-    observedAt: at,
-    facts: {
-      accountId,
-      coverage: { ok: true },
-      password: { present: true },
-      accessKeys: { slots: [] },
-      certificates: { slots: [] },
-      mfa: { type: mfa === 'PASS' ? 'hardware' : 'none' },
-    } as unknown as PostureFacts,
-    results: [
-      { controlId: 'root.mfa', severity: 'critical', status: mfa, reason: `mfa ${mfa}`, evidence: {} },
-      { controlId: 'root.access-keys', severity: 'critical', status: 'PASS', reason: 'none', evidence: {} },
-    ],
-  };
-}
-
-describe('the account result recorder (batched writes)', () => {
+describe('the account results batcher (several accounts per transaction)', () => {
   let testDb: TestDatabase;
   let db: Db;
 
@@ -52,19 +34,14 @@ describe('the account result recorder (batched writes)', () => {
     await testDb?.drop();
   });
 
-  async function startRun(total: number) {
-    const repos = createRepositories({ db });
-    const run = await repos.scanRuns.create({ orgId: ORG, trigger: 'api' });
-    await repos.scanRuns.start({ id: run.id, total });
-    return run.id;
-  }
+  const startRun = (total: number) => startTestRun(db, ORG, total);
 
   it('writes concurrent results together; a bad one fails alone; a repeat is a duplicate', async () => {
     const runId = await startRun(ids.length);
     // A long linger puts every result below in one batch.
-    const recorder = createAccountResultRecorder({ db, lingerMs: 200 });
+    const batcher = createAccountResultsBatcher({ db, lingerMs: 200 });
     const record = (accountId: string, mfa: 'PASS' | 'FAIL' = 'FAIL') =>
-      recorder.record({
+      batcher.record({
         runId,
         orgId: ORG,
         accountId,
@@ -103,10 +80,10 @@ describe('the account result recorder (batched writes)', () => {
 
   it('a later scan that passes resolves the findings and records drift; a run not running writes nothing', async () => {
     const runId = await startRun(ids.length);
-    const recorder = createAccountResultRecorder({ db, lingerMs: 100 });
+    const batcher = createAccountResultsBatcher({ db, lingerMs: 100 });
     const results = await Promise.all(
       ids.map((accountId) =>
-        recorder.record({
+        batcher.record({
           runId,
           orgId: ORG,
           accountId,
@@ -138,7 +115,7 @@ describe('the account result recorder (batched writes)', () => {
 
     const failed = await startRun(ids.length);
     await createRepositories({ db }).scanRuns.fail({ id: failed, errorCode: 'test' });
-    const late = await recorder.record({
+    const late = await batcher.record({
       runId: failed,
       orgId: ORG,
       accountId: ids[0]!,

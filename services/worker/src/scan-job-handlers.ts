@@ -2,7 +2,7 @@ import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
 import type { Db } from '@rootwatch/db';
 import type { ScanHandlers } from '@rootwatch/queue';
 import type { Logger } from 'pino';
-import { createAccountResultRecorder } from './account-result.recorder';
+import { createAccountResultsBatcher } from './account-results.batcher';
 import { createScanAccountHandler } from './scan.account';
 import { createScanFinalizeHandler } from './scan.finalize';
 import { createScanStartHandler } from './scan.start';
@@ -47,7 +47,7 @@ export function createScanHandlers({
         : { tagReadsPerScan: config.worker.tagReadsPerScan }),
       logger,
       observer,
-      recorder: createAccountResultRecorder({ db }),
+      results: createAccountResultsBatcher({ db }),
       ...(now ? { now } : {}),
       ...(readTags === false ? { readTags } : {}),
     }),

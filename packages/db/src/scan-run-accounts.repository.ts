@@ -18,7 +18,8 @@ export type InsertAccountScanInput = {
 
 const dayMs = 86_400_000;
 
-export function createAccountScansRepository({ db }: { db: Db }) {
+/** The account_scans rows: how each account of a run ended (one row per run × account). */
+export function createScanRunAccountsRepository({ db }: { db: Db }) {
   return {
     /** Inserts the run × account row once; false when it already exists (a retried job): write nothing else. */
     async insert(input: InsertAccountScanInput): Promise<boolean> {
@@ -37,22 +38,6 @@ export function createAccountScansRepository({ db }: { db: Db }) {
         .onConflictDoNothing({ target: [accountScans.scanRunId, accountScans.accountId] })
         .returning({ accountId: accountScans.accountId });
       return rows.length === 1;
-    },
-
-    /** Links the row to the posture version the observation produced (known only after recording it). */
-    async setPostureVersion({
-      scanRunId,
-      accountId,
-      postureVersionId,
-    }: {
-      scanRunId: string;
-      accountId: string;
-      postureVersionId: number;
-    }): Promise<void> {
-      await db
-        .update(accountScans)
-        .set({ postureVersionId })
-        .where(and(eq(accountScans.scanRunId, scanRunId), eq(accountScans.accountId, accountId)));
     },
 
     async get({
@@ -137,4 +122,4 @@ export function createAccountScansRepository({ db }: { db: Db }) {
   };
 }
 
-export type AccountScansRepository = ReturnType<typeof createAccountScansRepository>;
+export type ScanRunAccountsRepository = ReturnType<typeof createScanRunAccountsRepository>;
