@@ -34,7 +34,16 @@ export interface ScanProducer {
    * except for a scoped request (`accountIds`) that the active run covers (an org-wide run, or a scoped
    * one with all these accounts): that run is returned, it does the requested work.
    */
-  startScan(input: { orgId: string; trigger: ScanTrigger; accountIds?: readonly string[] }): Promise<ScanRun>;
+  startScan(input: {
+    orgId: string;
+    trigger: ScanTrigger;
+    accountIds?: readonly string[];
+    /**
+     * Whether an active covering run satisfies a scoped request (default true). False when the scan must
+     * read AWS after now (a rescan after a remediation: an active run may have read before the deletes).
+     */
+    reuseActive?: boolean;
+  }): Promise<ScanRun>;
   close(): Promise<void>;
 }
 
@@ -64,7 +73,7 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
   const repos = createRepositories({ db });
 
   return {
-    async startScan({ orgId, trigger, accountIds }) {
+    async startScan({ orgId, trigger, accountIds, reuseActive = true }) {
       // The run references its organization; a configured org scanned for the first time has no row yet.
       if (!(await repos.organizations.get({ id: orgId }))) await repos.organizations.upsert({ id: orgId });
       let run: ScanRun;
