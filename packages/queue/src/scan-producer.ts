@@ -81,7 +81,7 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
         run = await repos.scanRuns.create({ orgId, trigger, ...(accountIds ? { accountIds } : {}) });
       } catch (error) {
         const active =
-          accountIds && error instanceof ScanAlreadyActiveError
+          accountIds && reuseActive && error instanceof ScanAlreadyActiveError
             ? await repos.scanRuns.getActive({ orgId })
             : null;
         if (active && covers(active, accountIds!)) return active;

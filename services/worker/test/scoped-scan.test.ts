@@ -140,6 +140,15 @@ describe('a single-account (scoped) scan through the simulator', () => {
         accountIds: [target],
       });
       expect(satisfied.id).toBe(orgWide.id);
+      // A remediation's rescan must read AWS after its deletes: it waits for the active run instead.
+      await expect(
+        scanner.producer.startScan({
+          orgId: ORG_ID,
+          trigger: 'remediation',
+          accountIds: [target],
+          reuseActive: false,
+        }),
+      ).rejects.toBeInstanceOf(ScanAlreadyActiveError);
     } finally {
       await repos.scanRuns.fail({ id: orgWide.id, errorCode: 'test' });
     }
