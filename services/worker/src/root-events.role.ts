@@ -76,6 +76,7 @@ export function startRootEventsRole(options: RootEventsRoleOptions): RunningRoot
     logger: logger.child({ role: 'events' }),
     registry: options.registry,
     waitSeconds: config.events?.waitSeconds ?? 20,
+    ...(config.events?.receiveLoops ? { receiveLoops: config.events.receiveLoops } : {}),
     ...(options.producer
       ? { rescan: createRootActivityRescanner({ producer: options.producer, logger }) }
       : {}),
