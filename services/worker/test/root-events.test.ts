@@ -254,6 +254,7 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
         },
       };
       const outcomes: RootEventOutcome[] = [];
+      const rescans: string[] = [];
       const consumer = startRootEventsConsumer({
         db,
         queue,
@@ -261,6 +262,9 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
         waitSeconds: 1,
         receiveLoops: 1,
         onOutcome: (_m, o) => outcomes.push(o),
+        rescan: async ({ accountId }) => {
+          rescans.push(accountId);
+        },
       });
       try {
         await vi.waitFor(() => expect(outcomes.length).toBe(10), { timeout: 5_000, interval: 20 });
@@ -274,17 +278,21 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
       // The poison, in flight until its visibility timeout, then back for its next receive (and the DLQ).
       expect(await queueDepth()).toBe(1);
       await fetch(`${sim.endpoint}/_sim/reset`, { method: 'POST' });
-      return outcomes;
+      return { outcomes, rescans };
     };
     const notJson = await round(() => 'not json {');
-    expect(notJson).toContainEqual({ kind: 'rejected', reason: 'not_json' });
+    expect(notJson.outcomes).toContainEqual({ kind: 'rejected', reason: 'not_json' });
+    // Three events per account in the batch, one rescan at most per account and window: the first two
+    // accounts had activity in the tests above (debounced), the third is rescanned once.
+    expect(notJson.rescans).toEqual([ACCOUNTS[2]]);
     // Parsed fine, refused by Postgres (jsonb and text hold no NUL): it fails alone, not its batch.
     const refused = await round((envelope) => {
       envelope.detail.eventID = 'nul-poison-1';
       envelope.detail.userAgent = 'curl\u0000/8';
       return JSON.stringify(envelope);
     });
-    expect(refused).toContainEqual({ kind: 'failed' });
+    expect(refused.outcomes).toContainEqual({ kind: 'failed' });
+    expect(refused.rescans).toEqual([]);
     expect(await activityCount()).toBe(before + 18);
   });
 
