@@ -209,6 +209,7 @@ async function handleRequest(
           operation: route.operation,
           input: route.input!,
           host: headerValue(req.headers.host) ?? '127.0.0.1',
+          gone: () => req.socket.destroyed,
         });
         break;
     }

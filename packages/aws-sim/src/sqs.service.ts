@@ -12,6 +12,11 @@ export interface SqsCall {
   input: Record<string, unknown>;
   /** `host[:port]` the request was sent to: queue URLs point back at the simulator. */
   host: string;
+  /**
+   * True once the caller hung up (an aborted long poll): the poll then takes no message, which would
+   * otherwise stay in flight for a visibility timeout with nobody to process it.
+   */
+  gone?: () => boolean;
 }
 
 /**
@@ -161,6 +166,7 @@ async function receive(call: SqsCall): Promise<unknown> {
   ]);
   const deadline = Date.now() + (wait ?? 0) * 1000;
   for (;;) {
+    if (call.gone?.()) return {};
     const received = state.sqs.receive(queue, max ?? 1, visibility ?? queue.visibilityTimeout);
     const remaining = deadline - Date.now();
     if (received.length > 0 || remaining <= 0) {

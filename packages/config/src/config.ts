@@ -74,7 +74,7 @@ export interface RootwatchConfig {
   aws: { region: string; endpointUrl?: string };
   organizations: OrgConfig[];
   /** The root-activity queue consumer (EVENTS.md); absent queueUrl: no consumer in the worker. */
-  events?: { queueUrl?: string; waitSeconds: number };
+  events?: { queueUrl?: string; waitSeconds: number; receiveLoops?: number };
 }
 
 /** false, a number of proxy hops, or proxy addresses/CIDR ranges (Fastify's trustProxy forms, without `true`). */
@@ -221,6 +221,7 @@ export function loadConfig(env: Env = process.env): RootwatchConfig {
     events: {
       queueUrl: r.url('ROOTWATCH_EVENTS_QUEUE_URL', ['http:', 'https:']),
       waitSeconds: r.int('ROOTWATCH_EVENTS_WAIT_SECONDS', 20, 0, 20),
+      receiveLoops: r.int('ROOTWATCH_EVENTS_RECEIVE_LOOPS', 4, 1, 32),
     },
     organizations: [],
   };

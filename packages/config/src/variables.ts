@@ -280,6 +280,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'ReceiveMessage long-poll wait of the events consumer (0-20 s).',
   },
   {
+    name: 'ROOTWATCH_EVENTS_RECEIVE_LOOPS',
+    required: false,
+    default: '4',
+    description:
+      'ReceiveMessage calls the events consumer keeps in flight (1-32); each received batch is recorded in one transaction.',
+  },
+  {
     name: 'ROOTWATCH_REMEDIATION_ACCOUNTS_PER_MINUTE',
     required: false,
     default: '30',

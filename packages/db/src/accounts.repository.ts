@@ -1,4 +1,17 @@
-import { and, asc, eq, getTableColumns, gt, ilike, isNull, like, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  eq,
+  getTableColumns,
+  gt,
+  ilike,
+  inArray,
+  isNull,
+  like,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
 import { jsonObject, jsonString, jsonTimestamp, jsonValue } from './json-text';
@@ -297,6 +310,16 @@ export function createAccountsRepository({ db }: { db: Db }) {
     async get({ id }: { id: string }): Promise<Account | null> {
       const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
       return row ?? null;
+    },
+
+    /** The stored rows of these ids (any org, removed or not), in id order; unknown ids are absent. */
+    async listByIds({ ids }: { ids: readonly string[] }): Promise<Account[]> {
+      if (ids.length === 0) return [];
+      return db
+        .select()
+        .from(accounts)
+        .where(inArray(accounts.id, [...ids]))
+        .orderBy(asc(accounts.id));
     },
 
     /** Records a scan outcome; an observation older than the last one recorded changes nothing. */

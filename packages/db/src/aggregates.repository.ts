@@ -78,6 +78,8 @@ export function createAggregatesRepository({ db }: { db: Db }) {
           and(
             isNotNull(scanRuns.finishedAt),
             sql`${scanRuns.status} IN ('succeeded', 'partial')`,
+            // A scoped run's summary covers its accounts only, not the organization.
+            sql`${scanRuns.accountIds} IS NULL`,
             gte(scanRuns.finishedAt, from),
             lt(scanRuns.finishedAt, to),
             orgId === undefined ? undefined : sql`${scanRuns.orgId} = ${orgId}`,

@@ -49,126 +49,222 @@ const ROOT_RECENT_USE_SEVERITY = 'high';
 /** At most one rescan per account per window: a burst of root calls must not become a burst of scans. */
 export const RESCAN_DEBOUNCE_MS = 5 * 60_000;
 
-class DuplicateActivity extends Error {}
+/** What recordBatch says of each activity, in input order. */
+export type RecordRootActivityBatchResult = RecordRootActivityResult[];
+
+type BatchRow = {
+  activity: RootActivityInput;
+  index: number;
+  orgId: string;
+  eventTime: string;
+  summary: Record<string, unknown>;
+};
+
+/** A concurrent transaction committed one of the batch's eventIDs between the check and the insert. */
+class ConcurrentDuplicate extends Error {}
 
 /**
- * The record transaction in four round trips, two of them under the feed lock (which serializes every feed
- * writer until COMMIT, so its hold time bounds the consumer's throughput): the account and duplicate check,
- * the rescan debounce, then — locked — one statement writing the drift event, the activity row and the
- * finding, and the COMMIT.
+ * The batch transaction in three round trips whatever the batch size (EVENTS.md asks for one transaction
+ * per message; one per received batch keeps that atomicity per message — each is recorded whole or not at
+ * all — while the feed lock, which serializes every feed writer until COMMIT, is taken once per batch):
+ * the accounts and duplicates check, then — locked — one statement writing the drift events, the activity
+ * rows, the root.recent-use findings and the rescan debounce, and the COMMIT.
  */
-async function recordIn(
+async function recordBatchIn(
   tx: Db,
-  activity: RootActivityInput,
+  activities: RootActivityInput[],
   rescanDebounceMs: number,
-): Promise<RecordRootActivityResult> {
-  const [account] = rowsOf<{ id: string; org_id: string; recorded: boolean }>(
+): Promise<RecordRootActivityBatchResult> {
+  const results: RecordRootActivityResult[] = activities.map(() => ({ status: 'unknown_account' }));
+  const accountIds = [...new Set(activities.map((a) => a.accountId))];
+  const eventIds = activities.map((a) => a.eventId);
+  const known = rowsOf<{ id: string; org_id: string | null; recorded: boolean }>(
     await tx.execute(sql`
-      SELECT a.id, a.org_id, EXISTS (SELECT 1 FROM ${rootActivity} r WHERE r.event_id = ${activity.eventId}) AS recorded
-      FROM ${accounts} a WHERE a.id = ${activity.accountId}`),
+      SELECT a.id, a.org_id, false AS recorded FROM ${accounts} a WHERE a.id = ANY(${sqlTextArray(accountIds)})
+      UNION ALL
+      SELECT r.event_id, NULL, true FROM ${rootActivity} r WHERE r.event_id = ANY(${sqlTextArray(eventIds)})`),
   );
-  if (!account) return { status: 'unknown_account' };
-  if (account.recorded) return { status: 'duplicate' };
-  const orgId = account.org_id;
+  const orgOf = new Map(known.filter((k) => !k.recorded).map((k) => [k.id, k.org_id!]));
+  const recorded = new Set(known.filter((k) => k.recorded).map((k) => k.id));
 
-  // Debounce by the database's clock: one rescan per account per window whatever the consumer hosts.
-  const rescan = rowsOf<{ account_id: string }>(
-    await tx.execute(sql`
-      INSERT INTO ${rootActivityRescans} (account_id, org_id, requested_at) VALUES (${account.id}, ${orgId}, now())
-      ON CONFLICT (account_id) DO UPDATE SET requested_at = excluded.requested_at
-      WHERE ${rootActivityRescans.requestedAt} <= excluded.requested_at - make_interval(secs => ${rescanDebounceMs / 1000})
-      RETURNING account_id`),
+  const rows: BatchRow[] = [];
+  activities.forEach((activity, index) => {
+    const orgId = orgOf.get(activity.accountId);
+    if (!orgId) return;
+    // Already recorded, or twice in this batch (the same CloudTrail event delivered twice).
+    if (recorded.has(activity.eventId)) {
+      results[index] = { status: 'duplicate' };
+      return;
+    }
+    recorded.add(activity.eventId);
+    const eventTime = activity.eventTime.toISOString();
+    rows.push({
+      activity,
+      index,
+      orgId,
+      eventTime,
+      summary: {
+        eventId: activity.eventId,
+        kind: activity.kind,
+        eventName: activity.eventName,
+        eventTime,
+        sourceIp: activity.sourceIp,
+        region: activity.region,
+        mfaUsed: activity.mfaUsed,
+        success: activity.success,
+      },
+    });
+  });
+  if (rows.length === 0) return results;
+
+  const input = JSON.stringify(
+    rows.map(({ activity: a, index, orgId, eventTime, summary }) => ({
+      ord: index,
+      event_id: a.eventId,
+      org_id: orgId,
+      account_id: a.accountId,
+      kind: a.kind,
+      event_name: a.eventName,
+      event_source: a.eventSource,
+      event_time: eventTime,
+      source_ip: a.sourceIp,
+      user_agent: a.userAgent,
+      region: a.region,
+      mfa_used: a.mfaUsed,
+      success: a.success,
+      error_code: a.errorCode,
+      drift: { source: 'cloudtrail', ...summary },
+      // A failed sign-in is a signal, not a use of root: medium, and it does not open the finding.
+      severity: a.success ? 'high' : 'medium',
+      dedup_key: findingDedupKey(a.accountId, ROOT_RECENT_USE_CONTROL),
+      reason: `root ${a.kind.replace('_', ' ')} (${a.eventName}) at ${eventTime}, seen in CloudTrail`,
+      evidence: { source: 'cloudtrail', latestRootActivity: summary },
+    })),
   );
-
-  const eventTime = activity.eventTime.toISOString();
-  const summary = {
-    eventId: activity.eventId,
-    kind: activity.kind,
-    eventName: activity.eventName,
-    eventTime,
-    sourceIp: activity.sourceIp,
-    region: activity.region,
-    mfaUsed: activity.mfaUsed,
-    success: activity.success,
-  };
-  // A failed sign-in is a signal, not a use of root: medium, and it does not open the finding.
-  const severity = activity.success ? 'high' : 'medium';
-  const reason = `root ${activity.kind.replace('_', ' ')} (${activity.eventName}) at ${eventTime}, seen in CloudTrail`;
-  const evidence = JSON.stringify({ source: 'cloudtrail', latestRootActivity: summary });
-  // ONE statement under the feed lock, held until COMMIT: drift event, activity row, and — for a successful
-  // use — the root.recent-use finding opened, or the open one updated with a new update_seq (so the findings
-  // feed and webhooks see it). Data-modifying CTEs run once each, whatever the final SELECT reads.
-  const [row] = rowsOf<{
-    id: number | string;
-    drift_event_id: number | string;
-    finding_id: number | string | null;
+  // ONE statement under the feed lock, held until COMMIT. Data-modifying CTEs run once each, whatever the
+  // final SELECT reads. Per account, the finding takes the batch's latest successful use (ON CONFLICT DO
+  // UPDATE may touch a row once per statement): opened, or the open one updated with a new update_seq so the
+  // findings feed and webhooks see it. The debounce moves by the database's clock: one rescan per account
+  // per window whatever the consumer hosts.
+  const out = rowsOf<{
+    kind: 'act' | 'finding' | 'rescan';
+    key: string;
+    id: number | string | null;
+    drift_event_id: number | string | null;
   }>(
     await tx.execute(sql`
       WITH feed_lock AS MATERIALIZED (SELECT ${feedLockCall} AS locked),
+      input AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(
+          ord int, event_id text, org_id text, account_id text, kind text, event_name text, event_source text,
+          event_time timestamptz, source_ip text, user_agent text, region text, mfa_used boolean, success boolean,
+          error_code text, drift jsonb, severity text, dedup_key text, reason text, evidence jsonb)),
       drift AS (
         INSERT INTO ${driftEvents} (org_id, account_id, kind, control_id, field, from_value, to_value, severity)
-        SELECT ${orgId}, ${account.id}, 'root_activity', ${ROOT_RECENT_USE_CONTROL}, ${activity.kind}, NULL::jsonb,
-               ${JSON.stringify({ source: 'cloudtrail', ...summary })}::jsonb, ${severity}
-        FROM feed_lock
-        RETURNING id),
+        SELECT i.org_id, i.account_id, 'root_activity', ${ROOT_RECENT_USE_CONTROL}, i.kind, NULL::jsonb, i.drift, i.severity
+        FROM input i CROSS JOIN feed_lock ORDER BY i.ord
+        RETURNING id, to_value->>'eventId' AS event_id),
       act AS (
         INSERT INTO ${rootActivity} (event_id, org_id, account_id, kind, event_name, event_source, event_time, source_ip,
                                      user_agent, region, mfa_used, success, error_code, drift_event_id)
-        SELECT ${activity.eventId}, ${orgId}, ${account.id}, ${activity.kind}, ${activity.eventName}, ${activity.eventSource},
-               ${eventTime}::timestamptz, ${activity.sourceIp}::text, ${activity.userAgent}::text, ${activity.region}::text,
-               ${activity.mfaUsed}::boolean, ${activity.success}::boolean, ${activity.errorCode}::text, drift.id
-        FROM drift
+        SELECT i.event_id, i.org_id, i.account_id, i.kind, i.event_name, i.event_source, i.event_time, i.source_ip,
+               i.user_agent, i.region, i.mfa_used, i.success, i.error_code, d.id
+        FROM input i JOIN drift d ON d.event_id = i.event_id ORDER BY i.ord
         ON CONFLICT (event_id) DO NOTHING
-        RETURNING id, drift_event_id),
+        RETURNING id, event_id, drift_event_id, account_id, org_id),
+      latest AS (
+        SELECT DISTINCT ON (i.account_id) i.*, min(i.event_time) OVER (PARTITION BY i.account_id) AS first_time
+        FROM input i JOIN act a ON a.event_id = i.event_id WHERE i.success
+        ORDER BY i.account_id, i.event_time DESC, i.ord DESC),
       finding AS (
         INSERT INTO ${findings} (dedup_key, account_id, control_id, severity, status, opened_at, last_seen_at, reason, evidence)
-        SELECT ${findingDedupKey(account.id, ROOT_RECENT_USE_CONTROL)}, ${account.id}, ${ROOT_RECENT_USE_CONTROL},
-               ${ROOT_RECENT_USE_SEVERITY}, 'open', ${eventTime}::timestamptz, ${eventTime}::timestamptz, ${reason}::text,
-               ${evidence}::jsonb
-        FROM act WHERE ${activity.success}::boolean
+        SELECT l.dedup_key, l.account_id, ${ROOT_RECENT_USE_CONTROL}, ${ROOT_RECENT_USE_SEVERITY}, 'open', l.first_time,
+               l.event_time, l.reason, l.evidence
+        FROM latest l
         ON CONFLICT (dedup_key) WHERE status = 'open' DO UPDATE SET
           last_seen_at = greatest(${findings}.last_seen_at, excluded.last_seen_at),
           reason = excluded.reason,
           evidence = excluded.evidence,
           update_seq = nextval('findings_update_seq'),
           updated_at = now()
-        RETURNING id)
-      SELECT act.id, act.drift_event_id, (SELECT id FROM finding) AS finding_id FROM act`),
+        RETURNING id, account_id),
+      rescan AS (
+        INSERT INTO ${rootActivityRescans} (account_id, org_id, requested_at)
+        SELECT DISTINCT account_id, org_id, now() FROM act
+        ON CONFLICT (account_id) DO UPDATE SET requested_at = excluded.requested_at
+        WHERE ${rootActivityRescans.requestedAt} <= excluded.requested_at - make_interval(secs => ${rescanDebounceMs / 1000})
+        RETURNING account_id)
+      SELECT 'act' AS kind, event_id AS key, id, drift_event_id FROM act
+      UNION ALL SELECT 'finding', account_id, id, NULL FROM finding
+      UNION ALL SELECT 'rescan', account_id, NULL, NULL FROM rescan`),
   );
-  // A concurrent delivery won the unique eventID: the drift event above is rolled back with the transaction.
-  if (!row) throw new DuplicateActivity();
-  const findingId = row.finding_id === null ? null : Number(row.finding_id);
-  return {
-    status: 'recorded',
-    id: Number(row.id),
-    driftEventId: Number(row.drift_event_id),
-    findingId,
-    rescan: rescan.length > 0 ? { orgId } : null,
-  };
+  const recordedRows = new Map(out.filter((r) => r.kind === 'act').map((r) => [r.key, r]));
+  // A concurrent delivery won a unique eventID: its drift event above would be an orphan. The caller rolls
+  // the batch back and runs it again, when the check sees that event as a duplicate.
+  if (recordedRows.size !== rows.length) throw new ConcurrentDuplicate();
+  const findingOf = new Map(out.filter((r) => r.kind === 'finding').map((r) => [r.key, Number(r.id)]));
+  const rescans = new Set(out.filter((r) => r.kind === 'rescan').map((r) => r.key));
+  for (const row of rows) {
+    const act = recordedRows.get(row.activity.eventId)!;
+    const accountId = row.activity.accountId;
+    results[row.index] = {
+      status: 'recorded',
+      id: Number(act.id),
+      driftEventId: Number(act.drift_event_id),
+      findingId: row.activity.success ? (findingOf.get(accountId) ?? null) : null,
+      // The account's first activity of the batch carries its rescan.
+      rescan: rescans.delete(accountId) ? { orgId: row.orgId } : null,
+    };
+  }
+  return results;
 }
 
+// Through JSON: no array-literal quoting of what a message carried.
+const sqlTextArray = (values: string[]) =>
+  sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+
 export function createRootActivityRepository({ db }: { db: Db }) {
+  /**
+   * Records a received batch in ONE transaction: each activity as record() does, all or none (a failed
+   * transaction records nothing, so the consumer deletes nothing). Unknown accounts and duplicates are
+   * answered per activity and never fail the batch.
+   */
+  async function recordBatch({
+    activities,
+    rescanDebounceMs = RESCAN_DEBOUNCE_MS,
+  }: {
+    activities: RootActivityInput[];
+    rescanDebounceMs?: number;
+  }): Promise<RecordRootActivityBatchResult> {
+    if (activities.length === 0) return [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(db, (tx) => recordBatchIn(tx, activities, rescanDebounceMs));
+      } catch (error) {
+        // Rolled back whole; the next attempt's check sees the concurrent commit as a duplicate.
+        if (error instanceof ConcurrentDuplicate && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+
   return {
+    recordBatch,
+
     /**
      * Records one CloudTrail root event in ONE transaction (EVENTS.md): the activity row (idempotent on
      * eventID), a `root_activity` drift event, the `root.recent-use` finding opened or updated with a new
-     * update_seq (so the findings feed and its pollers see it), and the rescan debounce. The feed lock is
-     * taken first because every write here draws a feed key (see feed-lock.ts).
+     * update_seq (so the findings feed and its pollers see it), and the rescan debounce.
      */
-    async record({
-      activity,
-      rescanDebounceMs = RESCAN_DEBOUNCE_MS,
-    }: {
+    async record(input: {
       activity: RootActivityInput;
       rescanDebounceMs?: number;
     }): Promise<RecordRootActivityResult> {
-      try {
-        return await inTransaction(db, (tx) => recordIn(tx, activity, rescanDebounceMs));
-      } catch (error) {
-        // A concurrent delivery of the same event committed first: this transaction was rolled back whole.
-        if (error instanceof DuplicateActivity) return { status: 'duplicate' };
-        throw error;
-      }
+      const [result] = await recordBatch({
+        activities: [input.activity],
+        rescanDebounceMs: input.rescanDebounceMs,
+      });
+      return result!;
     },
 
     async getByEventId({ eventId }: { eventId: string }): Promise<RootActivityRow | null> {

@@ -91,16 +91,20 @@ export function createScanRunsRepository({ db }: { db: Db }) {
     async create({
       orgId,
       trigger,
+      accountIds,
       requestedAt = new Date(),
     }: {
       orgId: string;
       trigger: ScanTrigger;
+      /** A scoped run: only these accounts (none = the whole organization). */
+      accountIds?: readonly string[];
       requestedAt?: Date;
     }): Promise<ScanRun> {
+      const scope = accountIds === undefined ? null : [...new Set(accountIds)].sort();
       try {
         // A savepoint, so a conflict inside a caller's transaction does not abort it.
         const [row] = await db.transaction((tx) =>
-          tx.insert(scanRuns).values({ orgId, trigger, requestedAt }).returning(),
+          tx.insert(scanRuns).values({ orgId, trigger, requestedAt, accountIds: scope }).returning(),
         );
         return row!;
       } catch (error) {
@@ -230,7 +234,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         .limit(limit);
     },
 
-    /** Active accounts of the run's org that have no account-scan row in the run yet. */
+    /** Active accounts of the run's org (of its scope, for a scoped run) that have no account-scan row in the run yet. */
     async unrecordedAccounts({ runId, orgId }: { runId: string; orgId: string }): Promise<string[]> {
       const rows = await db
         .select({ id: accounts.id })
@@ -241,6 +245,7 @@ export function createScanRunsRepository({ db }: { db: Db }) {
             eq(accounts.state, 'ACTIVE'),
             isNull(accounts.removedAt),
             sql`NOT EXISTS (SELECT 1 FROM ${accountScans} s WHERE s.scan_run_id = ${runId} AND s.account_id = ${accounts.id})`,
+            sql`(SELECT r.account_ids IS NULL OR ${accounts.id} = ANY(r.account_ids) FROM ${scanRuns} r WHERE r.id = ${runId})`,
           ),
         )
         .orderBy(accounts.id);
@@ -274,12 +279,18 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       return row ?? null;
     },
 
-    /** The newest finished run (any terminal status) of an org. */
+    /** The newest finished org-wide run (any terminal status) of an org: scoped runs say nothing of the org. */
     async latestFinished({ orgId }: { orgId: string }): Promise<ScanRun | null> {
       const [row] = await db
         .select(liveRun)
         .from(scanRuns)
-        .where(and(eq(scanRuns.orgId, orgId), sql`${scanRuns.finishedAt} IS NOT NULL`))
+        .where(
+          and(
+            eq(scanRuns.orgId, orgId),
+            sql`${scanRuns.finishedAt} IS NOT NULL`,
+            isNull(scanRuns.accountIds),
+          ),
+        )
         .orderBy(desc(scanRuns.requestedAt), desc(scanRuns.id))
         .limit(1);
       return row ?? null;

@@ -1,5 +1,11 @@
 import { ERROR_CODES, RootwatchError } from '@rootwatch/core';
-import { createRepositories, type Db, type ScanRun, type ScanTrigger } from '@rootwatch/db';
+import {
+  createRepositories,
+  type Db,
+  ScanAlreadyActiveError,
+  type ScanRun,
+  type ScanTrigger,
+} from '@rootwatch/db';
 import type { ConnectionOptions } from 'bullmq';
 import { createQueueDispatcher } from './queue-dispatcher';
 import { failFastRedisConnection } from './redis-connections';
@@ -24,9 +30,20 @@ export class QueueUnavailableError extends RootwatchError {
 export interface ScanProducer {
   /**
    * Creates the scan_runs row (queued), then enqueues `scan.start`. Throws the db package's
-   * ScanAlreadyActiveError (code `scan_already_active`, 409) when the org already has an active run.
+   * ScanAlreadyActiveError (code `scan_already_active`, 409) when the org already has an active run —
+   * except for a scoped request (`accountIds`) that the active run covers (an org-wide run, or a scoped
+   * one with all these accounts): that run is returned, it does the requested work.
    */
-  startScan(input: { orgId: string; trigger: ScanTrigger }): Promise<ScanRun>;
+  startScan(input: {
+    orgId: string;
+    trigger: ScanTrigger;
+    accountIds?: readonly string[];
+    /**
+     * Whether an active covering run satisfies a scoped request (default true). False when the scan must
+     * read AWS after now (a rescan after a remediation: an active run may have read before the deletes).
+     */
+    reuseActive?: boolean;
+  }): Promise<ScanRun>;
   close(): Promise<void>;
 }
 
@@ -56,10 +73,20 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
   const repos = createRepositories({ db });
 
   return {
-    async startScan({ orgId, trigger }) {
+    async startScan({ orgId, trigger, accountIds, reuseActive = true }) {
       // The run references its organization; a configured org scanned for the first time has no row yet.
       if (!(await repos.organizations.get({ id: orgId }))) await repos.organizations.upsert({ id: orgId });
-      const run = await repos.scanRuns.create({ orgId, trigger });
+      let run: ScanRun;
+      try {
+        run = await repos.scanRuns.create({ orgId, trigger, ...(accountIds ? { accountIds } : {}) });
+      } catch (error) {
+        const active =
+          accountIds && reuseActive && error instanceof ScanAlreadyActiveError
+            ? await repos.scanRuns.getActive({ orgId })
+            : null;
+        if (active && covers(active, accountIds!)) return active;
+        throw error;
+      }
       try {
         await withTimeout(dispatcher.dispatch([startJob({ runId: run.id, orgId })]), enqueueTimeoutMs);
       } catch (error) {
@@ -77,6 +104,11 @@ export function createScanProducer(deps: ScanProducerDeps): ScanProducer {
       if (owned) await dispatcher.close();
     },
   };
+}
+
+/** Whether an active run does what a scoped request asks: it scans the whole org, or all these accounts. */
+function covers(run: ScanRun, accountIds: readonly string[]): boolean {
+  return run.accountIds === null || accountIds.every((id) => run.accountIds!.includes(id));
 }
 
 /**

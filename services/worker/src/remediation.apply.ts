@@ -27,7 +27,12 @@ export type AccountRemediationOutcome = 'remediated' | 'skipped' | 'failed' | 'a
 
 /** What the applier needs to start the rescan: the queue package's scan producer. */
 export type RescanStarter = {
-  startScan(input: { orgId: string; trigger: ScanTrigger }): Promise<{ id: string }>;
+  startScan(input: {
+    orgId: string;
+    trigger: ScanTrigger;
+    accountIds?: readonly string[];
+    reuseActive?: boolean;
+  }): Promise<{ id: string }>;
 };
 
 export interface RemediationApplierDeps {
@@ -234,7 +239,7 @@ export function createRemediationApplier(deps: RemediationApplierDeps) {
   }
 
   /**
-   * Once every account of the plan is done: rescan the org through the normal pipeline (after any scan
+   * Once every account of the plan is done: rescan the remediated accounts through the normal pipeline (after any scan
    * already running: it may have read the accounts before the deletes), record each account's control
    * results, and close the plan. Returns false while accounts are still pending.
    */
@@ -253,7 +258,7 @@ export function createRemediationApplier(deps: RemediationApplierDeps) {
       actions.filter((a) => a.kind === 'deleted' && a.accountId).map((a) => a.accountId as string),
     );
     if (remediated.size > 0 && deps.scans) {
-      const runId = await startRescan(plan.orgId, log);
+      const runId = await startRescan(plan.orgId, [...remediated], log);
       if (runId) {
         await repos.remediations.recordAction({ planId, kind: 'rescan_requested', actor, detail: { runId } });
         const run = await waitForRun(runId);
@@ -300,11 +305,17 @@ export function createRemediationApplier(deps: RemediationApplierDeps) {
     return true;
   }
 
-  async function startRescan(orgId: string, log: Logger): Promise<string | null> {
+  async function startRescan(orgId: string, accountIds: string[], log: Logger): Promise<string | null> {
     const deadline = Date.now() + (deps.rescanTimeoutMs ?? 15 * 60_000);
     for (;;) {
       try {
-        const run = await deps.scans!.startScan({ orgId, trigger: 'remediation' });
+        // The remediated accounts only, after any active scan: it may have read them before the deletes.
+        const run = await deps.scans!.startScan({
+          orgId,
+          trigger: 'remediation',
+          accountIds,
+          reuseActive: false,
+        });
         return run.id;
       } catch (err) {
         if ((err as { code?: string }).code !== 'scan_already_active') throw err;

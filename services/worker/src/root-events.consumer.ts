@@ -1,6 +1,12 @@
 import type { EventsQueue, QueueMessage } from '@rootwatch/aws';
 import { parseRootActivityMessage, type RootActivityRejection } from '@rootwatch/core';
-import { createRootActivityRepository, type Db, isDatabaseUnavailable } from '@rootwatch/db';
+import {
+  createRootActivityRepository,
+  type Db,
+  isDatabaseUnavailable,
+  type RecordRootActivityResult,
+  type RootActivityInput,
+} from '@rootwatch/db';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
@@ -24,12 +30,20 @@ export interface RootEventsConsumerOptions {
   waitSeconds?: number;
   /** Messages per ReceiveMessage (1–10). */
   maxMessages?: number;
+  /** ReceiveMessage calls in flight at once (default DEFAULT_RECEIVE_LOOPS), each followed by its batch. */
+  receiveLoops?: number;
   /** Pause after a failed receive or a database failure before polling again. */
   retryDelayMs?: number;
   rescanDebounceMs?: number;
   /** Sees every processed delivery (benchmarks, tests). */
   onOutcome?: (message: QueueMessage, outcome: RootEventOutcome) => void;
 }
+
+/**
+ * Receive loops of one consumer: enough that a batch is always ready when the previous one commits (the
+ * batch transactions queue on the feed lock anyway), few enough to leave the database pool to the others.
+ */
+export const DEFAULT_RECEIVE_LOOPS = 4;
 
 export interface RunningRootEventsConsumer {
   /** Stops polling; the batch in hand finishes (committed messages are deleted, failed ones come back). */
@@ -91,74 +105,111 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
   const waitSeconds = options.waitSeconds ?? 20;
   const maxMessages = options.maxMessages ?? 10;
   const retryDelayMs = options.retryDelayMs ?? 2_000;
+  const receiveLoops = Math.max(1, options.receiveLoops ?? DEFAULT_RECEIVE_LOOPS);
   const metrics = createRootEventsMetrics(options.registry);
   const repo = createRootActivityRepository({ db });
   const abort = new AbortController();
   let stopping = false;
 
-  async function processOne(message: QueueMessage): Promise<RootEventOutcome> {
-    const parsed = parseRootActivityMessage(message.body);
-    if (!parsed.ok) return { kind: 'rejected', reason: parsed.reason };
-    const { activity } = parsed;
-    const result = await repo.record({
-      activity: { ...activity, eventTime: new Date(activity.eventTime) },
-      rescanDebounceMs: options.rescanDebounceMs,
-    });
-    if (result.status !== 'recorded') return { kind: 'rejected', reason: result.status };
-    metrics.recorded.inc({ kind: activity.kind });
-    metrics.lag.observe(Math.max(0, Date.now() - message.sentAt) / 1000);
-    if (result.rescan && rescan) {
-      metrics.rescans.inc();
-      // After the commit: a failed request only delays the posture; the next scheduled scan catches up.
-      rescan({ orgId: result.rescan.orgId, accountId: activity.accountId }).catch((err: unknown) =>
-        logger.warn({ err, accountId: activity.accountId }, 'rescan request failed'),
-      );
-    }
-    return { kind: 'recorded', eventId: activity.eventId, accountId: activity.accountId };
+  function logFailure(err: unknown, messages: number) {
+    metrics.failed.inc(messages);
+    logger.error(
+      {
+        messages,
+        databaseUnavailable: isDatabaseUnavailable(err),
+        err: { message: (err as Error).message },
+      },
+      'root events not recorded; left on the queue',
+    );
   }
 
-  async function processSafely(message: QueueMessage): Promise<RootEventOutcome> {
-    let outcome: RootEventOutcome;
+  /** Per-message outcome of a received batch: parsed here, recorded in ONE transaction by the repository. */
+  async function recordBatch(messages: QueueMessage[]): Promise<RootEventOutcome[]> {
+    const outcomes: RootEventOutcome[] = [];
+    const valid: { index: number; activity: RootActivityInput }[] = [];
+    messages.forEach((message, index) => {
+      const parsed = parseRootActivityMessage(message.body);
+      if (!parsed.ok) outcomes[index] = { kind: 'rejected', reason: parsed.reason };
+      else
+        valid.push({
+          index,
+          activity: { ...parsed.activity, eventTime: new Date(parsed.activity.eventTime) },
+        });
+    });
+    if (valid.length === 0) return outcomes;
+    const activities = valid.map((v) => v.activity);
+    let results: (RecordRootActivityResult | 'failed')[];
     try {
-      outcome = await processOne(message);
+      results = await repo.recordBatch({ activities, rescanDebounceMs: options.rescanDebounceMs });
     } catch (err) {
-      outcome = { kind: 'failed' };
-      metrics.failed.inc();
-      // The message is left in flight; it comes back after the visibility timeout.
-      logger.error(
-        {
-          messageId: message.messageId,
-          receiveCount: message.receiveCount,
-          databaseUnavailable: isDatabaseUnavailable(err),
-          err: { message: (err as Error).message },
-        },
-        'root event not recorded; left on the queue',
-      );
-    }
-    if (outcome.kind === 'rejected') {
-      metrics.rejected.inc({ reason: outcome.reason });
-      if (outcome.reason !== 'duplicate')
+      if (isDatabaseUnavailable(err) || valid.length === 1) {
+        // Nothing of the batch committed: its parsable messages are left in flight and come back after
+        // the visibility timeout; the malformed ones keep their own outcome.
+        logFailure(err, valid.length);
+        results = valid.map(() => 'failed');
+      } else {
+        // A message the parser accepted but Postgres refuses (e.g. a NUL in a field) must not take its batch
+        // with it to the DLQ: each is tried alone, and only the refused one stays on the queue.
         logger.warn(
-          { messageId: message.messageId, reason: outcome.reason, receiveCount: message.receiveCount },
-          'message is not a root event of a known account; left for the dead-letter queue',
+          { err: { message: (err as Error).message } },
+          'batch refused; recording its messages one by one',
         );
+        results = await Promise.all(
+          activities.map((activity) =>
+            repo.record({ activity, rescanDebounceMs: options.rescanDebounceMs }).catch((e: unknown) => {
+              logFailure(e, 1);
+              return 'failed' as const;
+            }),
+          ),
+        );
+      }
     }
-    onOutcome?.(message, outcome);
-    return outcome;
+    const committedAt = Date.now();
+    valid.forEach(({ index, activity }, i) => {
+      const result = results[i]!;
+      if (result === 'failed') {
+        outcomes[index] = { kind: 'failed' };
+        return;
+      }
+      if (result.status !== 'recorded') {
+        outcomes[index] = { kind: 'rejected', reason: result.status };
+        return;
+      }
+      metrics.recorded.inc({ kind: activity.kind });
+      metrics.lag.observe(Math.max(0, committedAt - messages[index]!.sentAt) / 1000);
+      if (result.rescan && rescan) {
+        metrics.rescans.inc();
+        // After the commit: a failed request only delays the posture; the next scheduled scan catches up.
+        rescan({ orgId: result.rescan.orgId, accountId: activity.accountId }).catch((err: unknown) =>
+          logger.warn({ err, accountId: activity.accountId }, 'rescan request failed'),
+        );
+      }
+      outcomes[index] = { kind: 'recorded', eventId: activity.eventId, accountId: activity.accountId };
+    });
+    return outcomes;
   }
 
   /**
-   * The messages of a batch run concurrently, each in its own transaction: their reads overlap and only the
-   * feed-locked writes queue up. The batch in hand always finishes, also on stop.
+   * One transaction per received batch; only its committed messages (and duplicates, recorded before) are
+   * deleted, in one DeleteMessageBatch. The batch in hand always finishes, also on stop.
    */
   async function handleBatch(messages: QueueMessage[]): Promise<'ok' | 'failed'> {
-    const outcomes = await Promise.all(messages.map(processSafely));
-    const done = messages
-      .filter((_, i) => {
-        const o = outcomes[i]!;
-        return o.kind === 'recorded' || (o.kind === 'rejected' && o.reason === 'duplicate');
-      })
-      .map((m) => m.receiptHandle);
+    const outcomes = await recordBatch(messages);
+    const done: string[] = [];
+    messages.forEach((message, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.kind === 'rejected') {
+        metrics.rejected.inc({ reason: outcome.reason });
+        if (outcome.reason !== 'duplicate')
+          logger.warn(
+            { messageId: message.messageId, reason: outcome.reason, receiveCount: message.receiveCount },
+            'message is not a root event of a known account; left for the dead-letter queue',
+          );
+      }
+      if (outcome.kind === 'recorded' || (outcome.kind === 'rejected' && outcome.reason === 'duplicate'))
+        done.push(message.receiptHandle);
+      onOutcome?.(message, outcome);
+    });
     if (done.length > 0) {
       try {
         const refused = await queue.delete(done);
@@ -173,7 +224,7 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
     return outcomes.some((o) => o.kind === 'failed') ? 'failed' : 'ok';
   }
 
-  const loop = (async () => {
+  async function receiveLoop() {
     while (!stopping) {
       let messages: QueueMessage[];
       try {
@@ -185,17 +236,22 @@ export function startRootEventsConsumer(options: RootEventsConsumerOptions): Run
         await pause(retryDelayMs, abort.signal);
         continue;
       }
+      if (messages.length === 0) continue;
       metrics.received.inc(messages.length);
       // A failed transaction (Postgres away): back off before polling again.
       if ((await handleBatch(messages)) === 'failed') await pause(retryDelayMs, abort.signal);
     }
-  })();
+  }
+
+  // Several receives in flight: one loop's batch commits while the others long-poll or parse, so the feed
+  // lock (held by one batch transaction at a time) is the only queue.
+  const loops = Promise.all(Array.from({ length: receiveLoops }, receiveLoop));
 
   return {
     async stop() {
       stopping = true;
       abort.abort();
-      await loop;
+      await loops;
     },
   };
 }

@@ -20,25 +20,40 @@ export interface RootEventsRoleOptions {
 }
 
 /**
- * A rescan after root activity. Scans run per organization (discovery, org-side facts, one run at a time),
- * so the request starts a scan of the account's organization with trigger `event`; the debounce in
- * root_activity_rescans keeps it to one request per account per 5 minutes, and an organization already
- * being scanned is left to that scan.
+ * A rescan after root activity: a scan of that account only (trigger `event`); the debounce in
+ * root_activity_rescans keeps it to one request per account per 5 minutes. An active org-wide run (or a
+ * scoped one with this account) does the work already: the producer returns it. Another account's scoped
+ * run holds the org's one active slot for seconds: the request waits for it, a bounded number of times,
+ * then leaves the account to the next scheduled scan.
  */
 export function createRootActivityRescanner({
   producer,
   logger,
+  retryDelayMs = 2_000,
+  attempts = 30,
 }: {
   producer: ScanProducer;
   logger: Logger;
+  retryDelayMs?: number;
+  attempts?: number;
 }) {
   return async ({ orgId, accountId }: { orgId: string; accountId: string }) => {
-    try {
-      const run = await producer.startScan({ orgId, trigger: 'event' });
-      logger.info({ orgId, accountId, runId: run.id }, 'rescan after root activity started');
-    } catch (err) {
-      if (err instanceof ScanAlreadyActiveError) return;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const run = await producer.startScan({ orgId, trigger: 'event', accountIds: [accountId] });
+        logger.info({ orgId, accountId, runId: run.id }, 'rescan after root activity requested');
+        return;
+      } catch (err) {
+        if (!(err instanceof ScanAlreadyActiveError)) throw err;
+        if (attempt >= attempts) {
+          logger.warn(
+            { orgId, accountId },
+            'organization busy with other scans; rescan left to the next scan',
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs).unref());
+      }
     }
   };
 }
@@ -61,6 +76,7 @@ export function startRootEventsRole(options: RootEventsRoleOptions): RunningRoot
     logger: logger.child({ role: 'events' }),
     registry: options.registry,
     waitSeconds: config.events?.waitSeconds ?? 20,
+    ...(config.events?.receiveLoops ? { receiveLoops: config.events.receiveLoops } : {}),
     ...(options.producer
       ? { rescan: createRootActivityRescanner({ producer: options.producer, logger }) }
       : {}),

@@ -1,7 +1,14 @@
 import type { OrgConfig } from '@rootwatch/config';
 import { type AccountRef, diffAccounts, isAssessable, scanRunAwaitsFinalization } from '@rootwatch/core';
-import { type Account, createRepositories, type Db, withTransaction } from '@rootwatch/db';
-import { accountJob, finalizeJob, type ScanHandler } from '@rootwatch/queue';
+import {
+  type Account,
+  type AccountState,
+  createRepositories,
+  type Db,
+  type ScanRun,
+  withTransaction,
+} from '@rootwatch/db';
+import { accountJob, finalizeJob, type ScanHandler, type ScanJobContext } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import { sourceErrorOf } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
@@ -17,59 +24,149 @@ export interface ScanStartDeps {
 
 class RunAlreadyStarted extends Error {}
 
+type Repositories = ReturnType<typeof createRepositories>;
+
 /**
- * Discovery: upserts accounts and the organization, records added / removed / state-changed
- * accounts as drift, records non-active accounts as skipped, then enqueues one account job per
- * active account. Safe to run again: a run already started only re-enqueues (same job ids).
+ * Starts a queued run and enqueues its account jobs. An org-wide run discovers the organization first:
+ * it upserts accounts and the organization and records added / removed / state-changed accounts as drift.
+ * A scoped run (scan_runs.account_ids: a rescan after root activity or a remediation) starts from the
+ * stored rows of its accounts and touches no other account. Either records non-active accounts as skipped.
+ * Safe to run again: a run already started only re-enqueues (same job ids).
  */
-export function createScanStartHandler({
-  db,
-  source,
-  orgConfig,
-  logger,
-  observer,
-}: ScanStartDeps): ScanHandler<'scan.start'> {
+export function createScanStartHandler(deps: ScanStartDeps): ScanHandler<'scan.start'> {
+  const { db, source, logger } = deps;
   const repos = createRepositories({ db });
+  const steps = scanStartSteps(deps, repos);
 
   return async (payload, context) => {
     const { runId, orgId } = payload;
     const log = logger.child({ runId, orgId, job: 'scan.start' });
-    const run = await repos.scanRuns.get({ id: runId });
-    if (!run || (run.status !== 'queued' && run.status !== 'running')) {
-      log.info({ status: run?.status ?? null }, 'scan run is not active; nothing to start');
-      return;
-    }
-    const org = orgConfig(orgId);
-    if (!org) {
-      await repos.scanRuns.fail({
-        id: runId,
-        errorCode: 'org_not_configured',
-        errorMessage: `organization ${orgId} is not in the configuration`,
-      });
-      observer?.runFinished?.({ orgId, runId, status: 'failed' });
-      return;
-    }
+    const run = await steps.activeRun(runId, log);
+    if (!run) return;
+    const org = await steps.configuredOrg(run);
+    if (!org) return;
 
     if (run.status === 'queued') {
-      let discovered: Awaited<ReturnType<ScanSource['discover']>>;
-      try {
-        discovered = await source.discover({ runId, org });
-      } catch (error) {
-        const failure = sourceErrorOf(error);
-        if (failure.retryable && !context.isFinalAttempt) throw error;
-        await repos.scanRuns.fail({
-          id: runId,
-          errorCode: `discovery.${failure.code}`,
-          errorMessage: failure.message,
-        });
-        observer?.runFinished?.({ orgId, runId, status: 'failed' });
-        log.error({ code: failure.code, kind: failure.kind }, 'discovery failed; scan run failed');
-        return;
-      }
+      const started = run.accountIds
+        ? await steps.startScoped(run, run.accountIds, org, context, log)
+        : await steps.discoverAndStart(run, org, context, log);
+      if (!started) return;
+    } else {
+      // A re-driven run (retry, lost queue): the account jobs need this run's org-side facts again.
+      await source.prepare({ runId, org });
+    }
+    await steps.enqueuePending(payload, context);
+  };
+}
 
+/** The named steps of scan.start (issue 15): each reads or writes one thing, in this order. */
+function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repos: Repositories) {
+  /** Fails the run for a reason found before any account was read. */
+  async function failRun(run: ScanRun, errorCode: string, errorMessage: string) {
+    await repos.scanRuns.fail({ id: run.id, errorCode, errorMessage });
+    observer?.runFinished?.({ orgId: run.orgId, runId: run.id, status: 'failed' });
+  }
+
+  /**
+   * The org-side facts (SCPs of the parents, …) the account jobs evaluate with, or the run failed: a
+   * discovery error is retried while attempts remain, then ends the run with `discovery.<code>`.
+   */
+  async function withDiscovery<T>(
+    run: ScanRun,
+    context: ScanJobContext,
+    log: Logger,
+    read: () => Promise<T>,
+  ): Promise<T | null> {
+    try {
+      return await read();
+    } catch (error) {
+      const failure = sourceErrorOf(error);
+      if (failure.retryable && !context.isFinalAttempt) throw error;
+      await failRun(run, `discovery.${failure.code}`, failure.message);
+      log.error({ code: failure.code, kind: failure.kind }, 'discovery failed; scan run failed');
+      return null;
+    }
+  }
+
+  /** Records the run's non-active accounts as skipped (not assessable: suspended, closed, …). */
+  async function recordSkipped(
+    r: Repositories,
+    run: ScanRun,
+    accounts: readonly { id: string; state: AccountState }[],
+    seenAt: Date,
+  ): Promise<number> {
+    const skipped = accounts.filter((a) => !isAssessable(a));
+    for (const account of skipped) {
+      const inserted = await r.accountScans.insert({
+        scanRunId: run.id,
+        accountId: account.id,
+        outcome: 'skipped',
+        errorCode: `account_${account.state.toLowerCase()}`,
+        observedAt: seenAt,
+      });
+      if (inserted)
+        await r.accounts.recordOutcome({
+          accountId: account.id,
+          outcome: 'skipped',
+          observedAt: seenAt,
+          seenAt,
+        });
+    }
+    if (skipped.length > 0) await r.scanRuns.increment({ id: run.id, skipped: skipped.length });
+    return skipped.length;
+  }
+
+  /** Moves the run to running with its account count; another attempt of this job may have done it. */
+  async function markStarted(r: Repositories, run: ScanRun, total: number, startedAt: Date) {
+    if (!(await r.scanRuns.start({ id: run.id, total, startedAt }))) throw new RunAlreadyStarted();
+  }
+
+  /** Another attempt of this job started the run first; enqueueing carries on. */
+  async function unlessAlreadyStarted(work: () => Promise<void>) {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof RunAlreadyStarted)) throw error;
+    }
+  }
+
+  return {
+    /** The run, when it is still to be started or driven; null (logged) otherwise. */
+    async activeRun(runId: string, log: Logger): Promise<ScanRun | null> {
+      const run = await repos.scanRuns.get({ id: runId });
+      if (!run || (run.status !== 'queued' && run.status !== 'running')) {
+        log.info({ status: run?.status ?? null }, 'scan run is not active; nothing to start');
+        return null;
+      }
+      return run;
+    },
+
+    /** The run's organization as configured; an unknown one fails the run. */
+    async configuredOrg(run: ScanRun): Promise<OrgConfig | null> {
+      const org = orgConfig(run.orgId);
+      if (!org)
+        await failRun(run, 'org_not_configured', `organization ${run.orgId} is not in the configuration`);
+      return org ?? null;
+    },
+
+    /**
+     * Org-wide: discovers the organization, then in one transaction upserts it and its accounts, marks the
+     * absent ones removed, records the account drift, starts the run and records the skipped accounts.
+     */
+    async discoverAndStart(
+      run: ScanRun,
+      org: OrgConfig,
+      context: ScanJobContext,
+      log: Logger,
+    ): Promise<boolean> {
+      const orgId = run.orgId;
+      const discovered = await withDiscovery(run, context, log, () =>
+        source.discover({ runId: run.id, org }),
+      );
+      if (!discovered) return false;
       const seenAt = new Date();
-      try {
-        await withTransaction(db, async (tx) => {
+      await unlessAlreadyStarted(() =>
+        withTransaction(db, async (tx) => {
           const r = createRepositories({ db: tx });
           await r.organizations.upsert({
             id: orgId,
@@ -101,66 +198,86 @@ export function createScanStartHandler({
               from: e.from,
               to: e.to,
               severity: e.severity,
-              scanRunId: runId,
+              scanRunId: run.id,
             })),
           });
-          const started = await r.scanRuns.start({
-            id: runId,
-            total: discovered.accounts.length,
-            startedAt: seenAt,
-          });
-          if (!started) throw new RunAlreadyStarted();
-
-          const skipped = discovered.accounts.filter((a) => !isAssessable(a));
-          for (const account of skipped) {
-            const inserted = await r.accountScans.insert({
-              scanRunId: runId,
-              accountId: account.id,
-              outcome: 'skipped',
-              errorCode: `account_${account.state.toLowerCase()}`,
-              observedAt: seenAt,
-            });
-            if (inserted)
-              await r.accounts.recordOutcome({
-                accountId: account.id,
-                outcome: 'skipped',
-                observedAt: seenAt,
-                seenAt,
-              });
-          }
-          if (skipped.length > 0) await r.scanRuns.increment({ id: runId, skipped: skipped.length });
+          await markStarted(r, run, discovered.accounts.length, seenAt);
+          const skipped = await recordSkipped(r, run, discovered.accounts, seenAt);
           log.info(
             {
               accounts: discovered.accounts.length,
-              skipped: skipped.length,
+              skipped,
               added: change.added.length,
               removed: removed.length,
               drift: drift.length,
             },
             'organization discovered',
           );
-          for (const _ of skipped) {
+          for (let i = 0; i < skipped; i++)
             observer?.accountRecorded?.({ orgId, outcome: 'skipped', durationMs: 0, duplicate: false });
-          }
+        }),
+      );
+      return true;
+    },
+
+    /**
+     * Scoped: the run's accounts from their stored rows — no account is added, changed or marked removed,
+     * and an id the organization does not hold (unknown, removed) is skipped with the reason logged. The
+     * org-side facts the account jobs evaluate with are read as for a re-driven run (no database write).
+     */
+    async startScoped(
+      run: ScanRun,
+      accountIds: readonly string[],
+      org: OrgConfig,
+      context: ScanJobContext,
+      log: Logger,
+    ): Promise<boolean> {
+      const stored = (await repos.accounts.listByIds({ ids: accountIds })).filter(
+        (a) => a.orgId === run.orgId && a.removedAt === null,
+      );
+      const known = new Set(stored.map((a) => a.id));
+      const unknown = accountIds.filter((id) => !known.has(id));
+      if (unknown.length > 0)
+        log.warn(
+          { accountIds: unknown, reason: 'account_unknown' },
+          'accounts not in the organization; not scanned',
+        );
+      if (stored.some(isAssessable)) {
+        const prepared = await withDiscovery(run, context, log, async () => {
+          await source.prepare({ runId: run.id, org });
+          return true;
         });
-      } catch (error) {
-        // Another attempt of this job started the run first; carry on with enqueueing below.
-        if (!(error instanceof RunAlreadyStarted)) throw error;
+        if (!prepared) return false;
       }
-    } else {
-      // A re-driven run (retry, lost queue): the account jobs need this run's org-side facts again.
-      await source.prepare({ runId, org });
-    }
+      const seenAt = new Date();
+      await unlessAlreadyStarted(() =>
+        withTransaction(db, async (tx) => {
+          const r = createRepositories({ db: tx });
+          await markStarted(r, run, stored.length, seenAt);
+          const skipped = await recordSkipped(r, run, stored, seenAt);
+          log.info({ accounts: stored.length, skipped, unknown: unknown.length }, 'scoped scan started');
+        }),
+      );
+      return true;
+    },
 
-    // Only accounts not yet recorded: a re-driven run (lost queue) does not re-run finished accounts. The
-    // jobs carry this start job's generation, so a re-drive's ids never collide with dead jobs' ids.
-    const generation = payload.generation ?? 1;
-    const pending = await repos.scanRuns.unrecordedAccounts({ runId, orgId });
-    await context.enqueue(pending.map((accountId) => accountJob({ runId, orgId, accountId, generation })));
-
-    // A run without active accounts (or whose accounts were all recorded before a retry) finishes here.
-    if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
-      await context.enqueue([finalizeJob({ runId, orgId, generation })]);
-    }
+    /**
+     * Enqueues the accounts not yet recorded: a re-driven run (lost queue) does not re-run finished
+     * accounts. The jobs carry this start job's generation, so a re-drive's ids never collide with dead
+     * jobs' ids. A run without active accounts (or whose accounts were all recorded before a retry)
+     * finishes here.
+     */
+    async enqueuePending(
+      payload: { runId: string; orgId: string; generation?: number },
+      context: ScanJobContext,
+    ): Promise<void> {
+      const { runId, orgId } = payload;
+      const generation = payload.generation ?? 1;
+      const pending = await repos.scanRuns.unrecordedAccounts({ runId, orgId });
+      await context.enqueue(pending.map((accountId) => accountJob({ runId, orgId, accountId, generation })));
+      if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
+        await context.enqueue([finalizeJob({ runId, orgId, generation })]);
+      }
+    },
   };
 }

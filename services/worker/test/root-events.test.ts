@@ -227,6 +227,75 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
     expect(await queueDepth()).toBe(5);
   });
 
+  it('records a received batch in one transaction: a poison message among 9 good ones is left for the DLQ, the 9 are recorded and deleted in one call', async () => {
+    const before = await activityCount();
+    // Each round: 9 root events and one poison, all on the queue before the consumer's first receive.
+    const round = async (poison: (envelope: Record<string, Json>) => string) => {
+      const envelopes: Record<string, Json>[] = [];
+      for (let i = 0; i < 9; i++)
+        envelopes.push(
+          (await post(ACCOUNTS[i % ACCOUNTS.length]!, { kind: i % 2 ? 'api_call' : 'console_login' }))
+            .event as Record<string, Json>,
+        );
+      await send(poison(structuredClone(envelopes[0]!)));
+      const inner = newQueue();
+      const batches: number[] = [];
+      const deletes: number[] = [];
+      const queue: EventsQueue = {
+        ...inner,
+        receive: async (input) => {
+          const messages = await inner.receive(input);
+          if (messages.length > 0) batches.push(messages.length);
+          return messages;
+        },
+        delete: async (handles) => {
+          deletes.push(handles.length);
+          return inner.delete(handles);
+        },
+      };
+      const outcomes: RootEventOutcome[] = [];
+      const rescans: string[] = [];
+      const consumer = startRootEventsConsumer({
+        db,
+        queue,
+        logger,
+        waitSeconds: 1,
+        receiveLoops: 1,
+        onOutcome: (_m, o) => outcomes.push(o),
+        rescan: async ({ accountId }) => {
+          rescans.push(accountId);
+        },
+      });
+      try {
+        await vi.waitFor(() => expect(outcomes.length).toBe(10), { timeout: 5_000, interval: 20 });
+      } finally {
+        await consumer.stop();
+        inner.destroy();
+      }
+      expect(batches[0]).toBe(10);
+      expect(outcomes.filter((o) => o.kind === 'recorded')).toHaveLength(9);
+      expect(deletes).toEqual([9]);
+      // The poison, in flight until its visibility timeout, then back for its next receive (and the DLQ).
+      expect(await queueDepth()).toBe(1);
+      await fetch(`${sim.endpoint}/_sim/reset`, { method: 'POST' });
+      return { outcomes, rescans };
+    };
+    const notJson = await round(() => 'not json {');
+    expect(notJson.outcomes).toContainEqual({ kind: 'rejected', reason: 'not_json' });
+    // Three events per account in the batch, one rescan at most per account and window: the first two
+    // accounts had activity in the tests above (debounced), the third is rescanned once.
+    expect(notJson.rescans).toEqual([ACCOUNTS[2]]);
+    // Parsed fine, refused by Postgres (jsonb and text hold no NUL): it fails alone, not its batch.
+    const refused = await round((envelope) => {
+      envelope.detail.eventID = 'nul-poison-1';
+      envelope.detail.userAgent = 'curl\u0000/8';
+      return JSON.stringify(envelope);
+    });
+    expect(refused.outcomes).toContainEqual({ kind: 'failed' });
+    expect(refused.rescans).toEqual([]);
+    expect(await activityCount()).toBe(before + 18);
+  });
+
   it('when Postgres is down, messages are not deleted and are recorded after it comes back', async () => {
     const proxy = await startTcpProxy();
     const database = createDatabase({
@@ -246,19 +315,22 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
     });
     try {
       proxy.cut();
-      const event = await post(ACCOUNTS[2]!, { kind: 'api_call' });
-      await vi.waitFor(() => expect(outcomes.some((o) => o.kind === 'failed')).toBe(true), {
-        timeout: 10_000,
-        interval: 50,
-      });
-      expect(await queueDepth()).toBe(1);
+      const events = await Promise.all(ACCOUNTS.map((id) => post(id, { kind: 'api_call' })));
+      await vi.waitFor(
+        () => expect(outcomes.filter((o) => o.kind === 'failed').length).toBeGreaterThanOrEqual(3),
+        { timeout: 10_000, interval: 50 },
+      );
+      expect(outcomes.some((o) => o.kind === 'recorded')).toBe(false);
+      expect(await queueDepth()).toBe(3);
       proxy.restore();
       await vi.waitFor(async () => expect(await queueDepth()).toBe(0), { timeout: 10_000, interval: 100 });
-      const rows = await db
-        .select()
-        .from(schema.rootActivity)
-        .where(eq(schema.rootActivity.eventId, event.eventId));
-      expect(rows).toHaveLength(1);
+      for (const event of events) {
+        const rows = await db
+          .select()
+          .from(schema.rootActivity)
+          .where(eq(schema.rootActivity.eventId, event.eventId));
+        expect(rows).toHaveLength(1);
+      }
     } finally {
       await consumer.stop();
       queue.destroy();
@@ -294,12 +366,17 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let recorded = 0;
+      let ready = false;
       child.stdout!.on('data', (d: Buffer) => {
-        recorded += d.toString().split('recorded').length - 1;
+        const text = d.toString();
+        ready ||= text.includes('ready');
+        recorded += text.split('recorded').length - 1;
       });
-      return { child, recorded: () => recorded };
+      return { child, ready: () => ready, recorded: () => recorded };
     };
     const first = startChild();
+    // Starting a TypeScript child takes seconds on a loaded machine; what is timed is the consumption.
+    await vi.waitFor(() => expect(first.ready()).toBe(true), { timeout: 40_000, interval: 50 });
     await vi.waitFor(() => expect(first.recorded()).toBeGreaterThanOrEqual(15), {
       timeout: 20_000,
       interval: 20,
@@ -327,5 +404,5 @@ describe('root events consumer (SQS simulator → Postgres)', () => {
       .from(schema.driftEvents)
       .where(eq(schema.driftEvents.kind, 'root_activity'));
     expect(drift[0]!.n).toBe(before + ids.length);
-  }, 60_000);
+  }, 90_000);
 });

@@ -36,6 +36,10 @@ export const scanRuns = pgTable(
     // Run recovery re-enqueues lost or failed jobs under the next generation: their job ids carry it, so
     // they never collide with the dead ones (BullMQ ignores an add whose id it still holds).
     jobGeneration: integer('job_generation').notNull().default(1),
+    // The run's scope: null = the whole organization (discovery, every account); else only these accounts
+    // (a rescan after root activity or a remediation), from their stored rows, without discovery. A scoped
+    // run's figures are its accounts' only: org-wide views (summary, trends) skip it.
+    accountIds: text('account_ids').array(),
   },
   (t) => [
     check('scan_runs_trigger_values', sql.raw(`trigger IN (${sqlList(scanTriggers)})`)),
@@ -51,7 +55,8 @@ export const scanRuns = pgTable(
       'scan_runs_finished_iff_terminal',
       sql.raw(`(status IN (${sqlList(activeScanStatuses)})) = (finished_at IS NULL)`),
     ),
-    // At most one active (queued or running) scan per organization; POST /v1/scans answers 409 on conflict.
+    // At most one active (queued or running) scan per organization, whatever its scope; POST /v1/scans
+    // answers 409 on conflict (a scoped request finds an org-wide run already doing its work).
     uniqueIndex('scan_runs_one_active_per_org_idx')
       .on(t.orgId)
       .where(sql.raw(`status IN (${sqlList(activeScanStatuses)})`)),

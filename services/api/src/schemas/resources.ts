@@ -316,6 +316,12 @@ export const ScanRunSchema = Type.Object({
   started_at: NullableTimestamp,
   finished_at: NullableTimestamp,
   duration_ms: Nullable(Type.Integer()),
+  account_ids: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'Present on a scoped run only (e.g. the rescan of one account after root activity): the accounts it scans. Its progress and summary cover these accounts, not the organization.',
+    }),
+  ),
 });
 
 export const toScanRun = (run: ScanRun) => ({
@@ -338,4 +344,5 @@ export const toScanRun = (run: ScanRun) => ({
   started_at: isoOrNull(run.startedAt),
   finished_at: isoOrNull(run.finishedAt),
   duration_ms: run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
+  ...(run.accountIds ? { account_ids: run.accountIds } : {}),
 });

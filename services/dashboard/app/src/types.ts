@@ -46,6 +46,8 @@ export interface ScanRun {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** A scoped run's accounts (a rescan after root activity); absent on an org-wide run. */
+  account_ids?: string[];
 }
 
 import type { StatusCounts } from '@rootwatch/core/compliance';

@@ -3,7 +3,7 @@
 import { createEventsQueue } from '@rootwatch/aws';
 import { createDatabase } from '@rootwatch/db';
 import pino from 'pino';
-import { startRootEventsConsumer } from '../../src/index';
+import { startRootEventsConsumer } from '../../src/root-events.consumer';
 
 const opts = JSON.parse(process.argv[2]!) as {
   databaseUrl: string;

@@ -296,11 +296,13 @@ export function overviewView(ctx: AppContext): View {
       progress.value = pct;
     }
     progress.setAttribute('data-run', run.id);
+    // A scoped run (one account rescanned after root activity) is not the organization's scan.
+    const what = run.account_ids ? 'Rescan' : 'Scan';
     const label = active(run)
       ? total > 0
-        ? `Scan ${run.status}: ${fmtNumber(done)} / ${fmtNumber(total)} accounts`
-        : `Scan ${run.status}: discovering accounts…`
-      : `Scan ${run.status}: ${fmtNumber(done)} / ${fmtNumber(total)} accounts`;
+        ? `${what} ${run.status}: ${fmtNumber(done)} / ${fmtNumber(total)} accounts`
+        : `${what} ${run.status}: discovering accounts…`
+      : `${what} ${run.status}: ${fmtNumber(done)} / ${fmtNumber(total)} accounts`;
     replace(
       progressLabel,
       h('span', null, label),
