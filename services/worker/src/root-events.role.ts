@@ -20,11 +20,14 @@ export interface RootEventsRoleOptions {
 }
 
 /**
- * A rescan after root activity: a scan of that account only (trigger `event`); the debounce in
- * root_activity_rescans keeps it to one request per account per 5 minutes. An active org-wide run (or a
- * scoped one with this account) does the work already: the producer returns it. Another account's scoped
- * run holds the org's one active slot for seconds: the request waits for it, a bounded number of times,
- * then leaves the account to the next scheduled scan.
+ * Rescans after root activity: scans of the accounts concerned only (trigger `event`); the debounce in
+ * root_activity_rescans keeps it to one request per account per 5 minutes. An active org-wide run (or a scoped
+ * one with these accounts) does the work already: the producer returns it. An org has one active run at a time,
+ * so requests are coalesced per organization: while a run holds the slot, the accounts asking accumulate and the
+ * next run scans all of them — a burst of root activity over a thousand accounts becomes a few runs, not a
+ * thousand queued ones. The slot is retried a bounded number of times in a row, then the accounts waiting are
+ * left to the next scheduled scan. The returned promise settles when the account's request is started or
+ * given up (never rejects: failures are logged here, once per attempt, not once per account).
  */
 export function createRootActivityRescanner({
   producer,
@@ -37,24 +40,53 @@ export function createRootActivityRescanner({
   retryDelayMs?: number;
   attempts?: number;
 }) {
-  return async ({ orgId, accountId }: { orgId: string; accountId: string }) => {
-    for (let attempt = 1; ; attempt++) {
+  const waiting = new Map<string, Set<string>>();
+  const draining = new Map<string, Promise<void>>();
+
+  const drain = async (orgId: string, accounts: Set<string>) => {
+    for (let attempt = 1; accounts.size > 0; attempt++) {
+      const accountIds = [...accounts];
       try {
-        const run = await producer.startScan({ orgId, trigger: 'event', accountIds: [accountId] });
-        logger.info({ orgId, accountId, runId: run.id }, 'rescan after root activity requested');
-        return;
+        const run = await producer.startScan({ orgId, trigger: 'event', accountIds });
+        for (const id of accountIds) accounts.delete(id);
+        logger.info(
+          { orgId, accounts: accountIds.length, runId: run.id },
+          'rescan after root activity requested',
+        );
+        attempt = 0;
       } catch (err) {
-        if (!(err instanceof ScanAlreadyActiveError)) throw err;
-        if (attempt >= attempts) {
+        if (!(err instanceof ScanAlreadyActiveError) || attempt >= attempts) {
           logger.warn(
-            { orgId, accountId },
-            'organization busy with other scans; rescan left to the next scan',
+            { err, orgId, accounts: accounts.size },
+            'rescan after root activity not started; the accounts are left to the next scan',
           );
+          accounts.clear();
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs).unref());
       }
     }
+  };
+
+  const schedule = (orgId: string, accounts: Set<string>): Promise<void> => {
+    let running = draining.get(orgId);
+    if (!running) {
+      running = drain(orgId, accounts).finally(() => {
+        draining.delete(orgId);
+        // An account added after the drain's last look (between its end and this callback) still gets its run.
+        if (accounts.size > 0) void schedule(orgId, accounts);
+        else waiting.delete(orgId);
+      });
+      draining.set(orgId, running);
+    }
+    return running;
+  };
+
+  return ({ orgId, accountId }: { orgId: string; accountId: string }): Promise<void> => {
+    let accounts = waiting.get(orgId);
+    if (!accounts) waiting.set(orgId, (accounts = new Set()));
+    accounts.add(accountId);
+    return schedule(orgId, accounts);
   };
 }
 

@@ -31,6 +31,7 @@ describe('a single-account (scoped) scan through the simulator', () => {
   let target: string;
   let other: string;
   let removedInAws: string;
+  let spare: string;
   let firstRunId: string;
 
   const snapshot = async () => ({
@@ -60,7 +61,7 @@ describe('a single-account (scoped) scan through the simulator', () => {
     const members = assessed
       .map((a) => a.id)
       .filter((id) => id !== definition.organization.managementAccountId);
-    [target, other, removedInAws] = members as [string, string, string];
+    [target, other, removedInAws, spare] = members as [string, string, string, string];
   });
   afterAll(async () => {
     await scanner?.close();
@@ -161,22 +162,26 @@ describe('a single-account (scoped) scan through the simulator', () => {
       await expect(
         scanner.producer.startScan({ orgId: ORG_ID, trigger: 'event', accountIds: [target] }),
       ).rejects.toBeInstanceOf(ScanAlreadyActiveError);
-      // The rescanner after root activity waits for the other account's run, then starts its own.
+      // The rescanner after root activity waits for the other account's run, then starts ONE run for every
+      // account that asked meanwhile (requests are coalesced per organization, not queued one by one).
       const rescan = createRootActivityRescanner({
         producer: scanner.producer,
         logger: silentLogger,
         retryDelayMs: 20,
         attempts: 1_000,
       });
-      const requested = rescan({ orgId: ORG_ID, accountId: target });
+      const requested = [target, spare, target].map((accountId) => rescan({ orgId: ORG_ID, accountId }));
       await new Promise((r) => setTimeout(r, 60));
+      const before = await db.select({ id: schema.scanRuns.id }).from(schema.scanRuns);
       await repos.scanRuns.fail({ id: scoped.id, errorCode: 'test' });
-      await requested;
+      await Promise.all(requested);
       await scanner.dispatcher.idle();
       expect(scanner.dispatcher.failures()).toEqual([]);
       const runs = await db.select().from(schema.scanRuns).orderBy(asc(schema.scanRuns.requestedAt));
+      expect(runs).toHaveLength(before.length + 1);
       const last = runs.at(-1)!;
-      expect(last).toMatchObject({ trigger: 'event', accountIds: [target], status: 'succeeded' });
+      expect(last).toMatchObject({ trigger: 'event', status: 'succeeded' });
+      expect([...last.accountIds!].sort()).toEqual([target, spare].sort());
     } finally {
       await repos.scanRuns.fail({ id: scoped.id, errorCode: 'test' });
     }
