@@ -83,8 +83,8 @@ export function createRootActivityRescanner({
   };
 
   return ({ orgId, accountId }: { orgId: string; accountId: string }): Promise<void> => {
-    let accounts = waiting.get(orgId);
-    if (!accounts) waiting.set(orgId, (accounts = new Set()));
+    const accounts = waiting.get(orgId) ?? new Set<string>();
+    waiting.set(orgId, accounts);
     accounts.add(accountId);
     return schedule(orgId, accounts);
   };
