@@ -142,7 +142,11 @@ export function createDatabase({ url, dataDir, max = 10, timeouts }: CreateDatab
       },
     };
   }
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+  return databaseOnPglite(dataDir ? new PGlite(dataDir) : new PGlite());
+}
+
+/** The Database over an embedded PGlite the caller created (e.g. loaded from a cached data directory). */
+export function databaseOnPglite(client: PGlite): Database {
   const db = drizzlePglite({ client, schema });
   let closed: Promise<void> | undefined;
   return {

@@ -18,6 +18,7 @@ export * from './findings.repository';
 export * from './install-secrets.repository';
 export * from './migrate';
 export * from './organizations.repository';
+export * from './pglite-cache';
 export * from './posture.repository';
 export * from './remediations.repository';
 export * from './repositories';

@@ -13,7 +13,7 @@ import {
   scanRunProgress,
   scanRuns,
 } from './schema';
-import { isUuid, rowsOf } from './sql-helpers';
+import { isUuid, rowsOf, textSet } from './sql-helpers';
 
 export type ScanRun = typeof scanRuns.$inferSelect;
 
@@ -36,6 +36,53 @@ export const SCAN_PROGRESS_SHARDS = 64;
 const counterColumns = ['assessed', 'unreachable', 'errored', 'skipped'] as const;
 
 export function createScanRunsRepository({ db }: { db: Db }) {
+  /**
+   * The job context of several accounts of one run in one statement (a one-shot scan starts hundreds of
+   * account jobs at once; a statement each was the largest database cost of the run). Null when the run
+   * does not exist; an account with no row gets `account: null`.
+   */
+  async function accountJobContexts({
+    runId,
+    orgId,
+    accountIds,
+  }: {
+    runId: string;
+    orgId: string;
+    accountIds: readonly string[];
+  }): Promise<Map<string, AccountJobContext> | null> {
+    if (!isUuid(runId)) return null;
+    const rows = await db
+      .select({
+        status: scanRuns.status,
+        startedAt: scanRuns.startedAt,
+        total: scanRuns.total,
+        recorded: sql<boolean>`EXISTS (SELECT 1 FROM ${accountScans} WHERE ${accountScans.scanRunId} = ${scanRuns.id} AND ${accountScans.accountId} = ${accounts.id})`,
+        org: organizations,
+        account: accounts,
+      })
+      .from(scanRuns)
+      .leftJoin(organizations, eq(organizations.id, orgId))
+      .leftJoin(accounts, sql`${accounts.id} IN ${textSet(accountIds)}`)
+      .where(eq(scanRuns.id, runId));
+    const [first] = rows;
+    if (!first) return null;
+    const found = new Map(rows.flatMap((row) => (row.account ? [[row.account.id, row] as const] : [])));
+    return new Map(
+      accountIds.map((accountId) => {
+        const row = found.get(accountId);
+        const context: AccountJobContext = {
+          status: first.status,
+          startedAt: first.startedAt,
+          total: first.total,
+          recorded: row?.recorded ?? false,
+          org: first.org,
+          account: row?.account ?? null,
+        };
+        return [accountId, context];
+      }),
+    );
+  }
+
   // Live counters: what finalization (or failure) folded into scan_runs plus the run's progress rows.
   const progressSum = (column: (typeof counterColumns)[number]) =>
     sql<number>`(${scanRuns[column]} + coalesce((SELECT sum(p.${sql.identifier(column)}) FROM ${scanRunProgress} p WHERE p.scan_run_id = ${scanRuns.id}), 0))::int`;
@@ -127,22 +174,11 @@ export function createScanRunsRepository({ db }: { db: Db }) {
       orgId: string;
       accountId: string;
     }): Promise<AccountJobContext | null> {
-      if (!isUuid(runId)) return null;
-      const [row] = await db
-        .select({
-          status: scanRuns.status,
-          startedAt: scanRuns.startedAt,
-          total: scanRuns.total,
-          recorded: sql<boolean>`EXISTS (SELECT 1 FROM ${accountScans} WHERE ${accountScans.scanRunId} = ${scanRuns.id} AND ${accountScans.accountId} = ${accountId})`,
-          org: organizations,
-          account: accounts,
-        })
-        .from(scanRuns)
-        .leftJoin(organizations, eq(organizations.id, orgId))
-        .leftJoin(accounts, eq(accounts.id, accountId))
-        .where(eq(scanRuns.id, runId));
-      return row ?? null;
+      const contexts = await accountJobContexts({ runId, orgId, accountIds: [accountId] });
+      return contexts?.get(accountId) ?? null;
     },
+
+    accountJobContexts,
 
     /** queued → running with the number of accounts to record; null if the run is not queued any more. */
     async start({ id, total, startedAt = new Date() }: { id: string; total: number; startedAt?: Date }) {

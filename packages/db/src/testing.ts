@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { ControlStatus, Observation, PostureFacts } from '@rootwatch/core';
 import pg from 'pg';
 import { createDatabase, type Database, type Db } from './database';
-import { defaultMigrationsFolder, migrate } from './migrate';
+import { migrate } from './migrate';
+import { migrationsDigest, openCachedPglite } from './pglite-cache';
 import { createRepositories } from './repositories';
 
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
@@ -36,8 +35,8 @@ export async function createTestDatabase({
   migrated?: boolean;
 } = {}): Promise<TestDatabase> {
   if (driver === 'pglite') {
-    const database = createDatabase();
-    if (migrated) await migrate(database);
+    // Migrated: from the cached data directory (initdb and the migrations cost seconds of CPU per file).
+    const database = migrated ? (await openCachedPglite()).database : createDatabase();
     return { database, drop: () => database.close() };
   }
   const name = `rootwatch_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -90,7 +89,7 @@ function migratedTemplate(adminUrl: string): Promise<string> {
 }
 
 async function buildMigratedTemplate(adminUrl: string): Promise<string> {
-  const name = `rootwatch_template_${migrationsDigest()}`;
+  const name = `rootwatch_template_${(await migrationsDigest()).slice(0, 16)}`;
   return withAdmin(adminUrl, async (admin) => {
     await admin.query('SELECT pg_advisory_lock($1, $2)', [...templateLockKey]);
     try {
@@ -117,22 +116,6 @@ async function buildMigratedTemplate(adminUrl: string): Promise<string> {
       await admin.query('SELECT pg_advisory_unlock($1, $2)', [...templateLockKey]);
     }
   });
-}
-
-/** A digest of the migrations folder: any change to a migration or the journal names a new template. */
-function migrationsDigest(folder: string = defaultMigrationsFolder): string {
-  const hash = createHash('sha256');
-  const files = [
-    ...readdirSync(folder).filter((f) => f.endsWith('.sql')),
-    ...readdirSync(join(folder, 'meta')).map((f) => join('meta', f)),
-  ].sort();
-  for (const file of files)
-    hash
-      .update(file)
-      .update('\0')
-      .update(readFileSync(join(folder, file)))
-      .update('\0');
-  return hash.digest('hex').slice(0, 16);
 }
 
 async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

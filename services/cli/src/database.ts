@@ -18,7 +18,10 @@ export async function requirePostgres(
 }
 
 export async function openMigrated(options: { url?: string; dataDir?: string }): Promise<Database> {
-  const { createDatabase, migrate } = await import('@rootwatch/db');
+  const { createDatabase, migrate, openCachedPglite } = await import('@rootwatch/db');
+  // In memory (scan --once, the demo without --data-dir): from the cached migrated data directory rather
+  // than initdb and every migration, seconds of CPU at each start.
+  if (!options.url && !options.dataDir) return (await openCachedPglite()).database;
   const database = createDatabase(options);
   try {
     await migrate(database);

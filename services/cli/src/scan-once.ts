@@ -48,7 +48,7 @@ export async function scanOnce({
   };
   const aws = createAwsScanSource({ config, logger, readTags, store });
   // Discovery waits on Organizations (a few requests per second per caller), while opening the database
-  // costs seconds of CPU (the embedded PGlite runs initdb and every migration at each start): the two
+  // costs seconds of CPU (the embedded PGlite loads its cached migrated data directory, or builds it): the two
   // overlap, and the run's discovery takes what was discovered ahead. A retried discovery reads again.
   const org = config.organizations.find((o) => o.id === orgId);
   let ahead = org ? aws.discover({ runId: AHEAD, org }) : undefined;

@@ -13,6 +13,7 @@ import { createRepositories, type Db } from '@rootwatch/db';
 import { finalizeJob, type ScanHandler } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import { type AccountResultsBatcher, createAccountResultsBatcher } from './account-results.batcher';
+import { createJobContextLoader, type JobContextLoader } from './job-context.loader';
 import { RetryLaterError, sourceErrorOf } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
 import type { AccountBase, ScanSource } from './scan-source';
@@ -30,6 +31,8 @@ export interface ScanAccountDeps {
   logger: Logger;
   observer?: ScanObserver;
   results?: AccountResultsBatcher;
+  /** Reads the job contexts of the accounts starting together in one statement. */
+  jobContexts?: JobContextLoader;
   /** This host's clock, for collectedAt evidence only (history order follows the runs). */
   now?: () => Date;
 }
@@ -45,6 +48,7 @@ export function createScanAccountHandler({
   logger,
   observer,
   results = createAccountResultsBatcher({ db }),
+  jobContexts = createJobContextLoader({ db }),
   now = () => new Date(),
 }: ScanAccountDeps): ScanHandler<'scan.account'> {
   const repos = createRepositories({ db });
@@ -52,7 +56,7 @@ export function createScanAccountHandler({
   return async ({ runId, orgId, accountId, generation }, context) => {
     const started = performance.now();
     const log = logger.child({ runId, orgId, accountId, job: 'scan.account', attempt: context.attempt });
-    const job = await repos.scanRuns.accountJobContext({ runId, orgId, accountId });
+    const job = await jobContexts.load({ runId, orgId, accountId });
     if (job?.status !== 'running') {
       log.debug({ status: job?.status ?? null }, 'scan run is not running; account skipped');
       return;
