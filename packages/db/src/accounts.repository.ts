@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, gt, ilike, isNull, like, or, type SQL, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
-import { jsonObject, jsonString, jsonTimestamp, jsonValue } from './json-text';
+import { jsonObject, jsonString, jsonTimestamp, jsonValue, renderedOnce } from './json-text';
 import {
   type AccountState,
   accounts,
@@ -86,26 +86,30 @@ export type JsonPage = { items: string; nextCursor: string | null };
  * One account as the API's AccountSummary (services/api/src/schemas/resources.ts), in its property order: the
  * API's tests compare it byte for byte with what the response schema's serializer writes.
  */
-const accountSummaryJson = sql`${jsonObject({
-  id: jsonString(accounts.id),
-  org_id: jsonString(accounts.orgId),
-  name: jsonString(accounts.name),
-  email: jsonString(accounts.email),
-  state: jsonString(accounts.state),
-  ou_path: jsonValue(accounts.ouPath),
-  ou_path_text: jsonString(accounts.ouPathText),
-  tags: jsonValue(accounts.tags),
-  joined_at: jsonTimestamp(accounts.joinedAt),
-  first_seen_at: jsonTimestamp(accounts.firstSeenAt),
-  last_seen_at: jsonTimestamp(accounts.lastSeenAt),
-  removed_at: jsonTimestamp(accounts.removedAt),
-  last_assessed_at: jsonTimestamp(accounts.lastAssessedAt),
-  last_outcome: jsonString(accounts.lastOutcome),
-  last_outcome_at: jsonTimestamp(accounts.lastOutcomeAt),
-})}`;
+const accountSummaryJson = renderedOnce(
+  jsonObject({
+    id: jsonString(accounts.id),
+    org_id: jsonString(accounts.orgId),
+    name: jsonString(accounts.name),
+    email: jsonString(accounts.email),
+    state: jsonString(accounts.state),
+    ou_path: jsonValue(accounts.ouPath),
+    ou_path_text: jsonString(accounts.ouPathText),
+    tags: jsonValue(accounts.tags),
+    joined_at: jsonTimestamp(accounts.joinedAt),
+    first_seen_at: jsonTimestamp(accounts.firstSeenAt),
+    last_seen_at: jsonTimestamp(accounts.lastSeenAt),
+    removed_at: jsonTimestamp(accounts.removedAt),
+    last_assessed_at: jsonTimestamp(accounts.lastAssessedAt),
+    last_outcome: jsonString(accounts.lastOutcome),
+    last_outcome_at: jsonTimestamp(accounts.lastOutcomeAt),
+  }),
+);
 // `controls` (status per control id) and `failing` (ids of the FAIL ones) from one index-only scan of
 // control_states_account_control_status_idx, spliced in before the object's closing brace.
-const controlsAndFailingJson = sql`(SELECT ',"controls":{' || coalesce(string_agg(to_json(${controlStates.controlId})::text || ':' || to_json(${controlStates.status})::text, ',' ORDER BY ${controlStates.controlId}), '') || '},"failing":[' || coalesce(string_agg(to_json(${controlStates.controlId})::text, ',' ORDER BY ${controlStates.controlId}) FILTER (WHERE ${controlStates.status} = 'FAIL'), '') || ']}' FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id})`;
+const controlsAndFailingJson = renderedOnce(
+  sql`(SELECT ',"controls":{' || coalesce(string_agg(to_json(${controlStates.controlId})::text || ':' || to_json(${controlStates.status})::text, ',' ORDER BY ${controlStates.controlId}), '') || '},"failing":[' || coalesce(string_agg(to_json(${controlStates.controlId})::text, ',' ORDER BY ${controlStates.controlId}) FILTER (WHERE ${controlStates.status} = 'FAIL'), '') || ']}' FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id})`,
+);
 
 /** The WHERE, ORDER BY, LIMIT and cursor of an account list, shared by list() and listWithControlStatuses(). */
 function listQuery(input: ListAccountsInput) {

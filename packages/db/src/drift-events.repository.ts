@@ -9,7 +9,7 @@ import {
 } from './cursor';
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
-import { jsonNumber, jsonObject, jsonString, jsonTimestamp, jsonValue } from './json-text';
+import { jsonNumber, jsonObject, jsonString, jsonTimestamp, jsonValue, renderedOnce } from './json-text';
 import { type DriftKind, driftEvents, type Severity } from './schema';
 import { chunk, rowsOf } from './sql-helpers';
 import { inTransaction } from './transaction';
@@ -47,19 +47,21 @@ export type DriftFeedInput = {
  * One event as the API's DriftEvent (services/api/src/schemas/resources.ts), in its property order: the API's
  * tests compare it byte for byte with what the response schema's serializer writes.
  */
-const driftEventJson = jsonObject({
-  id: jsonNumber(driftEvents.id),
-  org_id: jsonString(driftEvents.orgId),
-  account_id: jsonString(driftEvents.accountId),
-  kind: jsonString(driftEvents.kind),
-  control_id: jsonString(driftEvents.controlId),
-  field: jsonString(driftEvents.field),
-  from: jsonValue(driftEvents.fromValue),
-  to: jsonValue(driftEvents.toValue),
-  severity: jsonString(driftEvents.severity),
-  scan_run_id: jsonString(driftEvents.scanRunId),
-  detected_at: jsonTimestamp(driftEvents.detectedAt),
-});
+const driftEventJson = renderedOnce(
+  jsonObject({
+    id: jsonNumber(driftEvents.id),
+    org_id: jsonString(driftEvents.orgId),
+    account_id: jsonString(driftEvents.accountId),
+    kind: jsonString(driftEvents.kind),
+    control_id: jsonString(driftEvents.controlId),
+    field: jsonString(driftEvents.field),
+    from: jsonValue(driftEvents.fromValue),
+    to: jsonValue(driftEvents.toValue),
+    severity: jsonString(driftEvents.severity),
+    scan_run_id: jsonString(driftEvents.scanRunId),
+    detected_at: jsonTimestamp(driftEvents.detectedAt),
+  }),
+);
 
 function feedConditions(input: DriftFeedInput): SQL | undefined {
   return and(
