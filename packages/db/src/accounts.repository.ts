@@ -171,9 +171,9 @@ function listQuery(input: ListAccountsInput) {
       const items = rows.slice(0, limit);
       return { items, nextCursor: cursorAfter(rows.length > limit, items.at(-1)) };
     },
-    /** The same from the aggregate of those rows: the page's items joined, and the key of the last one. */
+    /** The same from the aggregate of those rows: the page's items as a JSON array, and the key of the last one. */
     pageJson(rows: { items: string; fetched: number; last: { id: string; name: string } | null }): JsonPage {
-      return { items: `[${rows.items}]`, nextCursor: cursorAfter(rows.fetched > limit, rows.last) };
+      return { items: rows.items, nextCursor: cursorAfter(rows.fetched > limit, rows.last) };
     },
   };
 }
@@ -396,14 +396,14 @@ export function createAccountsRepository({ db }: { db: Db }) {
         last_name: string | null;
       }>(
         await db.execute(sql`
-          SELECT string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${query.limit}) AS items,
+          SELECT '[' || coalesce(string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${query.limit}), '') || ']' AS items,
                  count(*)::int AS fetched,
                  (array_agg(id ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_id,
                  (array_agg(name ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_name
           FROM (${page}) AS page`),
       );
       return query.pageJson({
-        items: row?.items ?? '',
+        items: row?.items ?? '[]',
         fetched: Number(row?.fetched ?? 0),
         last: row?.last_id == null ? null : { id: row.last_id, name: row.last_name ?? '' },
       });
