@@ -1,7 +1,16 @@
 import { and, asc, eq, getTableColumns, gt, ilike, isNull, like, or, type SQL, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
-import { jsonObject, jsonString, jsonTimestamp, jsonValue, renderedOnce } from './json-text';
+import {
+  type JsonArrayParts,
+  jsonArrayParts,
+  jsonObject,
+  jsonString,
+  jsonTimestamp,
+  jsonValue,
+  PAGE_RUN_ITEMS,
+  renderedOnce,
+} from './json-text';
 import {
   type AccountState,
   accounts,
@@ -79,8 +88,8 @@ function sortKeys(record: Record<string, string>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** A page of JSON text: `items` is the JSON array of the page's items, ready to send. */
-export type JsonPage = { items: string; nextCursor: string | null };
+/** A page of JSON text: `items` is the JSON array of the page's items, as parts ready to send in order. */
+export type JsonPage = { items: JsonArrayParts; nextCursor: string | null };
 
 /**
  * One account as the API's AccountSummary (services/api/src/schemas/resources.ts), in its property order: the
@@ -110,6 +119,9 @@ const accountSummaryJson = renderedOnce(
 const controlsAndFailingJson = renderedOnce(
   sql`(SELECT ',"controls":{' || coalesce(string_agg(to_json(${controlStates.controlId})::text || ':' || to_json(${controlStates.status})::text, ',' ORDER BY ${controlStates.controlId}), '') || '},"failing":[' || coalesce(string_agg(to_json(${controlStates.controlId})::text, ',' ORDER BY ${controlStates.controlId}) FILTER (WHERE ${controlStates.status} = 'FAIL'), '') || ']}' FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id})`,
 );
+
+// A constant, not a parameter: GROUP BY and ORDER BY must be the same expression.
+const runItems = sql.raw(String(PAGE_RUN_ITEMS));
 
 /** The WHERE, ORDER BY, LIMIT and cursor of an account list, shared by list() and listWithControlStatuses(). */
 function listQuery(input: ListAccountsInput) {
@@ -172,7 +184,11 @@ function listQuery(input: ListAccountsInput) {
       return { items, nextCursor: cursorAfter(rows.length > limit, items.at(-1)) };
     },
     /** The same from the aggregate of those rows: the page's items as a JSON array, and the key of the last one. */
-    pageJson(rows: { items: string; fetched: number; last: { id: string; name: string } | null }): JsonPage {
+    pageJson(rows: {
+      items: JsonArrayParts;
+      fetched: number;
+      last: { id: string; name: string } | null;
+    }): JsonPage {
       return { items: rows.items, nextCursor: cursorAfter(rows.fetched > limit, rows.last) };
     },
   };
@@ -371,8 +387,8 @@ export function createAccountsRepository({ db }: { db: Db }) {
     },
 
     /**
-     * listWithControlStatuses() as the JSON the API sends (GET /v1/accounts), written by Postgres in one row:
-     * the API then neither parses, maps nor serializes the page's rows.
+     * listWithControlStatuses() as the JSON the API sends (GET /v1/accounts), written by Postgres in a few rows
+     * (runs of items): the API then neither parses, maps nor serializes the page's rows.
      */
     async listSummariesJson(input: ListAccountsInput = {}): Promise<JsonPage> {
       const query = listQuery(input);
@@ -389,24 +405,28 @@ export function createAccountsRepository({ db }: { db: Db }) {
         .where(query.where)
         .orderBy(...query.orderBy)
         .limit(query.limit + 1);
-      const [row] = rowsOf<{
+      // One row per run of PAGE_RUN_ITEMS items (json-text.ts), in order.
+      const runs = rowsOf<{
         items: string | null;
         fetched: number;
         last_id: string | null;
         last_name: string | null;
       }>(
         await db.execute(sql`
-          SELECT '[' || coalesce(string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${query.limit}), '') || ']' AS items,
+          SELECT string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${query.limit}) AS items,
                  count(*)::int AS fetched,
                  (array_agg(id ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_id,
                  (array_agg(name ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_name
-          FROM (${page}) AS page`),
+          FROM (${page}) AS page
+          GROUP BY (n - 1) / ${runItems} ORDER BY (n - 1) / ${runItems}`),
       );
-      return query.pageJson({
-        items: row?.items ?? '[]',
-        fetched: Number(row?.fetched ?? 0),
-        last: row?.last_id == null ? null : { id: row.last_id, name: row.last_name ?? '' },
-      });
+      let fetched = 0;
+      let last: { id: string; name: string } | null = null;
+      for (const run of runs) {
+        fetched += Number(run.fetched);
+        if (run.last_id !== null) last = { id: run.last_id, name: run.last_name ?? '' };
+      }
+      return query.pageJson({ items: jsonArrayParts(runs.map((run) => run.items)), fetched, last });
     },
   };
 }

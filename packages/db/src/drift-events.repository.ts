@@ -9,7 +9,16 @@ import {
 } from './cursor';
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
-import { jsonNumber, jsonObject, jsonString, jsonTimestamp, jsonValue, renderedOnce } from './json-text';
+import {
+  jsonArrayParts,
+  jsonNumber,
+  jsonObject,
+  jsonString,
+  jsonTimestamp,
+  jsonValue,
+  PAGE_RUN_ITEMS,
+  renderedOnce,
+} from './json-text';
 import { type DriftKind, driftEvents, type Severity } from './schema';
 import { chunk, rowsOf } from './sql-helpers';
 import { inTransaction } from './transaction';
@@ -96,6 +105,9 @@ function insertPart(tx: Db, events: DriftEventInput[]): Promise<DriftEvent[]> {
     .returning();
 }
 
+// A constant, not a parameter: GROUP BY and ORDER BY must be the same expression.
+const runItems = sql.raw(String(PAGE_RUN_ITEMS));
+
 export function createDriftEventsRepository({ db }: { db: Db }) {
   return {
     /**
@@ -130,8 +142,8 @@ export function createDriftEventsRepository({ db }: { db: Db }) {
     },
 
     /**
-     * feed() as the JSON the API sends (GET /v1/drift-events), written by Postgres in one row: the API then
-     * neither parses, maps nor serializes the page's rows.
+     * feed() as the JSON the API sends (GET /v1/drift-events), written by Postgres in a few rows (runs of items):
+     * the API then neither parses, maps nor serializes the page's rows.
      */
     async feedJson(input: DriftFeedInput = {}): Promise<FeedJsonPage> {
       const limit = clampLimit(input.limit);
@@ -142,18 +154,25 @@ export function createDriftEventsRepository({ db }: { db: Db }) {
         .orderBy(asc(driftEvents.id))
         .limit(limit + 1);
       // Ids are unique and increasing: the page's order is theirs, and its last item has the greatest id.
-      const [row] = rowsOf<{ items: string | null; fetched: number; last_id: string | null }>(
+      // One row per run of PAGE_RUN_ITEMS items (json-text.ts), in order.
+      const runs = rowsOf<{ items: string | null; fetched: number; last_id: string | null }>(
         await db.execute(sql`
-          SELECT '[' || coalesce(string_agg(item, ',' ORDER BY id) FILTER (WHERE n <= ${limit}), '') || ']' AS items,
+          SELECT string_agg(item, ',' ORDER BY id) FILTER (WHERE n <= ${limit}) AS items,
                  count(*)::int AS fetched,
                  max(id) FILTER (WHERE n <= ${limit}) AS last_id
-          FROM (SELECT page.*, row_number() OVER (ORDER BY id) AS n FROM (${page}) AS page) AS numbered`),
+          FROM (SELECT page.*, row_number() OVER (ORDER BY id) AS n FROM (${page}) AS page) AS numbered
+          GROUP BY (n - 1) / ${runItems} ORDER BY (n - 1) / ${runItems}`),
       );
+      let fetched = 0;
+      let lastId: string | null = null;
+      for (const run of runs) {
+        fetched += Number(run.fetched);
+        lastId = run.last_id ?? lastId;
+      }
       return {
-        // Brackets written by Postgres: a JS template would make one more copy of the page.
-        items: row?.items ?? '[]',
-        nextCursor: feedNextCursor(row?.last_id ?? null, input.after),
-        hasMore: Number(row?.fetched ?? 0) > limit,
+        items: jsonArrayParts(runs.map((run) => run.items)),
+        nextCursor: feedNextCursor(lastId, input.after),
+        hasMore: fetched > limit,
       };
     },
   };

@@ -56,13 +56,13 @@ export const ListOf = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
 
 /**
- * A ListOf response around a JSON array of items already written (as the 200 serializer would write it), as the
- * parts of its text in order: the response buffer is written from them, without first joining a page into one
- * more string.
+ * A ListOf response around a JSON array of items already written (as the 200 serializer would write it), both as
+ * parts of text in order: the response buffer is written from them, without first joining a page into one more
+ * string.
  */
-export const listJson = (items: string, nextCursor: string | null) => [
+export const listJson = (items: readonly string[], nextCursor: string | null) => [
   '{"items":',
-  items,
+  ...items,
   `,"next_cursor":${JSON.stringify(nextCursor)}}`,
 ];
 
@@ -79,9 +79,9 @@ export const FeedOf = <T extends TSchema>(item: T) =>
   });
 
 /** A FeedOf response around a JSON array of items already written, as parts in order (see listJson). */
-export const feedJson = (items: string, nextCursor: string | null, hasMore: boolean) => [
+export const feedJson = (items: readonly string[], nextCursor: string | null, hasMore: boolean) => [
   '{"items":',
-  items,
+  ...items,
   `,"next_cursor":${JSON.stringify(nextCursor)},"has_more":${hasMore}}`,
 ];
 
