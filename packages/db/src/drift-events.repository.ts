@@ -147,12 +147,9 @@ export function createDriftEventsRepository({ db }: { db: Db }) {
      */
     async feedJson(input: DriftFeedInput = {}): Promise<FeedJsonPage> {
       const limit = clampLimit(input.limit);
-      const page = db
-        .select({ id: driftEvents.id, item: sql<string>`${driftEventJson}`.as('item') })
-        .from(driftEvents)
-        .where(feedConditions(input))
-        .orderBy(asc(driftEvents.id))
-        .limit(limit + 1);
+      // A template rather than drizzle's select builder, which costs as much again to render per query.
+      const page = sql`SELECT ${driftEvents.id} AS id, ${driftEventJson} AS item FROM ${driftEvents}
+        WHERE ${feedConditions(input)} ORDER BY ${driftEvents.id} LIMIT ${limit + 1}`;
       // Ids are unique and increasing: the page's order is theirs, and its last item has the greatest id.
       // One row per run of PAGE_RUN_ITEMS items (json-text.ts), in order.
       const runs = rowsOf<{ items: string | null; fetched: number; last_id: string | null }>(
