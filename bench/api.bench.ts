@@ -10,10 +10,12 @@ import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import autocannon from 'autocannon';
 
 // pnpm bench:api [--accounts 10000] [--days 365] [--duration 8] [--connections 32] [--pool 10] [--cursors 200] [--only name,…]
-//                [--keep true] [--database URL] [--cpu-prof DIR]
+//                [--keep true] [--database URL] [--cpu-prof DIR] [--warmup REQUESTS]
 // --keep true leaves the seeded database in place and prints its URL; --database URL measures on such a database
 // without seeding it again (the seed takes minutes on a loaded machine) and leaves it; --cpu-prof DIR writes a V8
-// CPU profile of the caches-off API process into DIR (open it in Chrome DevTools or speedscope).
+// CPU profile of the caches-off API process into DIR (open it in Chrome DevTools or speedscope). --warmup N warms
+// each route with N requests instead of 2 s: an uncached route at ~100 req/s is otherwise measured while V8 is
+// still optimizing it, which adds its compilation to the CPU per request.
 // Two API processes on the same database: the app as configured by default (response caches on) and the app with
 // its response caches off, so the report shows what the caches buy. The summary's own 5 s cache stays in both.
 const args = new Map<string, string>();
@@ -32,6 +34,7 @@ const POOL = num('pool', 10);
 const FIXED_RATE = 500;
 // Distinct drift positions requested in turn: pollers at many places of the feed, not one hot page.
 const CURSORS = num('cursors', 200);
+const warmup = num('warmup', 0);
 // --only accounts_failing,drift_events_after: measure those endpoints (and the baseline) only.
 const only = args.get('only')?.split(',');
 const ORG = 'bench-org';
@@ -294,7 +297,7 @@ try {
       if (name === 'baseline_select1' && mode === 'uncached') continue;
       const server = servers[mode];
       // Warm the route (JIT, pool connections, Postgres caches, and the response caches where on) before measuring.
-      await load(server.url, path, { connections: 4, duration: 2 });
+      await load(server.url, path, { connections: 4, ...(warmup ? { amount: warmup } : { duration: 2 }) });
       const saturation = await drive(server, path);
       const at500 = await drive(server, path, FIXED_RATE);
       (mode === 'cached' ? results : resultsCachesOff)[name] = { saturation, at_500_rps: at500 };
