@@ -5,10 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { createApiKeysUsecases, createCursorCodec } from '@rootwatch/api';
 import { DEFAULT_AWS_BUDGETS, type RootwatchConfig } from '@rootwatch/config';
 import { CONTROL_IDS } from '@rootwatch/core';
-import { createTestDatabase } from '@rootwatch/db/testing';
+import { createDatabase } from '@rootwatch/db';
+import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import autocannon from 'autocannon';
 
 // pnpm bench:api [--accounts 10000] [--days 365] [--duration 8] [--connections 32] [--pool 10] [--cursors 200] [--only name,…]
+//                [--keep true] [--database URL] [--cpu-prof DIR] [--warmup REQUESTS]
+// --keep true leaves the seeded database in place and prints its URL; --database URL measures on such a database
+// without seeding it again (the seed takes minutes on a loaded machine) and leaves it; --cpu-prof DIR writes a V8
+// CPU profile of the caches-off API process into DIR (open it in Chrome DevTools or speedscope). --warmup N warms
+// each route with N requests instead of 2 s: an uncached route at ~100 req/s is otherwise measured while V8 is
+// still optimizing it, which adds its compilation to the CPU per request.
 // Two API processes on the same database: the app as configured by default (response caches on) and the app with
 // its response caches off, so the report shows what the caches buy. The summary's own 5 s cache stays in both.
 const args = new Map<string, string>();
@@ -27,15 +34,20 @@ const POOL = num('pool', 10);
 const FIXED_RATE = 500;
 // Distinct drift positions requested in turn: pollers at many places of the feed, not one hot page.
 const CURSORS = num('cursors', 200);
+const warmup = num('warmup', 0);
 // --only accounts_failing,drift_events_after: measure those endpoints (and the baseline) only.
 const only = args.get('only')?.split(',');
 const ORG = 'bench-org';
 const CURSOR_SECRET = 'bench-cursor-secret';
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-const testDb = await createTestDatabase({ max: 4 });
+const reusedUrl = args.get('database');
+const testDb: TestDatabase = reusedUrl
+  ? { url: reusedUrl, database: createDatabase({ url: reusedUrl, max: 4 }), drop: async () => {} }
+  : await createTestDatabase({ max: 4 });
 if (testDb.database.driver !== 'pg') throw new Error('bench needs Postgres');
 const pool = testDb.database.pool;
+const keep = reusedUrl !== undefined || args.get('keep') === 'true';
 
 const loadBefore = loadavg();
 const seedStarted = performance.now();
@@ -49,7 +61,8 @@ const seedQuery = { query_timeout: 3_600_000 };
 const seed = (text: string) => pool.query({ ...seedQuery, text: `SET statement_timeout = 0; ${text}` });
 const controlsSql = `ARRAY[${CONTROL_IDS.map((c) => `'${c}'`).join(',')}]`;
 // Account i's status for control c in "state" 0 or 1: state 1 is the changed posture (root.mfa FAIL, etc).
-await seed(`
+if (!reusedUrl) {
+  await seed(`
   INSERT INTO organizations (id, name, management_account_id, features, features_known, scp_enabled, first_seen_at, last_seen_at)
   VALUES ('${ORG}', 'Bench', '100000000000', '["RootCredentialsManagement"]', true, true, '${start.toISOString()}', '${end.toISOString()}');
 
@@ -69,8 +82,8 @@ await seed(`
   FROM generate_series(0, ${scans - 1}) AS s, LATERAL (SELECT '${start.toISOString()}'::timestamptz + s * interval '6 hours' AS t) x;
 `);
 
-// Changes: at scan s, accounts ((s * CHANGES + k) * 7919) mod N flip between posture 0 and 1.
-await seed(`
+  // Changes: at scan s, accounts ((s * CHANGES + k) * 7919) mod N flip between posture 0 and 1.
+  await seed(`
   CREATE TEMP TABLE changes AS
   SELECT lpad((100000000000 + ((s::bigint * ${CHANGES_PER_SCAN} + k) * 7919) % ${ACCOUNTS})::text, 12, '0') AS account_id,
          '${start.toISOString()}'::timestamptz + s * interval '6 hours' + interval '2 minutes' AS at, s
@@ -110,6 +123,7 @@ await seed(`
   FROM versions WHERE n % 2 = 1 ORDER BY coalesce(next_at, at);
   ANALYZE;
 `);
+}
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 const counts = Object.fromEntries(
   await Promise.all(
@@ -160,10 +174,13 @@ const config = {
   ],
 } satisfies RootwatchConfig;
 const serverScript = fileURLToPath(new URL('./lib/api-server.ts', import.meta.url));
+const cpuProfileDir = args.get('cpu-prof');
 async function startServer(responseCache?: { ttlMs: number; immutableMaxBytes: number }) {
+  const profile = cpuProfileDir && responseCache ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
   const child = spawn(
     process.execPath,
     [
+      ...profile,
       '--import',
       'tsx',
       serverScript,
@@ -280,7 +297,7 @@ try {
       if (name === 'baseline_select1' && mode === 'uncached') continue;
       const server = servers[mode];
       // Warm the route (JIT, pool connections, Postgres caches, and the response caches where on) before measuring.
-      await load(server.url, path, { connections: 4, duration: 2 });
+      await load(server.url, path, { connections: 4, ...(warmup ? { amount: warmup } : { duration: 2 }) });
       const saturation = await drive(server, path);
       const at500 = await drive(server, path, FIXED_RATE);
       (mode === 'cached' ? results : resultsCachesOff)[name] = { saturation, at_500_rps: at500 };
@@ -294,7 +311,8 @@ try {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-  await testDb.drop();
+  if (keep) console.log(`database kept: --database ${testDb.url}`);
+  else await testDb.drop();
 }
 
 const baseline = results.baseline_select1!.saturation.rps;

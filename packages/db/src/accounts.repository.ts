@@ -14,7 +14,16 @@ import {
 } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
-import { jsonObject, jsonString, jsonTimestamp, jsonValue } from './json-text';
+import {
+  type JsonArrayParts,
+  jsonArrayParts,
+  jsonObject,
+  jsonString,
+  jsonTimestamp,
+  jsonValue,
+  PAGE_RUN_ITEMS,
+  renderedOnce,
+} from './json-text';
 import {
   type AccountState,
   accounts,
@@ -92,33 +101,40 @@ function sortKeys(record: Record<string, string>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** A page of JSON text: `items` is the JSON array of the page's items, ready to send. */
-export type JsonPage = { items: string; nextCursor: string | null };
+/** A page of JSON text: `items` is the JSON array of the page's items, as parts ready to send in order. */
+export type JsonPage = { items: JsonArrayParts; nextCursor: string | null };
 
 /**
  * One account as the API's AccountSummary (services/api/src/schemas/resources.ts), in its property order: the
  * API's tests compare it byte for byte with what the response schema's serializer writes.
  */
-const accountSummaryJson = sql`${jsonObject({
-  id: jsonString(accounts.id),
-  org_id: jsonString(accounts.orgId),
-  name: jsonString(accounts.name),
-  email: jsonString(accounts.email),
-  state: jsonString(accounts.state),
-  ou_path: jsonValue(accounts.ouPath),
-  ou_path_text: jsonString(accounts.ouPathText),
-  tags: jsonValue(accounts.tags),
-  joined_at: jsonTimestamp(accounts.joinedAt),
-  first_seen_at: jsonTimestamp(accounts.firstSeenAt),
-  last_seen_at: jsonTimestamp(accounts.lastSeenAt),
-  removed_at: jsonTimestamp(accounts.removedAt),
-  last_assessed_at: jsonTimestamp(accounts.lastAssessedAt),
-  last_outcome: jsonString(accounts.lastOutcome),
-  last_outcome_at: jsonTimestamp(accounts.lastOutcomeAt),
-})}`;
+const accountSummaryJson = renderedOnce(
+  jsonObject({
+    id: jsonString(accounts.id),
+    org_id: jsonString(accounts.orgId),
+    name: jsonString(accounts.name),
+    email: jsonString(accounts.email),
+    state: jsonString(accounts.state),
+    ou_path: jsonValue(accounts.ouPath),
+    ou_path_text: jsonString(accounts.ouPathText),
+    tags: jsonValue(accounts.tags),
+    joined_at: jsonTimestamp(accounts.joinedAt),
+    first_seen_at: jsonTimestamp(accounts.firstSeenAt),
+    last_seen_at: jsonTimestamp(accounts.lastSeenAt),
+    removed_at: jsonTimestamp(accounts.removedAt),
+    last_assessed_at: jsonTimestamp(accounts.lastAssessedAt),
+    last_outcome: jsonString(accounts.lastOutcome),
+    last_outcome_at: jsonTimestamp(accounts.lastOutcomeAt),
+  }),
+);
 // `controls` (status per control id) and `failing` (ids of the FAIL ones) from one index-only scan of
 // control_states_account_control_status_idx, spliced in before the object's closing brace.
-const controlsAndFailingJson = sql`(SELECT ',"controls":{' || coalesce(string_agg(to_json(${controlStates.controlId})::text || ':' || to_json(${controlStates.status})::text, ',' ORDER BY ${controlStates.controlId}), '') || '},"failing":[' || coalesce(string_agg(to_json(${controlStates.controlId})::text, ',' ORDER BY ${controlStates.controlId}) FILTER (WHERE ${controlStates.status} = 'FAIL'), '') || ']}' FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id})`;
+const controlsAndFailingJson = renderedOnce(
+  sql`(SELECT ',"controls":{' || coalesce(string_agg(to_json(${controlStates.controlId})::text || ':' || to_json(${controlStates.status})::text, ',' ORDER BY ${controlStates.controlId}), '') || '},"failing":[' || coalesce(string_agg(to_json(${controlStates.controlId})::text, ',' ORDER BY ${controlStates.controlId}) FILTER (WHERE ${controlStates.status} = 'FAIL'), '') || ']}' FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id})`,
+);
+
+// A constant, not a parameter: GROUP BY and ORDER BY must be the same expression.
+const runItems = sql.raw(String(PAGE_RUN_ITEMS));
 
 /** The WHERE, ORDER BY, LIMIT and cursor of an account list, shared by list() and listWithControlStatuses(). */
 function listQuery(input: ListAccountsInput) {
@@ -180,9 +196,13 @@ function listQuery(input: ListAccountsInput) {
       const items = rows.slice(0, limit);
       return { items, nextCursor: cursorAfter(rows.length > limit, items.at(-1)) };
     },
-    /** The same from the aggregate of those rows: the page's items joined, and the key of the last one. */
-    pageJson(rows: { items: string; fetched: number; last: { id: string; name: string } | null }): JsonPage {
-      return { items: `[${rows.items}]`, nextCursor: cursorAfter(rows.fetched > limit, rows.last) };
+    /** The same from the aggregate of those rows: the page's items as a JSON array, and the key of the last one. */
+    pageJson(rows: {
+      items: JsonArrayParts;
+      fetched: number;
+      last: { id: string; name: string } | null;
+    }): JsonPage {
+      return { items: rows.items, nextCursor: cursorAfter(rows.fetched > limit, rows.last) };
     },
   };
 }
@@ -390,25 +410,21 @@ export function createAccountsRepository({ db }: { db: Db }) {
     },
 
     /**
-     * listWithControlStatuses() as the JSON the API sends (GET /v1/accounts), written by Postgres in one row:
-     * the API then neither parses, maps nor serializes the page's rows.
+     * listWithControlStatuses() as the JSON the API sends (GET /v1/accounts), written by Postgres in a few rows
+     * (runs of items): the API then neither parses, maps nor serializes the page's rows.
      */
     async listSummariesJson(input: ListAccountsInput = {}): Promise<JsonPage> {
       const query = listQuery(input);
       const order = sql.join(query.orderBy, sql`, `);
-      const page = db
-        .select({
-          id: accounts.id,
-          name: accounts.name,
-          n: sql<number>`row_number() OVER (ORDER BY ${order})`.as('n'),
-          // The summary without its closing brace, then controls and failing.
-          item: sql<string>`left(${accountSummaryJson}, -1) || ${controlsAndFailingJson}`.as('item'),
-        })
-        .from(accounts)
-        .where(query.where)
-        .orderBy(...query.orderBy)
-        .limit(query.limit + 1);
-      const [row] = rowsOf<{
+      // A template rather than drizzle's select builder, which costs as much again to render per query. The
+      // item is the summary without its closing brace, then controls and failing.
+      const page = sql`SELECT ${accounts.id} AS id, ${accounts.name} AS name,
+          row_number() OVER (ORDER BY ${order}) AS n,
+          left(${accountSummaryJson}, -1) || ${controlsAndFailingJson} AS item
+        FROM ${accounts} ${query.where === undefined ? sql`` : sql`WHERE ${query.where}`}
+        ORDER BY ${order} LIMIT ${query.limit + 1}`;
+      // One row per run of PAGE_RUN_ITEMS items (json-text.ts), in order.
+      const runs = rowsOf<{
         items: string | null;
         fetched: number;
         last_id: string | null;
@@ -419,13 +435,16 @@ export function createAccountsRepository({ db }: { db: Db }) {
                  count(*)::int AS fetched,
                  (array_agg(id ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_id,
                  (array_agg(name ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_name
-          FROM (${page}) AS page`),
+          FROM (${page}) AS page
+          GROUP BY (n - 1) / ${runItems} ORDER BY (n - 1) / ${runItems}`),
       );
-      return query.pageJson({
-        items: row?.items ?? '',
-        fetched: Number(row?.fetched ?? 0),
-        last: row?.last_id == null ? null : { id: row.last_id, name: row.last_name ?? '' },
-      });
+      let fetched = 0;
+      let last: { id: string; name: string } | null = null;
+      for (const run of runs) {
+        fetched += Number(run.fetched);
+        if (run.last_id !== null) last = { id: run.last_id, name: run.last_name ?? '' };
+      }
+      return query.pageJson({ items: jsonArrayParts(runs.map((run) => run.items)), fetched, last });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { InvalidCursorError } from './errors';
+import type { JsonArrayParts } from './json-text';
 
 /** Opaque keyset cursors: base64url JSON tagged with the list they belong to. */
 export function encodeCursor(list: string, key: unknown[]): string {
@@ -54,8 +55,8 @@ export function feedNextCursor(
   return after === undefined || after === '' ? null : String(decodeFeedCursor(after));
 }
 
-/** A feed page as JSON text: `items` is the JSON array of the page's items, ready to send. */
-export type FeedJsonPage = { items: string; nextCursor: string | null; hasMore: boolean };
+/** A feed page as JSON text: `items` is the JSON array of the page's items, as parts ready to send in order. */
+export type FeedJsonPage = { items: JsonArrayParts; nextCursor: string | null; hasMore: boolean };
 
 export function clampLimit(limit: number | undefined, fallback = 100, max = 1000): number {
   if (limit === undefined || !Number.isFinite(limit)) return fallback;

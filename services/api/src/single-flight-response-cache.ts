@@ -16,11 +16,12 @@ export type CachedJson = {
 
 /**
  * What a route computes on a miss: the response object before serialization, or `json`, the response already
- * written as JSON text in the bytes the route's 200 serializer would write (pages built by Postgres).
+ * written as JSON text in the bytes the route's 200 serializer would write (pages built by Postgres), whole or
+ * as parts in order.
  */
 export type JsonPage = (
   | { payload: Record<string, unknown>; json?: undefined }
-  | { json: string; payload?: undefined }
+  | { json: string | readonly string[]; payload?: undefined }
 ) & { next: string | null; immutable?: boolean };
 
 export type ResponseCacheOptions = {
@@ -148,9 +149,16 @@ export function sendJson(request: FastifyRequest, reply: FastifyReply, entry: Ca
   return reply.header('ETag', entry.etag).type('application/json; charset=utf-8').send(entry.body);
 }
 
-/** Unpooled: a small Buffer.from() is a slice of a shared 8 KiB slab, which a cached entry would keep alive. */
-function utf8(text: string): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text, 'utf8');
+/**
+ * Unpooled: a small Buffer.from() is a slice of a shared 8 KiB slab, which a cached entry would keep alive.
+ * Parts are written one after the other: joining them first would copy a 100 KB page into one more string.
+ */
+function utf8(text: string | readonly string[]): Buffer {
+  const parts = typeof text === 'string' ? [text] : text;
+  let length = 0;
+  for (const part of parts) length += Buffer.byteLength(part);
+  const bytes = Buffer.allocUnsafeSlow(length);
+  let offset = 0;
+  for (const part of parts) offset += bytes.write(part, offset, 'utf8');
   return bytes;
 }

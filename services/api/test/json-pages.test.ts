@@ -205,3 +205,68 @@ describe('GET /v1/drift-events', () => {
     expect(none.body).toBe('{"items":[],"next_cursor":null,"has_more":false}');
   });
 });
+
+// Postgres sends a page as runs of 16 items (db json-text.ts PAGE_RUN_ITEMS), which the API writes out in order:
+// pages that end inside a run, on its last item, and with the look-ahead row alone in a run of its own.
+describe('pages across runs of items', () => {
+  const RUNS_ORG = 'o-runs';
+  const COUNT = 40;
+
+  beforeAll(async () => {
+    if (testDb.database.driver !== 'pg') throw new Error('needs Postgres');
+    await testDb.database.pool.query(`
+      INSERT INTO organizations (id, name) VALUES ('${RUNS_ORG}', 'Runs');
+      INSERT INTO accounts (id, org_id, name, email, state, ou_path, ou_path_text, tags, first_seen_at, last_seen_at)
+      SELECT lpad((200000000000 + i)::text, 12, '0'), '${RUNS_ORG}', 'runs-' || i, 'r' || i || '@example.com', 'ACTIVE',
+             '[]', '/', '{}', now(), now()
+      FROM generate_series(1, ${COUNT}) i;
+      INSERT INTO control_states (account_id, control_id, status, since, severity, observed_at)
+      SELECT lpad((200000000000 + i)::text, 12, '0'), 'root.mfa', CASE WHEN i % 3 = 0 THEN 'PASS' ELSE 'FAIL' END,
+             now(), 'critical', now()
+      FROM generate_series(1, ${COUNT}) i;
+      INSERT INTO drift_events (org_id, account_id, kind, to_value, severity, detected_at)
+      SELECT '${RUNS_ORG}', lpad((200000000000 + i)::text, 12, '0'), 'account_added', '"ACTIVE"', 'info', now()
+      FROM generate_series(1, ${COUNT}) i ORDER BY i;
+    `);
+  });
+
+  test.each([15, 16, 17, 32, 100])('accounts, limit %i: every page agrees with the rows', async (limit) => {
+    let url = `/v1/accounts?org=${RUNS_ORG}&limit=${limit}`;
+    let cursor: string | undefined;
+    let pages = 0;
+    while (url) {
+      const { body, json } = await page(url);
+      await expectContract('accounts', body);
+      const rows = await app.deps.repos.accounts.listWithControlStatuses({ orgId: RUNS_ORG, limit, cursor });
+      expect(json.items).toEqual(rows.items.map(summaryOf));
+      expect(json.next_cursor === null).toBe(rows.nextCursor === null);
+      cursor = rows.nextCursor ?? undefined;
+      url = json.next_cursor ? `/v1/accounts?org=${RUNS_ORG}&limit=${limit}&cursor=${json.next_cursor}` : '';
+      pages++;
+    }
+    expect(pages).toBe(Math.ceil(COUNT / limit));
+  });
+
+  test.each([15, 16, 17, 32, 100])(
+    'drift events, limit %i: every page agrees with the rows',
+    async (limit) => {
+      let after: string | undefined;
+      const seen: number[] = [];
+      for (;;) {
+        const { body, json } = await page(
+          `/v1/drift-events?org=${RUNS_ORG}&limit=${limit}${after ? `&after=${after}` : ''}`,
+        );
+        await expectContract('drift', body);
+        const inner = after === undefined ? undefined : app.deps.cursors.decode('drift-events', after);
+        const rows = await app.deps.repos.driftEvents.feed({ orgId: RUNS_ORG, limit, after: inner });
+        expect(json.items).toEqual(rows.items.map(eventOf));
+        expect(json.has_more).toBe(rows.hasMore);
+        expect(app.deps.cursors.decode('drift-events', json.next_cursor)).toBe(rows.nextCursor);
+        seen.push(...json.items.map((e: Json) => e.id));
+        if (!json.has_more) break;
+        after = json.next_cursor;
+      }
+      expect(seen).toHaveLength(COUNT);
+    },
+  );
+});

@@ -55,9 +55,16 @@ export const errorResponses = {
 export const ListOf = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
 
-/** A ListOf response around a JSON array of items already written (as the 200 serializer would write it). */
-export const listJson = (items: string, nextCursor: string | null) =>
-  `{"items":${items},"next_cursor":${JSON.stringify(nextCursor)}}`;
+/**
+ * A ListOf response around a JSON array of items already written (as the 200 serializer would write it), both as
+ * parts of text in order: the response buffer is written from them, without first joining a page into one more
+ * string.
+ */
+export const listJson = (items: readonly string[], nextCursor: string | null) => [
+  '{"items":',
+  ...items,
+  `,"next_cursor":${JSON.stringify(nextCursor)}}`,
+];
 
 export const FeedOf = <T extends TSchema>(item: T) =>
   Type.Object({
@@ -71,9 +78,12 @@ export const FeedOf = <T extends TSchema>(item: T) =>
     has_more: Type.Boolean({ description: 'More items are available right now.' }),
   });
 
-/** A FeedOf response around a JSON array of items already written (as the 200 serializer would write it). */
-export const feedJson = (items: string, nextCursor: string | null, hasMore: boolean) =>
-  `{"items":${items},"next_cursor":${JSON.stringify(nextCursor)},"has_more":${hasMore}}`;
+/** A FeedOf response around a JSON array of items already written, as parts in order (see listJson). */
+export const feedJson = (items: readonly string[], nextCursor: string | null, hasMore: boolean) => [
+  '{"items":',
+  ...items,
+  `,"next_cursor":${JSON.stringify(nextCursor)},"has_more":${hasMore}}`,
+];
 
 export const iso = (date: Date) => date.toISOString();
 export const isoOrNull = (date: Date | null | undefined) => (date ? date.toISOString() : null);
