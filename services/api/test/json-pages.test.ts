@@ -237,7 +237,7 @@ describe('pages across runs of items', () => {
     while (url) {
       const { body, json } = await page(url);
       await expectContract('accounts', body);
-      const rows = await app.deps.repos.accounts.listWithControlStatuses({ orgId: RUNS_ORG, limit, cursor });
+      const rows = await app.repos.accounts.listWithControlStatuses({ orgId: RUNS_ORG, limit, cursor });
       expect(json.items).toEqual(rows.items.map(summaryOf));
       expect(json.next_cursor === null).toBe(rows.nextCursor === null);
       cursor = rows.nextCursor ?? undefined;
@@ -257,11 +257,11 @@ describe('pages across runs of items', () => {
           `/v1/drift-events?org=${RUNS_ORG}&limit=${limit}${after ? `&after=${after}` : ''}`,
         );
         await expectContract('drift', body);
-        const inner = after === undefined ? undefined : app.deps.cursors.decode('drift-events', after);
-        const rows = await app.deps.repos.driftEvents.feed({ orgId: RUNS_ORG, limit, after: inner });
+        const inner = after === undefined ? undefined : app.cursors.decode('drift-events', after);
+        const rows = await app.repos.driftEvents.feed({ orgId: RUNS_ORG, limit, after: inner });
         expect(json.items).toEqual(rows.items.map(eventOf));
         expect(json.has_more).toBe(rows.hasMore);
-        expect(app.deps.cursors.decode('drift-events', json.next_cursor)).toBe(rows.nextCursor);
+        expect(app.cursors.decode('drift-events', json.next_cursor)).toBe(rows.nextCursor);
         seen.push(...json.items.map((e: Json) => e.id));
         if (!json.has_more) break;
         after = json.next_cursor;
