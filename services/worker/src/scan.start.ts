@@ -102,6 +102,8 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
     seenAt: Date,
   ): Promise<number> {
     const skipped = accounts.filter((a) => !isAssessable(a));
+    // Counted once: a walk started again after a failure lists the accounts an earlier attempt recorded.
+    let recorded = 0;
     for (const account of skipped) {
       const inserted = await r.accountScans.insert({
         scanRunId: run.id,
@@ -110,16 +112,17 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
         errorCode: `account_${account.state.toLowerCase()}`,
         observedAt: seenAt,
       });
-      if (inserted)
-        await r.accounts.recordOutcome({
-          accountId: account.id,
-          outcome: 'skipped',
-          observedAt: seenAt,
-          seenAt,
-        });
+      if (!inserted) continue;
+      recorded++;
+      await r.accounts.recordOutcome({
+        accountId: account.id,
+        outcome: 'skipped',
+        observedAt: seenAt,
+        seenAt,
+      });
     }
-    if (skipped.length > 0) await r.scanRuns.increment({ id: run.id, skipped: skipped.length });
-    return skipped.length;
+    if (recorded > 0) await r.scanRuns.increment({ id: run.id, skipped: recorded });
+    return recorded;
   }
 
   /** Records account drift found by this run. */
