@@ -207,14 +207,23 @@ export function createScanRunsRepository({ db }: { db: Db }) {
 
     /**
      * Starts an org-wide run whose discovery is still walking the organization: running (its account jobs
-     * may record), with one unit of its total held back for the walk and the walk marked in its summary, so
+     * may record), its total the accounts expected plus one unit held back for the walk and the walk marked in its summary, so
      * no count of recorded accounts reaches the total before discoveryFinished sets it. Null when the run
      * was not queued.
      */
-    async startDiscovering({ id, startedAt = new Date() }: { id: string; startedAt?: Date }) {
+    async startDiscovering({
+      id,
+      expected,
+      startedAt = new Date(),
+    }: {
+      id: string;
+      /** Accounts the walk expects to list (those stored): the account jobs' tag budget reads the total. */
+      expected: number;
+      startedAt?: Date;
+    }) {
       const [row] = await db
         .update(scanRuns)
-        .set({ status: 'running', total: 1, startedAt, summary: DISCOVERING_SUMMARY })
+        .set({ status: 'running', total: expected + 1, startedAt, summary: DISCOVERING_SUMMARY })
         .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'queued')))
         .returning();
       return row ?? null;

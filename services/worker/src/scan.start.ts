@@ -206,7 +206,11 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
             seenAt,
           });
           // Already running: an earlier attempt started it and its walk did not finish.
-          await r.scanRuns.startDiscovering({ id: run.id, startedAt: seenAt });
+          await r.scanRuns.startDiscovering({
+            id: run.id,
+            expected: await r.accounts.countPresent({ orgId }),
+            startedAt: seenAt,
+          });
         });
         organizationStarted = true;
       };
