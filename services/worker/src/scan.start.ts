@@ -50,13 +50,15 @@ export function createScanStartHandler(deps: ScanStartDeps): ScanHandler<'scan.s
     if (!org) return;
 
     const generation = payload.generation ?? 1;
-    // A run whose walk did not finish (this job failed mid-walk, or was lost) walks again: its total is
-    // only known once every account is listed.
-    if (run.status === 'queued' || (!run.accountIds && scanRunDiscovering(run))) {
-      const started = run.accountIds
-        ? await steps.startScoped(run, run.accountIds, org, context, log)
-        : await steps.discoverAndStart(run, org, generation, context, log);
-      if (!started) return;
+    if (!run.accountIds && (run.status === 'queued' || scanRunDiscovering(run))) {
+      // A run whose walk did not finish (this job failed mid-walk, or was lost) walks again: its total is
+      // only known once every account is listed. The walk enqueued every account's job already.
+      if (await steps.discoverAndStart(run, org, generation, context, log))
+        await steps.finalizeIfDone(payload, context);
+      return;
+    }
+    if (run.status === 'queued') {
+      if (!(await steps.startScoped(run, run.accountIds ?? [], org, context, log))) return;
     } else {
       // A re-driven run (retry, lost queue): the account jobs need this run's org-side facts again.
       await source.prepare({ runId, org });
@@ -341,8 +343,17 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
       const generation = payload.generation ?? 1;
       const pending = await repos.scanRuns.unrecordedAccounts({ runId, orgId });
       await context.enqueue(pending.map((accountId) => accountJob({ runId, orgId, accountId, generation })));
+      await this.finalizeIfDone(payload, context);
+    },
+
+    /** A run whose every account is recorded (none active, or all done before this) finishes here. */
+    async finalizeIfDone(
+      payload: { runId: string; orgId: string; generation?: number },
+      context: ScanJobContext,
+    ): Promise<void> {
+      const { runId, orgId } = payload;
       if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
-        await context.enqueue([finalizeJob({ runId, orgId, generation })]);
+        await context.enqueue([finalizeJob({ runId, orgId, generation: payload.generation ?? 1 })]);
       }
     },
   };
