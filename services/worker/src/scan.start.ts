@@ -34,7 +34,8 @@ type Repositories = ReturnType<typeof createRepositories>;
  * removed / state-changed accounts as drift.
  * A scoped run (scan_runs.account_ids: a rescan after root activity or a remediation) starts from the
  * stored rows of its accounts and touches no other account. Either records non-active accounts as skipped.
- * Safe to run again: a run already started only re-enqueues (same job ids).
+ * Safe to run again: a run whose walk did not finish walks again (accounts and skips are recorded once); a
+ * run already started otherwise only re-enqueues (same job ids).
  */
 export function createScanStartHandler(deps: ScanStartDeps): ScanHandler<'scan.start'> {
   const { db, source, logger } = deps;
