@@ -53,6 +53,7 @@ export {
   type AccountDetails,
   DEFAULT_DISCOVERY_CONCURRENCY,
   type DiscoveredOrganization,
+  type DiscoveredOrganizationFacts,
   type DiscoveredOu,
   type DiscoverOrganizationInput,
   discoverOrganization,

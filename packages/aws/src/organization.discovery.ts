@@ -97,7 +97,22 @@ export interface DiscoverOrganizationInput {
    * (one Organizations call per account on the caller's scarce quota) and their tags are empty.
    */
   readTags?: boolean;
+  /**
+   * Called once the organization-wide facts are read, before the OU tree is walked: parentPolicies names
+   * the root and every target with an SCP attached (an OU absent from it has none).
+   */
+  onOrganization?: (facts: DiscoveredOrganizationFacts) => Promise<void>;
+  /**
+   * Called with each page of accounts as ListAccountsForParent returns it (awaited before the next page is
+   * asked for), so a scan starts its accounts while the walk goes on. Every account comes exactly once.
+   */
+  onAccounts?: (accounts: AccountContext[]) => Promise<void>;
 }
+
+export type DiscoveredOrganizationFacts = Pick<
+  DiscoveredOrganization,
+  'org' | 'parentPolicies' | 'callerAccountId'
+>;
 
 export type Fail = { ok: false; error: SourceError };
 export type Ok<T> = { ok: true; value: T };
@@ -141,40 +156,55 @@ export async function discoverOrganization(
   const limit = input.concurrency ?? DEFAULT_DISCOVERY_CONCURRENCY;
   const warnings: DiscoveredOrganization['warnings'] = [];
 
+  // What every account's evaluation needs is read before the tree: the SCPs and their targets do not
+  // need it (ListPolicies / DescribePolicy / ListTargetsForPolicy), so a page of accounts handed out
+  // mid-walk already has complete org-side facts.
   const organization = await describeOrganization(orgs, input.clients.region);
   const root = await readRoot(orgs);
-  const tree = await walkOrganizationTree(orgs, root, limit);
-  const parentPolicies = root.scpEnabled ? await readParentPolicies(orgs, limit, root, tree, warnings) : {};
+  const attachments = root.scpEnabled ? await readScpAttachments(orgs, limit) : null;
+  if (attachments && !attachments.ok) warnings.push({ ...attachments.error, target: root.id });
+  const features = await readOrganizationsFeatures(input.clients);
+  if (!features.ok) warnings.push({ ...features.error, target: organization.id });
   // Which account the scanner is: a security contact read from the organization side names every other
   // account by AccountId and leaves it out only for this one (CONTROLS.md).
   const caller = input.securityContacts === false ? null : await readCallerAccountId(input.clients);
-  const { accounts, deferred } = await describeAccounts(input, {
-    tree,
-    limit,
-    managementAccountId: organization.managementAccountId,
+  const org: DiscoveredOrganization['org'] = {
+    ...organization,
+    rootId: root.id,
     scpEnabled: root.scpEnabled,
-    parentPolicies,
-    caller,
-    warnings,
-  });
-  const features = await readOrganizationsFeatures(input.clients);
-  if (!features.ok) warnings.push({ ...features.error, target: organization.id });
+    features: features.ok
+      ? { known: true, enabled: features.enabled }
+      : { known: false, reason: features.error.code },
+  };
+  const knownPolicies = attachments ? parentPoliciesOf(attachments, [root.id]) : {};
+  await input.onOrganization?.({ org, parentPolicies: knownPolicies, callerAccountId: caller });
 
-  return {
-    org: {
-      ...organization,
-      rootId: root.id,
+  const described = new Map<string, AccountContext>();
+  const deferredIds = new Set<string>();
+  const tree = await walkOrganizationTree(orgs, root, limit, async (page) => {
+    const { accounts, deferred } = await describeAccounts(input, {
+      page,
+      limit,
+      managementAccountId: organization.managementAccountId,
       scpEnabled: root.scpEnabled,
-      features: features.ok
-        ? { known: true, enabled: features.enabled }
-        : { known: false, reason: features.error.code },
-    },
+      parentPolicies: knownPolicies,
+      caller,
+      warnings,
+    });
+    for (const a of accounts) described.set(a.id, a);
+    for (const id of deferred) deferredIds.add(id);
+    if (accounts.length > 0) await input.onAccounts?.(accounts);
+  });
+  // Listed in the walk's deterministic order, whatever order the pages arrived in.
+  const accounts = tree.accounts.flatMap((a) => described.get(a.Id ?? '') ?? []);
+  return {
+    org,
     accounts,
     organizationalUnits: tree.ous,
     warnings,
-    parentPolicies,
+    parentPolicies: attachments ? parentPoliciesOf(attachments, [root.id, ...tree.ous.map((o) => o.id)]) : {},
     callerAccountId: caller,
-    deferred,
+    deferred: accounts.filter((a) => deferredIds.has(a.id)).map((a) => a.id),
   };
 }
 
@@ -241,13 +271,25 @@ async function walkOrganizationTree(
   orgs: OrganizationsClient,
   root: OrgRoot,
   limit: number,
+  onPage: (page: ListedAccount[]) => Promise<void>,
 ): Promise<OrgTree> {
   const tree: OrgTree = { ous: [], accounts: [], accountPath: new Map() };
+  // Handed out as each ListAccountsForParent page arrives (an account listed twice, once).
+  const handedOut = new Set<string>();
+  const handOut = async (path: OuRef[], listed: OrgAccount[]) => {
+    const page: ListedAccount[] = [];
+    for (const account of listed) {
+      if (!account.Id || handedOut.has(account.Id)) continue;
+      handedOut.add(account.Id);
+      page.push({ account, ouPath: path });
+    }
+    await onPage(page);
+  };
   let level: { id: string; path: OuRef[] }[] = [{ id: root.id, path: [root.ref] }];
   while (level.length > 0) {
     const children = await mapWithConcurrency(level, limit, async (parent) => ({
       parent,
-      ...(await listChildren(orgs, parent.id)),
+      ...(await listChildren(orgs, parent.id, (page) => handOut(parent.path, page))),
     }));
     // Collected after each level, in input order: the account list is deterministic whatever the timing.
     const next: { id: string; path: OuRef[] }[] = [];
@@ -270,7 +312,17 @@ async function walkOrganizationTree(
   return tree;
 }
 
-async function listChildren(orgs: OrganizationsClient, parentId: string) {
+interface ListedAccount {
+  account: OrgAccount;
+  /** From the root down to the account's parent. */
+  ouPath: OuRef[];
+}
+
+async function listChildren(
+  orgs: OrganizationsClient,
+  parentId: string,
+  onAccountsPage: (accounts: OrgAccount[]) => Promise<void>,
+) {
   const [childOus, childAccounts] = await Promise.all([
     required({ operation: 'organizations:ListOrganizationalUnitsForParent' }, () =>
       collectPages(async (token) => {
@@ -280,36 +332,34 @@ async function listChildren(orgs: OrganizationsClient, parentId: string) {
         return { items: out.OrganizationalUnits, next: out.NextToken };
       }),
     ),
-    required({ operation: 'organizations:ListAccountsForParent' }, () =>
-      collectPages(async (token) => {
-        const out = await orgs.send(
-          new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token }),
-        );
-        return { items: out.Accounts, next: out.NextToken };
-      }),
-    ),
+    // The page is handed out outside `required`: a failure of its consumer is not an AWS error.
+    collectPages(async (token) => {
+      const out = await required({ operation: 'organizations:ListAccountsForParent' }, () =>
+        orgs.send(new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token })),
+      );
+      await onAccountsPage(out.Accounts ?? []);
+      return { items: out.Accounts, next: out.NextToken };
+    }),
   ]);
   return { childOus, childAccounts };
 }
 
-/** The SCPs attached to the root, each OU and each account with a direct attachment; a failed read fails them all. */
-async function readParentPolicies(
-  orgs: OrganizationsClient,
-  limit: number,
-  root: OrgRoot,
-  tree: OrgTree,
-  warnings: DiscoveredOrganization['warnings'],
-): Promise<ParentPolicies> {
+/**
+ * The SCPs by target: the given parents (the root, OUs) and every target with an attachment. A failed read
+ * fails them all. A parent missing from the map has none attached (readAccountDetails): the pre-walk map
+ * names the root only, whose failure already makes every account's SCPs unknown.
+ */
+function parentPoliciesOf(
+  attachments: Ok<Map<string, EffectivePolicy[]>> | Fail,
+  parentIds: readonly string[],
+): ParentPolicies {
   const parents: ParentPolicies = {};
-  const attachments = await readScpAttachments(orgs, limit);
-  const targets = [root.id, ...tree.ous.map((o) => o.id)];
-  if (attachments.ok) {
-    for (const t of targets) parents[t] = { ok: true, value: attachments.value.get(t) ?? [] };
-    for (const [t, policies] of attachments.value) parents[t] ??= { ok: true, value: policies };
-  } else {
-    for (const t of targets) parents[t] = attachments;
-    warnings.push({ ...attachments.error, target: root.id });
+  if (!attachments.ok) {
+    for (const t of parentIds) parents[t] = attachments;
+    return parents;
   }
+  for (const t of parentIds) parents[t] = { ok: true, value: attachments.value.get(t) ?? [] };
+  for (const [t, policies] of attachments.value) parents[t] ??= { ok: true, value: policies };
   return parents;
 }
 
@@ -326,13 +376,13 @@ function stateOf(a: OrgAccount): AccountState {
 }
 
 /**
- * Every account's context: the listed fields, and its tags, SCPs and security contact when readDetailsOf
+ * A page of accounts' contexts: the listed fields, and its tags, SCPs and security contact when readDetailsOf
  * says so (the others are returned as `deferred`, with placeholders).
  */
 async function describeAccounts(
   input: DiscoverOrganizationInput,
   context: {
-    tree: OrgTree;
+    page: readonly ListedAccount[];
     limit: number;
     managementAccountId: string;
     scpEnabled: boolean;
@@ -343,14 +393,14 @@ async function describeAccounts(
 ): Promise<{ accounts: AccountContext[]; deferred: string[] }> {
   const readDetailsOf = input.readDetailsOf ?? (() => true);
   const deferred: string[] = [];
-  const accounts = await mapWithConcurrency(context.tree.accounts, context.limit, async (a) => {
+  const accounts = await mapWithConcurrency(context.page, context.limit, async ({ account: a, ouPath }) => {
     const id = a.Id ?? '';
     const base = {
       id,
       name: a.Name ?? '',
       email: a.Email ?? '',
       state: stateOf(a),
-      ouPath: context.tree.accountPath.get(id) ?? [],
+      ouPath,
       joinedAt: a.JoinedTimestamp?.toISOString() ?? null,
       isManagementAccount: id === context.managementAccountId,
     };
@@ -504,7 +554,12 @@ export async function readAccountDetails(input: {
   if (!input.scpEnabled) effectiveScps = { known: true, policies: [] };
   else if (ouPath.length === 0) effectiveScps = { known: false, reason: 'account not found in the OU tree' };
   else {
-    const parts = [...ouPath.map((p) => input.parentPolicies[p.id]), accountPolicies];
+    // A parent absent from the map has no SCP attached: the map may have been read before the walk named
+    // every OU (a failed read is carried by the root, the first parent of every path).
+    const parts = [
+      ...ouPath.map((p) => input.parentPolicies[p.id] ?? { ok: true as const, value: [] }),
+      accountPolicies,
+    ];
     const failedAt = parts.findIndex((p) => !p?.ok);
     const failed = failedAt === -1 ? undefined : parts[failedAt];
     effectiveScps =

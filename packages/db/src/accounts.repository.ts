@@ -304,6 +304,15 @@ export function createAccountsRepository({ db }: { db: Db }) {
       return result;
     },
 
+    /** How many of the org's accounts are present (not removed): what the next discovery expects to list. */
+    async countPresent({ orgId }: { orgId: string }): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(accounts)
+        .where(and(eq(accounts.orgId, orgId), isNull(accounts.removedAt)));
+      return row?.n ?? 0;
+    },
+
     /** Marks the org's accounts discovery did not list any more; returns the ones newly removed. */
     async markRemoved({
       orgId,

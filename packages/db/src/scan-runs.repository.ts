@@ -33,6 +33,21 @@ export type ScanCounters = { assessed?: number; unreachable?: number; errored?: 
 // the one holder of its row), few enough that summing a run's progress stays a tiny index scan.
 export const SCAN_PROGRESS_SHARDS = 64;
 
+/**
+ * The summary of a running org-wide run whose discovery has not finished walking the organization (its
+ * total still grows); finalization writes the real summary. A re-driven start job walks again.
+ */
+const DISCOVERING_SUMMARY = { discovery: 'walking' } as const;
+
+/** Whether the run's discovery has not finished (see startDiscovering). */
+export function scanRunDiscovering(run: { summary: unknown }): boolean {
+  return (
+    typeof run.summary === 'object' &&
+    run.summary !== null &&
+    (run.summary as { discovery?: unknown }).discovery === DISCOVERING_SUMMARY.discovery
+  );
+}
+
 const counterColumns = ['assessed', 'unreachable', 'errored', 'skipped'] as const;
 
 export function createScanRunsRepository({ db }: { db: Db }) {
@@ -188,6 +203,51 @@ export function createScanRunsRepository({ db }: { db: Db }) {
         .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'queued')))
         .returning();
       return row ?? null;
+    },
+
+    /**
+     * Starts an org-wide run whose discovery is still walking the organization: running (its account jobs
+     * may record), its total the accounts expected plus one unit held back for the walk and the walk marked in its summary, so
+     * no count of recorded accounts reaches the total before discoveryFinished sets it. Null when the run
+     * was not queued.
+     */
+    async startDiscovering({
+      id,
+      expected,
+      startedAt = new Date(),
+    }: {
+      id: string;
+      /** Accounts the walk expects to list (those stored): the account jobs' tag budget reads the total. */
+      expected: number;
+      startedAt?: Date;
+    }) {
+      const [row] = await db
+        .update(scanRuns)
+        .set({ status: 'running', total: expected + 1, startedAt, summary: DISCOVERING_SUMMARY })
+        .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'queued')))
+        .returning();
+      return row ?? null;
+    },
+
+    /**
+     * Raises a discovering run's total to at least `accounts` + 1 (the unit held back for the walk): it
+     * only grows, so a walk started again after a failure never lowers it below what is recorded.
+     */
+    async expectDiscovered({ id, accounts }: { id: string; accounts: number }): Promise<void> {
+      await db
+        .update(scanRuns)
+        .set({ total: sql`GREATEST(${scanRuns.total}, ${accounts + 1})` })
+        .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'running')));
+    },
+
+    /** The walk is complete: the run's total is its accounts' count and finalization can come. */
+    async discoveryFinished({ id, total }: { id: string; total: number }): Promise<boolean> {
+      const rows = await db
+        .update(scanRuns)
+        .set({ total, summary: null })
+        .where(and(eq(scanRuns.id, id), eq(scanRuns.status, 'running')))
+        .returning({ id: scanRuns.id });
+      return rows.length > 0;
     },
 
     /**

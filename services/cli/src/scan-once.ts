@@ -3,6 +3,7 @@ import { createRepositories, type Database } from '@rootwatch/db';
 import { createInlineDispatcher } from '@rootwatch/queue';
 import {
   createAwsScanSource,
+  createDiscoveryRelay,
   createMemoryDiscoveryStore,
   createScanHandlers,
   type DiscoveryStore,
@@ -51,7 +52,9 @@ export async function scanOnce({
   // costs seconds of CPU (the embedded PGlite loads its cached migrated data directory, or builds it): the two
   // overlap, and the run's discovery takes what was discovered ahead. A retried discovery reads again.
   const org = config.organizations.find((o) => o.id === orgId);
-  let ahead = org ? aws.discover({ runId: AHEAD, org }) : undefined;
+  // Its pages of accounts are kept until the run's start job attaches, then replayed into it.
+  const relay = createDiscoveryRelay();
+  let ahead = org ? aws.discover({ runId: AHEAD, org, stream: relay.stream }) : undefined;
   ahead?.catch(() => {});
   // Without --database-url the run lives in an in-memory database that disappears with the process.
   let database: Database;
@@ -69,6 +72,7 @@ export async function scanOnce({
     discover: async (input) => {
       const discovered = ahead && input.org.id === org?.id ? ahead : undefined;
       ahead = undefined;
+      if (discovered && input.stream) await relay.attach(input.stream);
       const found = await (discovered ?? aws.discover(input));
       awsOrgId = found.awsOrgId;
       return found;

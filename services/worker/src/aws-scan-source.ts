@@ -8,6 +8,7 @@ import {
   createScannerRoleCredentials,
   currentSessionCredentials,
   DEFAULT_DISCOVERY_CONCURRENCY,
+  type DiscoveredOrganizationFacts,
   discoverOrganization,
   ROOT_SESSIONS_FEATURE,
   readAccountDetails,
@@ -16,15 +17,16 @@ import {
   readSecurityContactInMember,
 } from '@rootwatch/aws';
 import type { OrgConfig, RootwatchConfig } from '@rootwatch/config';
-import type { SecurityContact } from '@rootwatch/core';
+import type { AccountContext, SecurityContact } from '@rootwatch/core';
 import { isAssessable } from '@rootwatch/core';
+import type { DiscoveredAccount } from '@rootwatch/db';
 import type { Logger } from 'pino';
 import type { BudgetShares } from './budget-shares';
 import { createMemoryDiscoveryStore, type DiscoveryStore } from './discovery-store';
 import { createRequestBudgets, type RequestBudgets } from './request-budgets';
 import { RetryLaterError } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
-import type { ScanSource } from './scan-source';
+import type { DiscoveredOrganization, ScanSource } from './scan-source';
 import type { TokenBucket } from './token-bucket';
 
 export interface AwsScanSourceOptions {
@@ -120,6 +122,29 @@ export function budgetedClients(
 
 export type AwsScanSource = ScanSource & { destroy(): void };
 
+function organizationOf(org: DiscoveredOrganizationFacts['org']): Omit<DiscoveredOrganization, 'accounts'> {
+  return {
+    awsOrgId: org.id || null,
+    managementAccountId: org.managementAccountId,
+    partition: org.partition,
+    features: org.features.known ? org.features.enabled : undefined,
+    scpEnabled: org.scpEnabled,
+  };
+}
+
+/** `deferred`: its tags were not read here (its job reads them), so none are stored from discovery. */
+function discoveredAccountOf(a: AccountContext, deferred: boolean): DiscoveredAccount {
+  return {
+    id: a.id,
+    name: a.name,
+    email: a.email,
+    state: a.state,
+    ouPath: a.ouPath,
+    ...(deferred ? {} : { tags: a.tags }),
+    joinedAt: a.joinedAt ? new Date(a.joinedAt) : null,
+  };
+}
+
 /** Runs at most `limit` of the given tasks at once, the others in arrival order. */
 function createConcurrencyLimit(limit: number) {
   let running = 0;
@@ -197,8 +222,9 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
   };
 
   return {
-    async discover({ runId, org }) {
+    async discover({ runId, org, stream }) {
       let found: Awaited<ReturnType<typeof discoverOrganization>>;
+      const deferredOf = (a: AccountContext) => isAssessable(a);
       try {
         found = await discoverOrganization({
           clients: clientsFor(org),
@@ -208,6 +234,17 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
           readDetailsOf: (account) => !isAssessable(account),
           securityContacts: false,
           ...(options.readTags === false ? { readTags: false } : {}),
+          // The parents' SCPs are kept before any account is handed out: its job evaluates with them.
+          onOrganization: async (facts) => {
+            await store.save(runId, [], facts.parentPolicies);
+            await stream?.organization(organizationOf(facts.org));
+          },
+          ...(stream
+            ? {
+                onAccounts: (page: AccountContext[]) =>
+                  stream.accounts(page.map((a) => discoveredAccountOf(a, deferredOf(a)))),
+              }
+            : {}),
         });
       } catch (error) {
         // AwsAccessError already carries kind / code / retryable; anything else is classified here.
@@ -229,20 +266,8 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         found.parentPolicies,
       );
       return {
-        awsOrgId: found.org.id || null,
-        managementAccountId: found.org.managementAccountId,
-        partition: found.org.partition,
-        features: found.org.features.known ? found.org.features.enabled : undefined,
-        scpEnabled: found.org.scpEnabled,
-        accounts: found.accounts.map((a) => ({
-          id: a.id,
-          name: a.name,
-          email: a.email,
-          state: a.state,
-          ouPath: a.ouPath,
-          ...(deferred.has(a.id) ? {} : { tags: a.tags }),
-          joinedAt: a.joinedAt ? new Date(a.joinedAt) : null,
-        })),
+        ...organizationOf(found.org),
+        accounts: found.accounts.map((a) => discoveredAccountOf(a, deferred.has(a.id))),
       };
     },
     async prepare({ runId, org }) {

@@ -11,6 +11,7 @@ export {
   DEFAULT_SHARE_INTERVAL_MS,
   DEFAULT_SHARE_TTL_MS,
 } from './budget-shares';
+export { createDiscoveryRelay, type DiscoveryRelay } from './discovery-relay';
 export {
   createMemoryDiscoveryStore,
   createRedisDiscoveryStore,
@@ -55,6 +56,7 @@ export {
 export type {
   AccountBase,
   DiscoveredOrganization,
+  DiscoveryStream,
   ScanSource,
   ScanSourceError,
 } from './scan-source';

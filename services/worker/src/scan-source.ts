@@ -13,13 +13,31 @@ export interface DiscoveredOrganization {
   accounts: DiscoveredAccount[];
 }
 
+/**
+ * Discovery as it goes: `organization` once, before any page (the run's account jobs can evaluate with the
+ * org-side facts kept by then), then `accounts` per page, each account once. Awaited: a consumer that
+ * throws ends the discovery with its error.
+ */
+export interface DiscoveryStream {
+  organization(org: Omit<DiscoveredOrganization, 'accounts'>): Promise<void>;
+  accounts(page: DiscoveredAccount[]): Promise<void>;
+}
+
 /** What the account job knows before any AWS call: the stored account and organization. */
 export type AccountBase = Omit<AccountContext, 'effectiveScps' | 'securityContact'>;
 
 /** The AWS side of a scan, as the handlers need it; implemented over @rootwatch/aws. */
 export interface ScanSource {
-  /** Lists the organization; keeps each account's org-side facts for the run's account jobs. */
-  discover(input: { runId: string; org: OrgConfig }): Promise<DiscoveredOrganization>;
+  /**
+   * Lists the organization; keeps each account's org-side facts for the run's account jobs. With a
+   * `stream`, hands out the organization's facts, then each page of accounts, while the OU tree is still
+   * being walked (a source may also hand out nothing: the result always has every account).
+   */
+  discover(input: {
+    runId: string;
+    org: OrgConfig;
+    stream?: DiscoveryStream;
+  }): Promise<DiscoveredOrganization>;
   /**
    * Makes sure the run's org-side facts are available to its account jobs (discovering again
    * if they were lost, e.g. with a Redis restart); writes nothing to the database.

@@ -5,14 +5,16 @@ import {
   type AccountState,
   createRepositories,
   type Db,
+  type DiscoveredAccount,
   type ScanRun,
+  scanRunDiscovering,
   withTransaction,
 } from '@rootwatch/db';
 import { accountJob, finalizeJob, type ScanHandler, type ScanJobContext } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 import { sourceErrorOf } from './scan-errors';
 import type { ScanObserver } from './scan-observer';
-import type { ScanSource } from './scan-source';
+import type { DiscoveredOrganization, ScanSource } from './scan-source';
 
 export interface ScanStartDeps {
   db: Db;
@@ -27,11 +29,13 @@ class RunAlreadyStarted extends Error {}
 type Repositories = ReturnType<typeof createRepositories>;
 
 /**
- * Starts a queued run and enqueues its account jobs. An org-wide run discovers the organization first:
- * it upserts accounts and the organization and records added / removed / state-changed accounts as drift.
+ * Starts a queued run and enqueues its account jobs. An org-wide run discovers the organization, starting
+ * each page of accounts as it is listed: it upserts accounts and the organization and records added /
+ * removed / state-changed accounts as drift.
  * A scoped run (scan_runs.account_ids: a rescan after root activity or a remediation) starts from the
  * stored rows of its accounts and touches no other account. Either records non-active accounts as skipped.
- * Safe to run again: a run already started only re-enqueues (same job ids).
+ * Safe to run again: a run whose walk did not finish walks again (accounts and skips are recorded once); a
+ * run already started otherwise only re-enqueues (same job ids).
  */
 export function createScanStartHandler(deps: ScanStartDeps): ScanHandler<'scan.start'> {
   const { db, source, logger } = deps;
@@ -46,11 +50,16 @@ export function createScanStartHandler(deps: ScanStartDeps): ScanHandler<'scan.s
     const org = await steps.configuredOrg(run);
     if (!org) return;
 
+    const generation = payload.generation ?? 1;
+    if (!run.accountIds && (run.status === 'queued' || scanRunDiscovering(run))) {
+      // A run whose walk did not finish (this job failed mid-walk, or was lost) walks again: its total is
+      // only known once every account is listed. The walk enqueued every account's job already.
+      if (await steps.discoverAndStart(run, org, generation, context, log))
+        await steps.finalizeIfDone(payload, context);
+      return;
+    }
     if (run.status === 'queued') {
-      const started = run.accountIds
-        ? await steps.startScoped(run, run.accountIds, org, context, log)
-        : await steps.discoverAndStart(run, org, context, log);
-      if (!started) return;
+      if (!(await steps.startScoped(run, run.accountIds ?? [], org, context, log))) return;
     } else {
       // A re-driven run (retry, lost queue): the account jobs need this run's org-side facts again.
       await source.prepare({ runId, org });
@@ -96,6 +105,8 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
     seenAt: Date,
   ): Promise<number> {
     const skipped = accounts.filter((a) => !isAssessable(a));
+    // Counted once: a walk started again after a failure lists the accounts an earlier attempt recorded.
+    let recorded = 0;
     for (const account of skipped) {
       const inserted = await r.accountScans.insert({
         scanRunId: run.id,
@@ -104,16 +115,34 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
         errorCode: `account_${account.state.toLowerCase()}`,
         observedAt: seenAt,
       });
-      if (inserted)
-        await r.accounts.recordOutcome({
-          accountId: account.id,
-          outcome: 'skipped',
-          observedAt: seenAt,
-          seenAt,
-        });
+      if (!inserted) continue;
+      recorded++;
+      await r.accounts.recordOutcome({
+        accountId: account.id,
+        outcome: 'skipped',
+        observedAt: seenAt,
+        seenAt,
+      });
     }
-    if (skipped.length > 0) await r.scanRuns.increment({ id: run.id, skipped: skipped.length });
-    return skipped.length;
+    if (recorded > 0) await r.scanRuns.increment({ id: run.id, skipped: recorded });
+    return recorded;
+  }
+
+  /** Records account drift found by this run. */
+  async function insertDrift(r: Repositories, run: ScanRun, drift: ReturnType<typeof diffAccounts>) {
+    if (drift.length === 0) return;
+    await r.driftEvents.insertMany({
+      events: drift.map((e) => ({
+        orgId: run.orgId,
+        accountId: e.accountId,
+        kind: e.kind,
+        field: e.kind === 'account_state_changed' ? 'state' : null,
+        from: e.from,
+        to: e.to,
+        severity: e.severity,
+        scanRunId: run.id,
+      })),
+    });
   }
 
   /** Moves the run to running with its account count; another attempt of this job may have done it. */
@@ -150,73 +179,113 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
     },
 
     /**
-     * Org-wide: discovers the organization, then in one transaction upserts it and its accounts, marks the
-     * absent ones removed, records the account drift, starts the run and records the skipped accounts.
+     * Org-wide: discovers the organization and starts each page of accounts as the walk lists it (issue 14):
+     * the organization row and the run's start first, then per page, in one transaction, its accounts
+     * upserted, their drift (added, state changed) and its skipped accounts, then its account jobs. The
+     * run's total holds one unit back until the walk ends, so it cannot finalize early; then the absent
+     * accounts are marked removed (with their drift) and the total is set.
      */
     async discoverAndStart(
       run: ScanRun,
       org: OrgConfig,
+      generation: number,
       context: ScanJobContext,
       log: Logger,
     ): Promise<boolean> {
       const orgId = run.orgId;
-      const discovered = await withDiscovery(run, context, log, () =>
-        source.discover({ runId: run.id, org }),
-      );
-      if (!discovered) return false;
-      const seenAt = new Date();
-      await unlessAlreadyStarted(() =>
-        withTransaction(db, async (tx) => {
+      const seenAt = run.startedAt ?? new Date();
+      const listed = new Set<string>();
+      const counts = { added: 0, changed: 0, skipped: 0 };
+      let organizationStarted = false;
+
+      const organization = async (found: Omit<DiscoveredOrganization, 'accounts'>) => {
+        await withTransaction(db, async (tx) => {
           const r = createRepositories({ db: tx });
           await r.organizations.upsert({
             id: orgId,
-            managementAccountId: discovered.managementAccountId,
-            features: discovered.features,
-            scpEnabled: discovered.scpEnabled,
+            managementAccountId: found.managementAccountId,
+            features: found.features,
+            scpEnabled: found.scpEnabled,
             seenAt,
           });
-          const change = await r.accounts.upsertFromDiscovery({
-            orgId,
-            accounts: discovered.accounts,
-            seenAt,
+          // Already running: an earlier attempt started it and its walk did not finish.
+          await r.scanRuns.startDiscovering({
+            id: run.id,
+            expected: await r.accounts.countPresent({ orgId }),
+            startedAt: seenAt,
           });
-          const removed = await r.accounts.markRemoved({
-            orgId,
-            presentIds: discovered.accounts.map((a) => a.id),
-            removedAt: seenAt,
-          });
+        });
+        organizationStarted = true;
+      };
+
+      const accounts = async (page: DiscoveredAccount[]) => {
+        const fresh = page.filter((a) => !listed.has(a.id));
+        if (fresh.length === 0) return;
+        for (const a of fresh) listed.add(a.id);
+        const skipped = await withTransaction(db, async (tx) => {
+          const r = createRepositories({ db: tx });
+          const change = await r.accounts.upsertFromDiscovery({ orgId, accounts: fresh, seenAt });
           const ref = (a: Account): AccountRef => ({ id: a.id, state: a.state });
-          const before = [...change.changed.map((c) => ref(c.before)), ...removed.map(ref)];
-          const after = [...change.added.map(ref), ...change.changed.map((c) => ref(c.after))];
-          const drift = diffAccounts(before, after);
-          await r.driftEvents.insertMany({
-            events: drift.map((e) => ({
-              orgId,
-              accountId: e.accountId,
-              kind: e.kind,
-              field: e.kind === 'account_state_changed' ? 'state' : null,
-              from: e.from,
-              to: e.to,
-              severity: e.severity,
-              scanRunId: run.id,
-            })),
-          });
-          await markStarted(r, run, discovered.accounts.length, seenAt);
-          const skipped = await recordSkipped(r, run, discovered.accounts, seenAt);
-          log.info(
-            {
-              accounts: discovered.accounts.length,
-              skipped,
-              added: change.added.length,
-              removed: removed.length,
-              drift: drift.length,
-            },
-            'organization discovered',
+          await insertDrift(
+            r,
+            run,
+            diffAccounts(
+              change.changed.map((c) => ref(c.before)),
+              [...change.added.map(ref), ...change.changed.map((c) => ref(c.after))],
+            ),
           );
-          for (let i = 0; i < skipped; i++)
-            observer?.accountRecorded?.({ orgId, outcome: 'skipped', durationMs: 0, duplicate: false });
-        }),
-      );
+          counts.added += change.added.length;
+          counts.changed += change.changed.length;
+          await r.scanRuns.expectDiscovered({ id: run.id, accounts: listed.size });
+          return recordSkipped(r, run, fresh, seenAt);
+        });
+        counts.skipped += skipped;
+        for (let i = 0; i < skipped; i++)
+          observer?.accountRecorded?.({ orgId, outcome: 'skipped', durationMs: 0, duplicate: false });
+        // Jobs of a page only once its accounts are committed: the job reads their rows.
+        await context.enqueue(
+          fresh
+            .filter(isAssessable)
+            .map((a) => accountJob({ runId: run.id, orgId, accountId: a.id, generation })),
+        );
+      };
+
+      const discovered = await withDiscovery(run, context, log, async () => {
+        const found = await source.discover({ runId: run.id, org, stream: { organization, accounts } });
+        // A source that streams nothing (or part): what it did not hand out starts here.
+        if (!organizationStarted) await organization(found);
+        await accounts(found.accounts);
+        return found;
+      });
+      if (!discovered) return false;
+
+      await withTransaction(db, async (tx) => {
+        const r = createRepositories({ db: tx });
+        const removed = await r.accounts.markRemoved({
+          orgId,
+          presentIds: discovered.accounts.map((a) => a.id),
+          removedAt: seenAt,
+        });
+        await insertDrift(
+          r,
+          run,
+          diffAccounts(
+            removed.map((a) => ({ id: a.id, state: a.state })),
+            [],
+          ),
+        );
+        await r.scanRuns.discoveryFinished({ id: run.id, total: discovered.accounts.length });
+        log.info(
+          {
+            accounts: discovered.accounts.length,
+            skipped: counts.skipped,
+            added: counts.added,
+            removed: removed.length,
+            changed: counts.changed,
+          },
+          'organization discovered',
+        );
+      });
       return true;
     },
 
@@ -275,8 +344,17 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
       const generation = payload.generation ?? 1;
       const pending = await repos.scanRuns.unrecordedAccounts({ runId, orgId });
       await context.enqueue(pending.map((accountId) => accountJob({ runId, orgId, accountId, generation })));
+      await this.finalizeIfDone(payload, context);
+    },
+
+    /** A run whose every account is recorded (none active, or all done before this) finishes here. */
+    async finalizeIfDone(
+      payload: { runId: string; orgId: string; generation?: number },
+      context: ScanJobContext,
+    ): Promise<void> {
+      const { runId, orgId } = payload;
       if (scanRunAwaitsFinalization(await repos.scanRuns.get({ id: runId }))) {
-        await context.enqueue([finalizeJob({ runId, orgId, generation })]);
+        await context.enqueue([finalizeJob({ runId, orgId, generation: payload.generation ?? 1 })]);
       }
     },
   };
