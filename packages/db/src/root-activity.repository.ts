@@ -11,7 +11,7 @@ import {
   rootActivity,
   rootActivityRescans,
 } from './schema';
-import { rowsOf } from './sql-helpers';
+import { rowsOf, textSet } from './sql-helpers';
 import { inTransaction } from './transaction';
 
 export type RootActivityRow = typeof rootActivity.$inferSelect;
@@ -80,9 +80,9 @@ async function recordBatchIn(
   const eventIds = activities.map((a) => a.eventId);
   const known = rowsOf<{ id: string; org_id: string | null; recorded: boolean }>(
     await tx.execute(sql`
-      SELECT a.id, a.org_id, false AS recorded FROM ${accounts} a WHERE a.id = ANY(${sqlTextArray(accountIds)})
+      SELECT a.id, a.org_id, false AS recorded FROM ${accounts} a WHERE a.id IN ${textSet(accountIds)}
       UNION ALL
-      SELECT r.event_id, NULL, true FROM ${rootActivity} r WHERE r.event_id = ANY(${sqlTextArray(eventIds)})`),
+      SELECT r.event_id, NULL, true FROM ${rootActivity} r WHERE r.event_id IN ${textSet(eventIds)}`),
   );
   const orgOf = new Map(known.filter((k) => !k.recorded).map((k) => [k.id, k.org_id!]));
   const recorded = new Set(known.filter((k) => k.recorded).map((k) => k.id));
@@ -218,10 +218,6 @@ async function recordBatchIn(
   }
   return results;
 }
-
-// Through JSON: no array-literal quoting of what a message carried.
-const sqlTextArray = (values: string[]) =>
-  sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 
 export function createRootActivityRepository({ db }: { db: Db }) {
   /**
