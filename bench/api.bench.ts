@@ -223,16 +223,35 @@ type Figures = {
   errors: number;
   /** CPU (user + system) of the API process per request: unlike req/s, barely moved by other load on the machine. */
   server_cpu_ms_per_request: number | null;
+  /** The kernel's part of it (stime): socket reads and writes, the loopback TCP of both ends. */
+  server_system_cpu_ms_per_request: number | null;
+  /** The part of threads other than the main one: mostly V8's garbage collector helpers. */
+  server_helper_threads_cpu_ms_per_request: number | null;
   /** The machine's 1-minute load average when the run started (2 cores, shared): how noisy the figures are. */
   loadavg_1m: number;
 };
 const CLOCK_TICKS_PER_S = 100;
-/** utime + stime of a process in ms, from /proc (Linux); null elsewhere. */
-async function cpuMs(pid: number | undefined): Promise<number | null> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+/**
+ * utime and stime of a process in ms, from /proc (Linux); null elsewhere. `threads` is the part of other threads
+ * than the main one: V8's GC helpers (concurrent marking, parallel scavenges, sweeping) and libuv's pool.
+ */
+async function cpuMs(
+  pid: number | undefined,
+): Promise<{ user: number; system: number; threads: number } | null> {
+  const ticks = async (path: string) => {
+    const stat = await readFile(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    return { user: Number(fields[11]), system: Number(fields[12]) };
+  };
+  try {
+    const all = await ticks(`/proc/${pid}/stat`);
+    const main = await ticks(`/proc/${pid}/task/${pid}/stat`);
+    const ms = (n: number) => (n * 1000) / CLOCK_TICKS_PER_S;
+    return {
+      user: ms(all.user),
+      system: ms(all.system),
+      threads: ms(all.user + all.system - main.user - main.system),
+    };
   } catch {
     return null;
   }
@@ -272,6 +291,12 @@ async function drive(
     duration: DURATION_S,
     ...(overallRate ? { overallRate } : {}),
   });
+  const cpuAfter = await cpuMs(server.child.pid);
+  const total = result.requests.total;
+  const perRequest = (ms: (cpu: NonNullable<typeof cpuAfter>) => number) =>
+    cpuBefore === null || cpuAfter === null || total === 0
+      ? null
+      : round((ms(cpuAfter) - ms(cpuBefore)) / total, 3);
   return {
     rps: round(result.requests.average, 1),
     p50_ms: result.latency.p50,
@@ -279,10 +304,9 @@ async function drive(
     non2xx: result.non2xx,
     errors: result.errors,
     loadavg_1m: load1m,
-    server_cpu_ms_per_request:
-      cpuBefore === null || result.requests.total === 0
-        ? null
-        : round(((await cpuMs(server.child.pid))! - cpuBefore) / result.requests.total, 3),
+    server_cpu_ms_per_request: perRequest((cpu) => cpu.user + cpu.system),
+    server_system_cpu_ms_per_request: perRequest((cpu) => cpu.system),
+    server_helper_threads_cpu_ms_per_request: perRequest((cpu) => cpu.threads),
   };
 }
 
@@ -302,7 +326,7 @@ try {
       const at500 = await drive(server, path, FIXED_RATE);
       (mode === 'cached' ? results : resultsCachesOff)[name] = { saturation, at_500_rps: at500 };
       console.log(
-        `${`${name}${mode === 'uncached' ? ' (caches off)' : ''}`.padEnd(34)} saturation ${String(saturation.rps).padStart(7)} req/s p50 ${saturation.p50_ms} ms p99 ${saturation.p99_ms} ms cpu ${saturation.server_cpu_ms_per_request} ms/req | at 500 req/s: ${at500.rps} req/s p50 ${at500.p50_ms} ms p99 ${at500.p99_ms} ms (load ${saturation.loadavg_1m})${saturation.non2xx + at500.non2xx > 0 ? ` NON-2XX ${saturation.non2xx + at500.non2xx}` : ''}`,
+        `${`${name}${mode === 'uncached' ? ' (caches off)' : ''}`.padEnd(34)} saturation ${String(saturation.rps).padStart(7)} req/s p50 ${saturation.p50_ms} ms p99 ${saturation.p99_ms} ms cpu ${saturation.server_cpu_ms_per_request} ms/req (kernel ${saturation.server_system_cpu_ms_per_request}, helper threads ${saturation.server_helper_threads_cpu_ms_per_request}) | at 500 req/s: ${at500.rps} req/s p50 ${at500.p50_ms} ms p99 ${at500.p99_ms} ms (load ${saturation.loadavg_1m})${saturation.non2xx + at500.non2xx > 0 ? ` NON-2XX ${saturation.non2xx + at500.non2xx}` : ''}`,
       );
     }
   }
