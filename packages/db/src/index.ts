@@ -5,65 +5,72 @@ export {
   recordJobFailures,
   writeAccountResults,
 } from './account-results.writer';
-export * from './accounts.repository';
-export * from './aggregates.repository';
-export * from './api-keys.repository';
-export * from './control-states.repository';
-export type { FeedPage, Page } from './cursor';
-export * from './database';
-export * from './drift-events.repository';
-export * from './errors';
-export * from './exceptions.repository';
-export * from './findings.repository';
-export * from './install-secrets.repository';
-export * from './migrate';
-export * from './organizations.repository';
-export * from './pglite-cache';
-export * from './posture.repository';
-export * from './remediations.repository';
-export * from './repositories';
-export * from './root-activity.repository';
+export {
+  type Account,
+  type AccountWithControlStatuses,
+  type DiscoveredAccount,
+  ouPathText,
+} from './accounts.repository';
+export {
+  type AggregatesRepository,
+  createAggregatesRepository,
+  type TrendBucket,
+} from './aggregates.repository';
+export { createApiKeysRepository } from './api-keys.repository';
+export type { ControlState } from './control-states.repository';
+export { createDatabase, type Database, type Db } from './database';
+export type { DriftEvent } from './drift-events.repository';
+export { isDatabaseUnavailable, ScanAlreadyActiveError } from './errors';
+export {
+  createExceptionsRepository,
+  type FindingException,
+  type FindingExceptionWithCoverage,
+} from './exceptions.repository';
+export type { Finding } from './findings.repository';
+export { createInstallSecretsRepository } from './install-secrets.repository';
+export { migrate, migrationStatus } from './migrate';
+export { openCachedPglite } from './pglite-cache';
+export type { PostureVersion } from './posture.repository';
+export type { RemediationAction, RemediationPlan } from './remediations.repository';
+export { createRepositories, type Repositories } from './repositories';
+export {
+  createRootActivityRepository,
+  type RecordRootActivityResult,
+  type RootActivityInput,
+  type RootActivityRow,
+} from './root-activity.repository';
 export { type AccountScan, createScanRunAccountsRepository } from './scan-run-accounts.repository';
-export * from './scan-runs.repository';
+export { type AccountJobContext, type ScanRun, scanRunDiscovering } from './scan-runs.repository';
 export * as schema from './schema';
 export {
   type AccountState,
-  type ApiKeyScope,
-  accountStates,
-  apiKeyScopes,
-  type ControlStatus,
   controlStatuses,
-  type DriftKind,
-  driftKinds,
-  type ExceptionScopeKind,
-  exceptionScopeKinds,
-  type FindingNote,
-  type FindingStatus,
-  type FindingTicket,
   type FindingWorkflow,
-  findingStatuses,
-  findingWorkflows,
-  type OuPathEntry,
   type PlannedAccount,
   type PlannedCredential,
-  type RemediationActionKind,
-  type RemediationPlanStatus,
-  type RemediationSelection,
   type RootActivityKind,
-  remediationActionKinds,
-  remediationPlanStatuses,
-  rootActivityKinds,
   type ScanOutcome,
   type ScanStatus,
   type ScanTrigger,
-  type Severity,
-  scanOutcomes,
-  scanStatuses,
-  scanTriggers,
-  severities,
 } from './schema';
-export * from './snapshot';
-export * from './transaction';
-export * from './webhook-outbox.repository';
-export * from './webhook-secret-box';
-export * from './webhooks.repository';
+export {
+  driftEventFromSnapshot,
+  exceptionFromSnapshot,
+  findingFromSnapshot,
+  rootActivityFromSnapshot,
+  scanRunFromSnapshot,
+} from './snapshot';
+export { databaseNow, withTransaction } from './transaction';
+export {
+  createWebhookOutboxRepository,
+  type WebhookLane,
+  type WebhookLaneHead,
+  type WebhookOutboxRepository,
+} from './webhook-outbox.repository';
+export { createWebhookSecretBox, WEBHOOK_SECRET_KEY_NAME } from './webhook-secret-box';
+export {
+  createWebhooksRepository,
+  WEBHOOK_OUTBOX_CHANNEL,
+  type Webhook,
+  type WebhookDelivery,
+} from './webhooks.repository';

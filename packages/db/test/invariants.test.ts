@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Db, pgErrorOf } from '../src/index';
+import { pgErrorOf } from '../src/errors';
+import type { Db } from '../src/index';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 const orgId = 'o-invariants1';

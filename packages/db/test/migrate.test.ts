@@ -2,15 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createDatabase,
-  type Database,
-  defaultMigrationsFolder,
-  MigrationJournalError,
-  migrate,
-  migrationStatus,
-  readJournal,
-} from '../src/index';
+import { MigrationJournalError } from '../src/errors';
+import { createDatabase, type Database, migrate, migrationStatus } from '../src/index';
+import { defaultMigrationsFolder, readJournal } from '../src/migrate';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 async function rows(database: Database, text: string): Promise<Record<string, unknown>[]> {

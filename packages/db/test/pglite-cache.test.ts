@@ -12,14 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type Database,
-  defaultMigrationsFolder,
-  migrationStatus,
-  openCachedPglite,
-  pgliteCacheEntryPath,
-  pgliteCacheKey,
-} from '../src/index';
+import { type Database, migrationStatus, openCachedPglite } from '../src/index';
+import { defaultMigrationsFolder } from '../src/migrate';
+import { pgliteCacheEntryPath, pgliteCacheKey } from '../src/pglite-cache';
 
 // A one-table migrations folder: each fresh build (initdb + migrate) is the expensive part of these tests,
 // and the cache does not care what the migrations say.

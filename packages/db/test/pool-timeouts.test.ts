@@ -1,11 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import {
-  type CreateDatabaseOptions,
-  createDatabase,
-  type Database,
-  QUERY_TIMEOUT_MARGIN_MS,
-} from '../src/index';
+import { type CreateDatabaseOptions, QUERY_TIMEOUT_MARGIN_MS } from '../src/database';
+import { createDatabase, type Database } from '../src/index';
 import { createTestDatabase, startTcpProxy, type TcpProxy, type TestDatabase } from '../src/testing';
 
 // The bounds of every pool (createDatabase): a silent network must fail queries, not hang them.

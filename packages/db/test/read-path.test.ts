@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ControlStatus,
-  createRepositories,
-  type DiscoveredAccount,
-  type Repositories,
-} from '../src/index';
+import { createRepositories, type DiscoveredAccount, type Repositories } from '../src/index';
+import type { ControlStatus } from '../src/schema';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 const account = (id: string): DiscoveredAccount => ({

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidCursorError } from '../src/errors';
 import {
   createRepositories,
   type Db,
   type DiscoveredAccount,
-  InvalidCursorError,
   type Repositories,
   ScanAlreadyActiveError,
   withTransaction,
