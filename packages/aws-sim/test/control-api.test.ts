@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { ListAccountsCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { OrgDefinition, SimStats } from '../src/index';
+import type { OrgDefinition, SimStats } from '../src/org-definition.types';
 import {
   fixtureDefinition,
   type Harness,

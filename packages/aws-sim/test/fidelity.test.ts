@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AssumeRootCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOrgDefinition } from '../src/index';
+import { parseOrgDefinition } from '../src/org-definition';
 import { fixtureDefinition, type Harness, PAYMENTS, sdkError, startHarness } from './fixture';
 
 // AWS-SIM.md "Fidelity additions" (issue 14, verdict fixes 1, 4, 5) on the wire, with the real SDK clients.

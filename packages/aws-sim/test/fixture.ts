@@ -2,7 +2,7 @@ import { AccountClient } from '@aws-sdk/client-account';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { type RunningSimulator, type StartSimulatorOptions, startSimulator } from '../src/index';
+import { type RunningSimulator, type StartSimulatorOptions, startSimulator } from '../src/simulator';
 
 export const MGMT = '111111111111';
 export const PAYMENTS = '222222222222';

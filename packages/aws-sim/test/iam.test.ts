@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRootCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_REPORT_COLUMNS } from '../src/index';
+import { CREDENTIAL_REPORT_COLUMNS } from '../src/credential-report';
 import {
   type Credentials,
   fixtureDefinition,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_CONDITIONS, PASSWORD_POLICIES, ROOT_POSTURES, SECURITY_CONTACTS } from '../src/generate';
-import { generateOrg, OrgDefinitionError, parseOrgDefinition } from '../src/index';
+import { generateOrg, OrgDefinitionError } from '../src/index';
+import { parseOrgDefinition } from '../src/org-definition';
 import { fixtureDefinition } from './fixture';
 
 function errorOf(input: unknown): OrgDefinitionError {

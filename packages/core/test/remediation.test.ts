@@ -6,7 +6,7 @@ import {
   type PlanCandidate,
   planAccount,
   type RootCredentialInventory,
-} from '../src/index';
+} from '../src/remediation';
 
 const ORG = 'o-abc';
 const MGMT = '111111111111';

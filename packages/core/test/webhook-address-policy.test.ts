@@ -4,7 +4,7 @@ import {
   parseWebhookUrl,
   resolveWebhookTarget,
   WebhookTargetError,
-} from '../src/index';
+} from '../src/webhooks/webhook-address-policy';
 
 describe('webhook address policy (SSRF)', () => {
   it.each([

@@ -6,8 +6,8 @@ import {
   retryDelayMs,
   type ScanHandlers,
   type ScanJob,
-  scanJobId,
 } from '../src/index';
+import { scanJobId } from '../src/scan-jobs';
 
 const RETRY = {
   attempts: { 'scan.start': 3, 'scan.account': 3, 'scan.finalize': 3 },
