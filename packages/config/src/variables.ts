@@ -143,7 +143,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     required: false,
     default: '9464',
     description:
-      "Port of the API's Prometheus `/metrics` listener (on `ROOTWATCH_API_HOST`), kept off the public API port; 0 = any free port.",
+      'Port of the Prometheus `/metrics` listener of the API, scheduler, worker and events roles (on `ROOTWATCH_API_HOST`), kept off the public API port; 0 = any free port.',
   },
   {
     name: 'ROOTWATCH_TRUST_PROXY',

@@ -138,7 +138,7 @@ describe('deploy/k8s/base NetworkPolicies', () => {
     }
   });
 
-  it('let in the API on the ports its container listens on, the scheduler on its metrics port alone', () => {
+  it('let in the API on the ports its container listens on, the other long-running roles on their metrics port alone', () => {
     for (const workload of workloads) {
       const policy = policies.find((p) => p.metadata.name === `rootwatch-${roleOf(workload)}`)!;
       const ingressPorts = (policy.spec.ingress as Rule[]).flatMap((r) => (r.ports ?? []).map((p) => p.port));
@@ -150,12 +150,12 @@ describe('deploy/k8s/base NetworkPolicies', () => {
         expect(ingressPorts).toEqual(listening);
         expect(String(ingressPorts[0])).toBe(configMap.data.ROOTWATCH_API_PORT);
         expect(ingressPorts).toContain(metricsPort);
-      } else if (roleOf(workload) === 'scheduler') {
-        expect(ingressPorts).toEqual([metricsPort]);
-        expect(listening).toContain(metricsPort);
-      } else {
-        // The worker's and scheduler's /live port is for the kubelet, whose node traffic is always allowed.
+      } else if (roleOf(workload) === 'migrate') {
         expect(policy.spec.ingress, workload.name).toEqual([]);
+      } else {
+        // The /live port is for the kubelet, whose node traffic is always allowed.
+        expect(ingressPorts, workload.name).toEqual([metricsPort]);
+        expect(listening, workload.name).toContain(metricsPort);
       }
     }
   });

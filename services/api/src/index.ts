@@ -29,7 +29,7 @@ export {
   type KeyedExceptionRequest,
 } from './exceptions/exceptions.usecases';
 export { type CreateLoggerOptions, createLogger, type Logger, scrubText, scrubValue } from './logger';
-export type { ScanCounterSource } from './metrics';
+export { registerScanCounters, type ScanCounterSource } from './metrics';
 export { buildMetricsApp, type MetricsServer, startMetricsServer } from './metrics-server';
 export type { ResponseCacheOptions } from './single-flight-response-cache';
 export { type RunningApi, type StartApiOptions, startApi } from './start-api';

@@ -117,40 +117,7 @@ export function createMetrics({
     );
   }
 
-  if (scanCounters) {
-    const counter = (name: string, help: string, labelNames: string[], read: (s: Snapshot) => Sample[]) =>
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers: [registry],
-        collect() {
-          this.reset();
-          for (const [labels, value] of read(scanCounters.snapshot())) if (value > 0) this.inc(labels, value);
-        },
-      });
-    counter(
-      'rootwatch_aws_calls_total',
-      'AWS API calls by operation and outcome (ok, throttled, error).',
-      ['operation', 'outcome'],
-      (s) =>
-        Object.entries(s.awsCalls).flatMap(([operation, outcomes]) =>
-          Object.entries(outcomes).map(([outcome, n]): Sample => [{ operation, outcome }, n]),
-        ),
-    );
-    counter('rootwatch_scan_accounts_total', 'Account assessments recorded, by outcome.', ['outcome'], (s) =>
-      Object.entries(s.accounts).map(([outcome, n]): Sample => [{ outcome }, n]),
-    );
-    counter(
-      'rootwatch_scan_runs_finished_total',
-      'Scan runs finished in this process, by status.',
-      ['status'],
-      (s) => Object.entries(s.runs).map(([status, n]): Sample => [{ status }, n ?? 0]),
-    );
-    counter('rootwatch_scan_job_retries_total', 'Scan job retries, by job name.', ['job'], (s) =>
-      Object.entries(s.jobRetries).map(([job, n]): Sample => [{ job }, n]),
-    );
-  }
+  if (scanCounters) registerScanCounters(registry, scanCounters);
 
   if (responseCache) {
     new Counter({
@@ -214,3 +181,43 @@ export function createMetrics({
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * rootwatch_aws_calls_total, rootwatch_scan_accounts_total, rootwatch_scan_runs_finished_total and
+ * rootwatch_scan_job_retries_total from a worker's in-process counters, read at scrape time: on the API's
+ * /metrics in single-process mode, and on the `rootwatch worker` role's own.
+ */
+export function registerScanCounters(registry: Registry, scanCounters: ScanCounterSource): void {
+  const counter = (name: string, help: string, labelNames: string[], read: (s: Snapshot) => Sample[]) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read(scanCounters.snapshot())) if (value > 0) this.inc(labels, value);
+      },
+    });
+  counter(
+    'rootwatch_aws_calls_total',
+    'AWS API calls by operation and outcome (ok, throttled, error).',
+    ['operation', 'outcome'],
+    (s) =>
+      Object.entries(s.awsCalls).flatMap(([operation, outcomes]) =>
+        Object.entries(outcomes).map(([outcome, n]): Sample => [{ operation, outcome }, n]),
+      ),
+  );
+  counter('rootwatch_scan_accounts_total', 'Account assessments recorded, by outcome.', ['outcome'], (s) =>
+    Object.entries(s.accounts).map(([outcome, n]): Sample => [{ outcome }, n]),
+  );
+  counter(
+    'rootwatch_scan_runs_finished_total',
+    'Scan runs finished in this process, by status.',
+    ['status'],
+    (s) => Object.entries(s.runs).map(([status, n]): Sample => [{ status }, n ?? 0]),
+  );
+  counter('rootwatch_scan_job_retries_total', 'Scan job retries, by job name.', ['job'], (s) =>
+    Object.entries(s.jobRetries).map(([job, n]): Sample => [{ job }, n]),
+  );
+}

@@ -106,7 +106,7 @@ describe('admin commands and container roles on a real Postgres', () => {
     expect(await scheduler.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('worker connects to Redis and Postgres, then stops on SIGTERM with exit 0', async () => {
+  it('worker connects to Redis and Postgres, serves its metrics, then stops on SIGTERM with exit 0', async () => {
     const worker = startCli(['worker', '--concurrency', '2'], {
       env: {
         ...env,
@@ -117,6 +117,15 @@ describe('admin commands and container roles on a real Postgres', () => {
     });
     try {
       await worker.waitFor(/scan worker started/, 60_000);
+      const url = (
+        await worker.waitFor(/"url":"(http:\/\/[\d.]+:\d+)"[^\n]*worker metrics listening/, 60_000)
+      )[1]!;
+      const text = await (await fetch(`${url.replace('0.0.0.0', '127.0.0.1')}/metrics`)).text();
+      // No scan ran: the series are declared, with no sample yet.
+      expect(text).toMatch(/^# TYPE rootwatch_aws_calls_total counter$/m);
+      expect(text).toMatch(/^# TYPE rootwatch_scan_accounts_total counter$/m);
+      expect(text).toMatch(/^# TYPE rootwatch_aws_budget_share gauge$/m);
+      expect(text).toMatch(/^rootwatch_worker_process_cpu_seconds_total /m);
     } finally {
       worker.child.kill('SIGTERM');
     }

@@ -10,8 +10,9 @@ const spec = {
   help: `
 Process scan jobs from the queue (container role): discovery, one job per member account,
 finalization; and deliver webhook events (outbox relay, signed HTTP deliveries). Needs DATABASE_URL
-and REDIS_URL, and AWS credentials (default chain). On SIGINT/SIGTERM it stops taking jobs and lets
-in-flight ones finish.
+and REDIS_URL, and AWS credentials (default chain). Serves /metrics on ROOTWATCH_METRICS_PORT (AWS
+calls by outcome, throttled included; accounts recorded; budget shares). On SIGINT/SIGTERM it stops
+taking jobs and lets in-flight ones finish.
 
   --concurrency N   accounts assessed at once (default ROOTWATCH_WORKER_CONCURRENCY, 256)
   --debug           print stack traces of unexpected errors`,
@@ -33,22 +34,47 @@ export const worker: Command = async (ctx) => {
   });
   if (!config.redisUrl)
     throw missingSetting('worker needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379)');
-  const [{ startWorker, startWebhookWorker }, { webhookData }] = await Promise.all([
+  const [
+    { startWorker, startWebhookWorker },
+    { webhookData },
+    { registerScanCounters, startMetricsServer },
+    { collectDefaultMetrics, Registry },
+  ] = await Promise.all([
     import('@rootwatch/worker'),
     import('@rootwatch/api/webhook-data'),
+    import('@rootwatch/api'),
+    import('prom-client'),
   ]);
   const database = await requirePostgres(config, 'worker');
   const logger = createCliLogger({ level: config.logLevel, name: 'rootwatch-worker' });
+  const registry = new Registry();
   try {
-    const running = await startWorker({ config, logger, database, concurrency });
+    const running = await startWorker({ config, logger, database, concurrency, registry });
     // Webhook delivery runs beside the scan jobs, on its own queue; the API's resource shaping is passed in.
     const webhooks = await startWebhookWorker({ config, logger, database, shapeData: webhookData });
     const liveness = await startProcessLiveness(config, logger, [
       databaseCheck(database),
       redisCheck(running.worker.getBackend().client),
     ]);
+    // rootwatch_aws_calls_total{operation,outcome} shows AWS throttling as it happens; with
+    // rootwatch_aws_budget_share, how the per-caller quotas are split between the worker processes.
+    collectDefaultMetrics({ register: registry, prefix: 'rootwatch_worker_' });
+    registerScanCounters(registry, running.metrics);
+    const metrics =
+      config.api.metricsPort === undefined
+        ? undefined
+        : await startMetricsServer({ registry, host: config.api.host, port: config.api.metricsPort }).catch(
+            async (err: unknown) => {
+              await liveness?.close();
+              await webhooks.close();
+              await running.close();
+              throw err;
+            },
+          );
+    if (metrics) logger.info({ url: metrics.url }, 'worker metrics listening');
     await untilAborted(ctx.signal);
     logger.info({ signal: String(ctx.signal.reason) }, 'shutting down');
+    await metrics?.close();
     await liveness?.close();
     await webhooks.close();
     await running.close();
