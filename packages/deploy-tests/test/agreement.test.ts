@@ -3,18 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { requiredPermissions } from '@rootwatch/aws';
 import { CONFIG_VARIABLES, loadConfig } from '@rootwatch/config';
 import { describe, expect, it } from 'vitest';
-import {
-  allowedActions,
-  type KubeContainer,
-  moduleLocals,
-  parseCloudFormationYaml,
-  podSpecs,
-  readKustomizeBase,
-  readTerraformModule,
-  renderTemplate,
-  repoPath,
-  resolveLocal,
-} from '../src/index';
+import { renderTemplate } from '../src/cfn-template';
+import { parseCloudFormationYaml } from '../src/cfn-yaml';
+import { allowedActions } from '../src/iam-policy';
+import { type KubeContainer, podSpecs, readKustomizeBase } from '../src/kube-manifests';
+import { repoPath } from '../src/repo-paths';
+import { moduleLocals, readTerraformModule, resolveLocal } from '../src/terraform-hcl';
 
 const SCANNER_ARN = 'arn:aws:iam::111122223333:role/RootwatchScanner';
 const template = (name: string) =>

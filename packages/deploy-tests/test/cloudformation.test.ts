@@ -2,17 +2,11 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import {
-  allowedActions,
-  hcl,
-  parseCloudFormationYaml,
-  policyObject,
-  renderTemplate,
-  repoPath,
-  statementsAllowing,
-  validatePolicyDocument,
-  validateTemplate,
-} from '../src/index';
+import { renderTemplate, validateTemplate } from '../src/cfn-template';
+import { parseCloudFormationYaml } from '../src/cfn-yaml';
+import { hcl } from '../src/hcl';
+import { allowedActions, policyObject, statementsAllowing, validatePolicyDocument } from '../src/iam-policy';
+import { repoPath } from '../src/repo-paths';
 
 const run = promisify(execFile);
 const memberTemplate = parseCloudFormationYaml(readFileSync(repoPath('deploy/aws/member-role.yaml'), 'utf8'));

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { CONFIG_VARIABLES } from '@rootwatch/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type KubeContainer, type KubeObject, podSpecs, readKustomizeBase, repoPath } from '../src/index';
+import { type KubeContainer, type KubeObject, podSpecs, readKustomizeBase } from '../src/kube-manifests';
+import { repoPath } from '../src/repo-paths';
 
 // Issue 13 item 8: the deploy files keep Redis private, AWS credentials in the worker alone, the API off
 // public interfaces, every role behind its own NetworkPolicy, and worker/scheduler restarted when their

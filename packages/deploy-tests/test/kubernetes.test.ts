@@ -16,8 +16,8 @@ import {
   parseManifests,
   podSpecs,
   readKustomizeBase,
-  repoPath,
-} from '../src/index';
+} from '../src/kube-manifests';
+import { repoPath } from '../src/repo-paths';
 
 const run = promisify(execFile);
 const baseDir = repoPath('deploy/k8s/base');

@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  hcl,
-  moduleLocals,
-  moduleResource,
-  parseCloudFormationYaml,
-  readTerraformModule,
-  renderTemplate,
-  repoPath,
-  resolveLocal,
-  statementsAllowing,
-  validatePolicyDocument,
-} from '../src/index';
+import { renderTemplate } from '../src/cfn-template';
+import { parseCloudFormationYaml } from '../src/cfn-yaml';
+import { hcl } from '../src/hcl';
+import { statementsAllowing, validatePolicyDocument } from '../src/iam-policy';
+import { repoPath } from '../src/repo-paths';
+import { moduleLocals, moduleResource, readTerraformModule, resolveLocal } from '../src/terraform-hcl';
 
 const scannerTemplate = parseCloudFormationYaml(
   readFileSync(repoPath('deploy/aws/scanner-role.yaml'), 'utf8'),

@@ -1,19 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  allowedActions,
-  moduleLocals,
-  moduleResource,
-  parseCloudFormationYaml,
-  policyObject,
-  readTerraformModule,
-  renderTemplate,
-  repoPath,
-  resolveLocal,
-  validatePolicyDocument,
-  validateTemplate,
-} from '../src/index';
+import { renderTemplate, validateTemplate } from '../src/cfn-template';
+import { parseCloudFormationYaml } from '../src/cfn-yaml';
+import { allowedActions, policyObject, validatePolicyDocument } from '../src/iam-policy';
+import { repoPath } from '../src/repo-paths';
+import { moduleLocals, moduleResource, readTerraformModule, resolveLocal } from '../src/terraform-hcl';
 
 const template = (path: string) => parseCloudFormationYaml(readFileSync(repoPath(path), 'utf8'));
 const member = template('deploy/aws/member-role.yaml');

@@ -1,21 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderTemplate } from '../src/cfn-template';
+import { parseCloudFormationYaml } from '../src/cfn-yaml';
+import { hcl } from '../src/hcl';
+import { allowedActions, policyObject, validatePolicyDocument } from '../src/iam-policy';
+import { repoPath } from '../src/repo-paths';
 import {
-  allowedActions,
   findTerraform,
-  hcl,
   moduleLocals,
   moduleResource,
-  parseCloudFormationYaml,
-  policyObject,
   readTerraformModule,
-  renderTemplate,
-  repoPath,
   resolveLocal,
   terraformEvaluate,
   terraformFmtCheck,
-  validatePolicyDocument,
-} from '../src/index';
+} from '../src/terraform-hcl';
 
 const memberDir = repoPath('deploy/terraform/modules/member-role');
 const scannerDir = repoPath('deploy/terraform/modules/scanner-role');

@@ -18,11 +18,11 @@ import {
 import {
   type BuildAppOptions,
   buildApp,
-  buildMetricsApp,
   createApiKeysUsecases,
   createLogger,
   type RootwatchApp,
 } from '../src/index';
+import { buildMetricsApp } from '../src/metrics-server';
 
 export const ORG = 'sim-org';
 

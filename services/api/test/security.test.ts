@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { AuthDecision } from '../src/index';
+import type { AuthDecision } from '../src/app';
 import { createScanEnvironment, get, ORG, type ScanEnvironment } from './harness';
 
 // The auth decision of every route. A new route fails the first test until it is added here.

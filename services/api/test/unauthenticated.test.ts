@@ -2,12 +2,12 @@ import { loadConfig } from '@rootwatch/config';
 import { createRepositories } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey } from '../src/api-keys/api-keys';
 import {
   type BuildAppOptions,
   buildApp,
   createApiKeysUsecases,
   createLogger,
-  generateApiKey,
   type RootwatchApp,
   startApi,
 } from '../src/index';

@@ -1,8 +1,2 @@
 export { buildDashboardIfMissing } from './build';
-export {
-  type DashboardHost,
-  type DashboardOptions,
-  defaultDistDir,
-  isDashboardBuilt,
-  registerDashboard,
-} from './dashboard.plugin';
+export { isDashboardBuilt, registerDashboard } from './dashboard.plugin';

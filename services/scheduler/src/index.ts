@@ -1,9 +1,1 @@
-export {
-  type RunningScheduler,
-  ScheduleConfigError,
-  type SchedulerStats,
-  type StartSchedulerOptions,
-  startScheduler,
-  type TickResult,
-  validateSchedules,
-} from './scheduler';
+export { type RunningScheduler, startScheduler } from './scheduler';

@@ -6,7 +6,8 @@ import { redisConnection, SCHEDULE_QUEUE } from '@rootwatch/queue';
 import { Queue } from 'bullmq';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScheduleConfigError, startScheduler, validateSchedules } from '../src/index';
+import { startScheduler } from '../src/index';
+import { ScheduleConfigError, validateSchedules } from '../src/scheduler';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const logger = pino({ level: 'silent' });

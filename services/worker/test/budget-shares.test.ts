@@ -5,7 +5,9 @@ import { startOwnRedis } from '@rootwatch/queue/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type BudgetShares, createBudgetShares, createRequestBudgets, startWorker } from '../src/index';
+import { type BudgetShares, createBudgetShares } from '../src/budget-shares';
+import { startWorker } from '../src/index';
+import { createRequestBudgets } from '../src/request-budgets';
 import { generatedDefinition, orgConfig, silentLogger, startSim, testConfig } from './support/harness';
 
 const REDIS = 'redis://127.0.0.1:6379';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDiscoveryRelay, type DiscoveryStream } from '../src/index';
+import { createDiscoveryRelay } from '../src/index';
+import type { DiscoveryStream } from '../src/scan-source';
 
 const org = { awsOrgId: 'o-1', managementAccountId: '1', partition: 'aws', features: [], scpEnabled: true };
 const account = (id: string) => ({

@@ -2,7 +2,9 @@ import { assumeAuditRole, collectRootPosture, createAwsClientFactory } from '@ro
 import { DEFAULT_AWS_BUDGETS } from '@rootwatch/config';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { budgetedClients, createAwsScanSource, createRequestBudgets } from '../src/index';
+import { budgetedClients } from '../src/aws-scan-source';
+import { createAwsScanSource } from '../src/index';
+import { createRequestBudgets } from '../src/request-budgets';
 import { generatedDefinition, orgConfig, startSim, testConfig } from './support/harness';
 
 describe('request budgets keyed as AWS keys its quotas', () => {

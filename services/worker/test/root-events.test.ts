@@ -14,7 +14,8 @@ import { and, count, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type RootEventOutcome, startRootEventsConsumer } from '../src/index';
+import { startRootEventsConsumer } from '../src/index';
+import type { RootEventOutcome } from '../src/root-events.consumer';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered templates and JSON bodies are inspected field by field.
 type Json = any;

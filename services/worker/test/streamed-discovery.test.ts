@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { createInlineDispatcher, createScanProducer } from '@rootwatch/queue';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsScanSource, createScanHandlers, type DiscoveryStream, type ScanSource } from '../src/index';
+import { createAwsScanSource, createScanHandlers } from '../src/index';
+import type { DiscoveryStream, ScanSource } from '../src/scan-source';
 import {
   generatedDefinition,
   ORG_ID,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenBucket } from '../src/index';
+import { createTokenBucket } from '../src/token-bucket';
 
 describe('the AWS request budget', () => {
   it('grants the burst at once, then makes requests wait for tokens in arrival order', async () => {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebhookSender, RESPONSE_BODY_BYTES } from '../src/index';
+import { createWebhookSender, RESPONSE_BODY_BYTES } from '../src/webhooks/webhook-sender';
 
 describe('webhook sender', () => {
   let server: Server;
