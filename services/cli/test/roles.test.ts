@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { isDashboardBuilt } from '@rootwatch/dashboard';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,5 +133,28 @@ describe('admin commands and container roles on a real Postgres', () => {
     }
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(worker.output().stderr).toMatch(/scan worker stopped/);
+  });
+
+  it('a second worker on the host, its metrics port taken, scans without the endpoint', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const worker = startCli(['worker', '--concurrency', '2'], {
+      env: {
+        ...env,
+        REDIS_URL: 'redis://127.0.0.1:6379/13',
+        ROOTWATCH_LOG_LEVEL: 'info',
+        ROOTWATCH_API_HOST: '127.0.0.1',
+        ROOTWATCH_METRICS_PORT: String(port),
+      },
+    });
+    try {
+      await worker.waitFor(/worker metrics not served; set ROOTWATCH_METRICS_PORT to a free port/, 60_000);
+      await worker.waitFor(/scan worker started/, 60_000);
+    } finally {
+      worker.child.kill('SIGTERM');
+      taken.close();
+    }
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -60,15 +60,18 @@ export const worker: Command = async (ctx) => {
     // rootwatch_aws_budget_share, how the per-caller quotas are split between the worker processes.
     collectDefaultMetrics({ register: registry, prefix: 'rootwatch_worker_' });
     registerScanCounters(registry, running.metrics);
+    // Several workers on one host (a laptop) share the port: the others scan without the endpoint rather
+    // than not at all, as with /live.
     const metrics =
       config.api.metricsPort === undefined
         ? undefined
         : await startMetricsServer({ registry, host: config.api.host, port: config.api.metricsPort }).catch(
-            async (err: unknown) => {
-              await liveness?.close();
-              await webhooks.close();
-              await running.close();
-              throw err;
+            (err: unknown) => {
+              logger.warn(
+                { err, port: config.api.metricsPort },
+                'worker metrics not served; set ROOTWATCH_METRICS_PORT to a free port',
+              );
+              return undefined;
             },
           );
     if (metrics) logger.info({ url: metrics.url }, 'worker metrics listening');
