@@ -16,6 +16,7 @@ export {
   discoverOrganization,
   type ParentPolicies,
   readAccountDetails,
+  readOrganizationFacts,
 } from './organization.discovery';
 export { partitionOfRegion } from './partition';
 export { collectRootPosture } from './posture.collector';

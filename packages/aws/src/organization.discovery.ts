@@ -155,27 +155,7 @@ export async function discoverOrganization(
   const orgs = input.clients.organizations();
   const limit = input.concurrency ?? DEFAULT_DISCOVERY_CONCURRENCY;
   const warnings: DiscoveredOrganization['warnings'] = [];
-
-  // What every account's evaluation needs is read before the tree: the SCPs and their targets do not
-  // need it (ListPolicies / DescribePolicy / ListTargetsForPolicy), so a page of accounts handed out
-  // mid-walk already has complete org-side facts.
-  const organization = await describeOrganization(orgs, input.clients.region);
-  const root = await readRoot(orgs);
-  const attachments = root.scpEnabled ? await readScpAttachments(orgs, limit) : null;
-  if (attachments && !attachments.ok) warnings.push({ ...attachments.error, target: root.id });
-  const features = await readOrganizationsFeatures(input.clients);
-  if (!features.ok) warnings.push({ ...features.error, target: organization.id });
-  // Which account the scanner is: a security contact read from the organization side names every other
-  // account by AccountId and leaves it out only for this one (CONTROLS.md).
-  const caller = input.securityContacts === false ? null : await readCallerAccountId(input.clients);
-  const org: DiscoveredOrganization['org'] = {
-    ...organization,
-    rootId: root.id,
-    scpEnabled: root.scpEnabled,
-    features: features.ok
-      ? { known: true, enabled: features.enabled }
-      : { known: false, reason: features.error.code },
-  };
+  const { org, root, attachments, caller } = await readOrganizationWide(input, limit, warnings);
   const knownPolicies = attachments ? parentPoliciesOf(attachments, [root.id]) : {};
   await input.onOrganization?.({ org, parentPolicies: knownPolicies, callerAccountId: caller });
 
@@ -185,7 +165,7 @@ export async function discoverOrganization(
     const { accounts, deferred } = await describeAccounts(input, {
       page,
       limit,
-      managementAccountId: organization.managementAccountId,
+      managementAccountId: org.managementAccountId,
       scpEnabled: root.scpEnabled,
       parentPolicies: knownPolicies,
       caller,
@@ -206,6 +186,60 @@ export async function discoverOrganization(
     callerAccountId: caller,
     deferred: accounts.filter((a) => deferredIds.has(a.id)).map((a) => a.id),
   };
+}
+
+/**
+ * The organization-wide facts alone: the organization, its root, the SCPs with their targets, the root-access
+ * features and (securityContacts) the caller. A few Organizations calls whatever the organization's size, for a
+ * run whose account jobs read their own org-side facts from stored accounts (a scoped rescan): no OU tree walk,
+ * no account listing, on the management account's scarce quota.
+ */
+export async function readOrganizationFacts(
+  input: Pick<DiscoverOrganizationInput, 'clients' | 'concurrency' | 'securityContacts'>,
+): Promise<DiscoveredOrganizationFacts & { warnings: DiscoveredOrganization['warnings'] }> {
+  const warnings: DiscoveredOrganization['warnings'] = [];
+  const { org, root, attachments, caller } = await readOrganizationWide(
+    input,
+    input.concurrency ?? DEFAULT_DISCOVERY_CONCURRENCY,
+    warnings,
+  );
+  return {
+    org,
+    parentPolicies: attachments ? parentPoliciesOf(attachments, [root.id]) : {},
+    callerAccountId: caller,
+    warnings,
+  };
+}
+
+/**
+ * What every account's evaluation needs, read before the tree: the SCPs and their targets do not need it
+ * (ListPolicies / DescribePolicy / ListTargetsForPolicy), so a page of accounts handed out mid-walk already has
+ * complete org-side facts.
+ */
+async function readOrganizationWide(
+  input: Pick<DiscoverOrganizationInput, 'clients' | 'securityContacts'>,
+  limit: number,
+  warnings: DiscoveredOrganization['warnings'],
+) {
+  const orgs = input.clients.organizations();
+  const organization = await describeOrganization(orgs, input.clients.region);
+  const root = await readRoot(orgs);
+  const attachments = root.scpEnabled ? await readScpAttachments(orgs, limit) : null;
+  if (attachments && !attachments.ok) warnings.push({ ...attachments.error, target: root.id });
+  const features = await readOrganizationsFeatures(input.clients);
+  if (!features.ok) warnings.push({ ...features.error, target: organization.id });
+  // Which account the scanner is: a security contact read from the organization side names every other
+  // account by AccountId and leaves it out only for this one (CONTROLS.md).
+  const caller = input.securityContacts === false ? null : await readCallerAccountId(input.clients);
+  const org: DiscoveredOrganization['org'] = {
+    ...organization,
+    rootId: root.id,
+    scpEnabled: root.scpEnabled,
+    features: features.ok
+      ? { known: true, enabled: features.enabled }
+      : { known: false, reason: features.error.code },
+  };
+  return { org, root, attachments, caller };
 }
 
 type OrganizationsClient = ReturnType<DiscoverOrganizationInput['clients']['organizations']>;

@@ -13,6 +13,7 @@ import {
   ROOT_SESSIONS_FEATURE,
   readAccountDetails,
   readCallerAccountId,
+  readOrganizationFacts,
   readOrgSecurityContact,
   readSecurityContactInMember,
 } from '@rootwatch/aws';
@@ -247,11 +248,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
             : {}),
         });
       } catch (error) {
-        // AwsAccessError already carries kind / code / retryable; anything else is classified here.
-        if (error instanceof AwsAccessError) throw error;
-        throw Object.assign(new Error('discovery failed'), classifyAwsError(error), {
-          name: 'DiscoveryError',
-        });
+        throw discoveryError(error);
       }
       if (found.warnings.length > 0) {
         logger.warn(
@@ -270,8 +267,30 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         accounts: found.accounts.map((a) => discoveredAccountOf(a, deferred.has(a.id))),
       };
     },
-    async prepare({ runId, org }) {
+    async prepare({ runId, org, scoped }) {
       if (await store.has(runId)) return;
+      if (scoped) {
+        // Its account jobs read their own org-side facts (as every account with a job does), so the
+        // organization-wide ones are all it needs: no tree walk on the management account's quota.
+        let facts: Awaited<ReturnType<typeof readOrganizationFacts>>;
+        try {
+          facts = await readOrganizationFacts({
+            clients: clientsFor(org),
+            ...(options.discoveryConcurrency ? { concurrency: options.discoveryConcurrency } : {}),
+            securityContacts: false,
+          });
+        } catch (error) {
+          throw discoveryError(error);
+        }
+        if (facts.warnings.length > 0) {
+          logger.warn(
+            { orgId: org.id, warnings: facts.warnings.length, first: facts.warnings.slice(0, 3) },
+            'organization facts: some optional reads failed; the data they feed is unknown',
+          );
+        }
+        await store.save(runId, [], facts.parentPolicies);
+        return;
+      }
       logger.warn({ runId, orgId: org.id }, 'discovery facts of this run were lost; discovering again');
       await this.discover({ runId, org });
     },
@@ -370,4 +389,10 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
       for (const clients of perOrg.values()) clients.destroy();
     },
   };
+}
+
+/** AwsAccessError already carries kind / code / retryable; anything else is classified here. */
+function discoveryError(error: unknown): Error {
+  if (error instanceof AwsAccessError) return error;
+  return Object.assign(new Error('discovery failed'), classifyAwsError(error), { name: 'DiscoveryError' });
 }

@@ -40,9 +40,10 @@ export interface ScanSource {
   }): Promise<DiscoveredOrganization>;
   /**
    * Makes sure the run's org-side facts are available to its account jobs (discovering again
-   * if they were lost, e.g. with a Redis restart); writes nothing to the database.
+   * if they were lost, e.g. with a Redis restart); writes nothing to the database. `scoped`: the run's
+   * accounts come from their stored rows, so only the organization-wide facts are read, not the tree.
    */
-  prepare(input: { runId: string; org: OrgConfig }): Promise<void>;
+  prepare(input: { runId: string; org: OrgConfig; scoped?: boolean }): Promise<void>;
   /** Org-side facts (SCPs, security contact) and the member's root posture through the audit role. */
   assess(input: {
     runId: string;

@@ -291,8 +291,8 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
 
     /**
      * Scoped: the run's accounts from their stored rows — no account is added, changed or marked removed,
-     * and an id the organization does not hold (unknown, removed) is skipped with the reason logged. The
-     * org-side facts the account jobs evaluate with are read as for a re-driven run (no database write).
+     * and an id the organization does not hold (unknown, removed) is skipped with the reason logged. Only the
+     * organization-wide facts (the SCPs of the root and OUs) are read from AWS; each account job reads its own.
      */
     async startScoped(
       run: ScanRun,
@@ -313,7 +313,7 @@ function scanStartSteps({ db, source, orgConfig, observer }: ScanStartDeps, repo
         );
       if (stored.some(isAssessable)) {
         const prepared = await withDiscovery(run, context, log, async () => {
-          await source.prepare({ runId: run.id, org });
+          await source.prepare({ runId: run.id, org, scoped: true });
           return true;
         });
         if (!prepared) return false;

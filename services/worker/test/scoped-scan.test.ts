@@ -79,6 +79,7 @@ describe('a single-account (scoped) scan through the simulator', () => {
     const repos = createRepositories({ db });
     const latestBefore = await repos.scanRuns.latestFinished({ orgId: ORG_ID });
 
+    sim.resetStats();
     const requested = await scanner.producer.startScan({
       orgId: ORG_ID,
       trigger: 'event',
@@ -86,6 +87,17 @@ describe('a single-account (scoped) scan through the simulator', () => {
     });
     await scanner.dispatcher.idle();
     expect(scanner.dispatcher.failures()).toEqual([]);
+    // The management account's quota is scarce: the rescan reads the organization-wide facts (the SCPs it
+    // evaluates with) and the target's own, but does not walk the organization.
+    const calls = sim.stats().byOperation;
+    for (const walk of [
+      'organizations:ListAccounts',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
+    ]) {
+      expect(calls[walk] ?? 0, walk).toBe(0);
+    }
+    expect(calls['organizations:ListPolicies']).toBeGreaterThan(0);
     const run = await waitForRun(db, requested.id, 10_000);
     expect(run).toMatchObject({
       status: 'succeeded',
@@ -106,6 +118,11 @@ describe('a single-account (scoped) scan through the simulator', () => {
       s.controls.find((c) => c.accountId === id && c.controlId === 'root.mfa')?.status;
     expect(mfaOf(before, target)).not.toBe('FAIL');
     expect(mfaOf(after, target)).toBe('FAIL');
+    // Its SCPs are still known: the guardrail evaluates as it did in the org-wide run.
+    const guardrailOf = (s: typeof before, id: string) =>
+      s.controls.find((c) => c.accountId === id && c.controlId === 'org.root-guardrail')?.status;
+    expect(guardrailOf(before, target)).toMatch(/^(PASS|FAIL)$/);
+    expect(guardrailOf(after, target)).toBe(guardrailOf(before, target));
     const others = (s: typeof before) => ({
       accounts: s.accounts.filter((a) => a.id !== target),
       controls: s.controls.filter((c) => c.accountId !== target),
