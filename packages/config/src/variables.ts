@@ -225,7 +225,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     required: false,
     default: '90',
     description:
-      'Per-account scan rows older than this are pruned; posture history, findings and drift are kept.',
+      'Per-account scan rows, and webhook events whose deliveries are all settled, older than this are pruned; posture history, findings and drift are kept.',
   },
   {
     name: 'ROOTWATCH_EXCEPTION_EXPIRY_INTERVAL_SECONDS',

@@ -62,6 +62,7 @@ export {
 } from './snapshot';
 export { databaseNow, withTransaction } from './transaction';
 export {
+  createWebhookEventsRetention,
   createWebhookOutboxRepository,
   type WebhookLane,
   type WebhookLaneHead,

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './database';
 import { type WebhookAttempt, webhookDeliveries, webhookOutbox, webhooks } from './schema';
 import { rowsOf } from './sql-helpers';
@@ -223,3 +223,46 @@ export function createWebhookOutboxRepository({ db, secrets }: { db: Db; secrets
 }
 
 export type WebhookOutboxRepository = ReturnType<typeof createWebhookOutboxRepository>;
+
+/**
+ * Retention of webhook events (the scheduler's daily job, ROOTWATCH_RETENTION_DAYS): events relayed before the
+ * cutoff whose every delivery is settled (delivered, or failed after its day of retries) are deleted with their
+ * deliveries, oldest first, `batchSize` per statement. An event not yet relayed, or with a pending delivery,
+ * stays whatever its age: the lane it heads would otherwise lose it.
+ */
+export function createWebhookEventsRetention({ db }: { db: Db }) {
+  return {
+    async prune({
+      retentionDays,
+      now = new Date(),
+      batchSize = 5000,
+    }: {
+      retentionDays: number;
+      now?: Date;
+      batchSize?: number;
+    }): Promise<number> {
+      const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+      let total = 0;
+      for (;;) {
+        const settled = db
+          .select({ id: webhookOutbox.id })
+          .from(webhookOutbox)
+          .where(
+            and(
+              isNotNull(webhookOutbox.relayedAt),
+              lt(webhookOutbox.createdAt, cutoff),
+              sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.outboxId} = ${webhookOutbox.id} AND ${webhookDeliveries.status} = 'pending')`,
+            ),
+          )
+          .orderBy(asc(webhookOutbox.id))
+          .limit(batchSize);
+        const deleted = await db
+          .delete(webhookOutbox)
+          .where(inArray(webhookOutbox.id, settled))
+          .returning({ id: webhookOutbox.id });
+        total += deleted.length;
+        if (deleted.length < batchSize) return total;
+      }
+    },
+  };
+}

@@ -4,6 +4,7 @@ import {
   createDatabase,
   createExceptionsRepository,
   createScanRunAccountsRepository,
+  createWebhookEventsRetention,
   type Database,
   ScanAlreadyActiveError,
 } from '@rootwatch/db';
@@ -46,6 +47,8 @@ export interface SchedulerStats {
   /** Ticks that found a scan already active for the org (the tick job's return value says so too). */
   skipped: Record<string, number>;
   prunedAccountScans: number;
+  /** Webhook events (with their deliveries) past the retention period, all deliveries settled. */
+  prunedWebhookEvents: number;
   /** Exceptions ended past their expiry, and the findings they released (back to `new`), since start. */
   exceptionsExpired: number;
   findingsReleased: number;
@@ -124,11 +127,13 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     createScanProducer({ db: database.db, connection: queueConnection, prefix: options.prefix });
   const ownsProducer = !options.producer;
   const accountScans = createScanRunAccountsRepository({ db: database.db });
+  const webhookEvents = createWebhookEventsRetention({ db: database.db });
   const exceptions = createExceptionsRepository({ db: database.db });
   const stats: SchedulerStats = {
     started: {},
     skipped: {},
     prunedAccountScans: 0,
+    prunedWebhookEvents: 0,
     exceptionsExpired: 0,
     findingsReleased: 0,
     schedulesRecreated: 0,
@@ -238,12 +243,18 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
       return result;
     }
     if (job.name === SCHEDULE_JOB_NAMES.retention) {
-      const pruned = await accountScans.prune({
+      const retention = {
         retentionDays: config.retentionDays,
         batchSize: options.retentionBatchSize ?? 5000,
-      });
+      };
+      const pruned = await accountScans.prune(retention);
       stats.prunedAccountScans += pruned;
-      logger.info({ pruned, retentionDays: config.retentionDays }, 'pruned old account scans');
+      const webhookEventsPruned = await webhookEvents.prune(retention);
+      stats.prunedWebhookEvents += webhookEventsPruned;
+      logger.info(
+        { pruned, webhookEvents: webhookEventsPruned, retentionDays: config.retentionDays },
+        'pruned old account scans and webhook events',
+      );
       return { pruned };
     }
     const { orgId } = job.data;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { OrgConfig } from '@rootwatch/config';
-import { createRepositories, type Db } from '@rootwatch/db';
+import { createRepositories, type Db, schema } from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { redisConnection, SCHEDULE_QUEUE } from '@rootwatch/queue';
 import { Queue } from 'bullmq';
@@ -132,7 +132,7 @@ describe('the scheduler', () => {
     }
   });
 
-  it('prunes account scans older than the retention period, in batches, and keeps the recent ones', async () => {
+  it('prunes account scans and settled webhook events older than the retention period, in batches, and keeps the rest', async () => {
     const repos = createRepositories({ db });
     await repos.organizations.upsert({ id: 'retention-org' });
     await repos.accounts.upsertFromDiscovery({
@@ -173,6 +173,45 @@ describe('the scheduler', () => {
       observedAt: new Date(Date.now() - 10 * day),
     });
 
+    // Webhook events: only an old, relayed one whose deliveries are all settled goes (with its deliveries).
+    const [webhook] = await db
+      .insert(schema.webhooks)
+      .values({
+        url: 'https://receiver.example/hook',
+        events: ['finding.opened'],
+        secretCiphertext: randomBytes(44),
+      })
+      .returning();
+    const event = async (
+      ageDays: number,
+      relayed: boolean,
+      deliveries: ('delivered' | 'failed' | 'pending')[],
+    ) => {
+      const createdAt = new Date(Date.now() - ageDays * day);
+      const [row] = await db
+        .insert(schema.webhookOutbox)
+        .values({
+          type: 'finding.opened',
+          subject: `finding:${ageDays}:${relayed}:${deliveries.join()}`,
+          payload: {},
+          createdAt,
+          relayedAt: relayed ? createdAt : null,
+        })
+        .returning();
+      for (const status of deliveries) {
+        await db
+          .insert(schema.webhookDeliveries)
+          .values({ webhookId: webhook!.id, outboxId: row!.id, subject: row!.subject, status, createdAt });
+      }
+      return row!.id;
+    };
+    const settledOld = await event(200, true, ['delivered']);
+    const failedOld = await event(150, true, ['failed']);
+    const pendingOld = await event(200, true, ['pending']);
+    const unrelayedOld = await event(200, false, []);
+    const settledRecent = await event(10, true, ['delivered']);
+    const mine = [settledOld, failedOld, pendingOld, unrelayedOld, settledRecent];
+
     const scheduler = await startScheduler({
       config: { organizations: [org('nightly', '0 2 * * *')], retentionDays: 90, redisUrl: REDIS },
       logger,
@@ -185,6 +224,25 @@ describe('the scheduler', () => {
       await until(async () => scheduler.stats().prunedAccountScans >= 2);
       const left = await repos.accountScans.listForRun({ scanRunId: run.id });
       expect(left.items.map((r) => r.accountId)).toEqual(['100000000003']);
+      await until(async () => scheduler.stats().prunedWebhookEvents >= 2);
+      const events = await db
+        .select({ id: schema.webhookOutbox.id })
+        .from(schema.webhookOutbox)
+        .orderBy(schema.webhookOutbox.id);
+      expect(events.map((e) => e.id).filter((id) => mine.includes(id))).toEqual([
+        pendingOld,
+        unrelayedOld,
+        settledRecent,
+      ]);
+      const deliveries = await db
+        .select({ outboxId: schema.webhookDeliveries.outboxId })
+        .from(schema.webhookDeliveries);
+      expect(
+        deliveries
+          .map((d) => d.outboxId)
+          .filter((id) => mine.includes(id))
+          .sort((a, b) => a - b),
+      ).toEqual([pendingOld, settledRecent]);
     } finally {
       await scheduler.close();
     }
