@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
+import { pruneInBatches, type RetentionOptions } from './retention';
 import { accountScans, type ScanOutcome, scanRuns } from './schema';
 
 export type AccountScan = typeof accountScans.$inferSelect;
@@ -15,8 +16,6 @@ export type InsertAccountScanInput = {
   durationMs?: number | null;
   postureVersionId?: number | null;
 };
-
-const dayMs = 86_400_000;
 
 /** The account_scans rows: how each account of a run ended (one row per run × account). */
 export function createScanRunAccountsRepository({ db }: { db: Db }) {
@@ -88,23 +87,13 @@ export function createScanRunAccountsRepository({ db }: { db: Db }) {
     },
 
     /**
-     * Deletes rows observed more than retentionDays ago, batchSize rows per statement so a large backlog
-     * never holds locks or bloats WAL in one huge delete. Returns the number deleted. An old row belongs to
+     * Deletes rows observed more than retentionDays ago, in batches (retention.ts). Returns the number deleted.
+     * An old row belongs to
      * a run requested before the cutoff (a row is observed after its run is requested), and a run's rows
      * are found by the primary key's prefix.
      */
-    async prune({
-      retentionDays,
-      now = new Date(),
-      batchSize = 5000,
-    }: {
-      retentionDays: number;
-      now?: Date;
-      batchSize?: number;
-    }): Promise<number> {
-      const cutoff = new Date(now.getTime() - retentionDays * dayMs);
-      let total = 0;
-      for (;;) {
+    async prune(options: RetentionOptions): Promise<number> {
+      return pruneInBatches(options, async (cutoff, batchSize) => {
         const deleted = await db
           .delete(accountScans)
           .where(
@@ -115,9 +104,8 @@ export function createScanRunAccountsRepository({ db }: { db: Db }) {
               LIMIT ${batchSize})`,
           )
           .returning({ accountId: accountScans.accountId });
-        total += deleted.length;
-        if (deleted.length < batchSize) return total;
-      }
+        return deleted.length;
+      });
     },
   };
 }

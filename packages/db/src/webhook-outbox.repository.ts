@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './database';
+import { pruneInBatches, type RetentionOptions } from './retention';
 import { type WebhookAttempt, webhookDeliveries, webhookOutbox, webhooks } from './schema';
 import { rowsOf } from './sql-helpers';
 import { inTransaction } from './transaction';
@@ -227,23 +228,13 @@ export type WebhookOutboxRepository = ReturnType<typeof createWebhookOutboxRepos
 /**
  * Retention of webhook events (the scheduler's daily job, ROOTWATCH_RETENTION_DAYS): events relayed before the
  * cutoff whose every delivery is settled (delivered, or failed after its day of retries) are deleted with their
- * deliveries, oldest first, `batchSize` per statement. An event not yet relayed, or with a pending delivery,
+ * deliveries, oldest first, in batches (retention.ts). An event not yet relayed, or with a pending delivery,
  * stays whatever its age: the lane it heads would otherwise lose it.
  */
 export function createWebhookEventsRetention({ db }: { db: Db }) {
   return {
-    async prune({
-      retentionDays,
-      now = new Date(),
-      batchSize = 5000,
-    }: {
-      retentionDays: number;
-      now?: Date;
-      batchSize?: number;
-    }): Promise<number> {
-      const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-      let total = 0;
-      for (;;) {
+    async prune(options: RetentionOptions): Promise<number> {
+      return pruneInBatches(options, async (cutoff, batchSize) => {
         const settled = db
           .select({ id: webhookOutbox.id })
           .from(webhookOutbox)
@@ -260,9 +251,8 @@ export function createWebhookEventsRetention({ db }: { db: Db }) {
           .delete(webhookOutbox)
           .where(inArray(webhookOutbox.id, settled))
           .returning({ id: webhookOutbox.id });
-        total += deleted.length;
-        if (deleted.length < batchSize) return total;
-      }
+        return deleted.length;
+      });
     },
   };
 }

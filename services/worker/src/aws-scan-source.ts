@@ -222,6 +222,14 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
     return id;
   };
 
+  const warnOfFailedReads = (org: OrgConfig, warnings: readonly unknown[], what: string) => {
+    if (warnings.length === 0) return;
+    logger.warn(
+      { orgId: org.id, warnings: warnings.length, first: warnings.slice(0, 3) },
+      `${what}: some optional reads failed; the data they feed is unknown`,
+    );
+  };
+
   return {
     async discover({ runId, org, stream }) {
       let found: Awaited<ReturnType<typeof discoverOrganization>>;
@@ -250,12 +258,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
       } catch (error) {
         throw discoveryError(error);
       }
-      if (found.warnings.length > 0) {
-        logger.warn(
-          { orgId: org.id, warnings: found.warnings.length, first: found.warnings.slice(0, 3) },
-          'discovery: some optional reads failed; the data they feed is unknown',
-        );
-      }
+      warnOfFailedReads(org, found.warnings, 'discovery');
       const deferred = new Set(found.deferred);
       await store.save(
         runId,
@@ -282,12 +285,7 @@ export function createAwsScanSource(options: AwsScanSourceOptions): AwsScanSourc
         } catch (error) {
           throw discoveryError(error);
         }
-        if (facts.warnings.length > 0) {
-          logger.warn(
-            { orgId: org.id, warnings: facts.warnings.length, first: facts.warnings.slice(0, 3) },
-            'organization facts: some optional reads failed; the data they feed is unknown',
-          );
-        }
+        warnOfFailedReads(org, facts.warnings, 'organization facts');
         await store.save(runId, [], facts.parentPolicies);
         return;
       }
