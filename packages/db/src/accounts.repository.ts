@@ -16,12 +16,11 @@ import { clampLimit, decodeCursor, encodeCursor, type Page } from './cursor';
 import type { Db } from './database';
 import {
   type JsonArrayParts,
-  jsonArrayParts,
   jsonObject,
   jsonString,
   jsonTimestamp,
   jsonValue,
-  PAGE_RUN_ITEMS,
+  readPageRuns,
   renderedOnce,
 } from './json-text';
 import {
@@ -32,7 +31,7 @@ import {
   type OuPathEntry,
   type ScanOutcome,
 } from './schema';
-import { chunk, escapeLike, rowsOf, textSet } from './sql-helpers';
+import { chunk, escapeLike, textSet } from './sql-helpers';
 
 export type Account = typeof accounts.$inferSelect;
 
@@ -132,9 +131,6 @@ const accountSummaryJson = renderedOnce(
 const controlsAndFailingJson = renderedOnce(
   sql`(SELECT ',"controls":{' || coalesce(string_agg(to_json(${controlStates.controlId})::text || ':' || to_json(${controlStates.status})::text, ',' ORDER BY ${controlStates.controlId}), '') || '},"failing":[' || coalesce(string_agg(to_json(${controlStates.controlId})::text, ',' ORDER BY ${controlStates.controlId}) FILTER (WHERE ${controlStates.status} = 'FAIL'), '') || ']}' FROM ${controlStates} WHERE ${controlStates.accountId} = ${accounts.id})`,
 );
-
-// A constant, not a parameter: GROUP BY and ORDER BY must be the same expression.
-const runItems = sql.raw(String(PAGE_RUN_ITEMS));
 
 /** The WHERE, ORDER BY, LIMIT and cursor of an account list, shared by list() and listWithControlStatuses(). */
 function listQuery(input: ListAccountsInput) {
@@ -432,28 +428,7 @@ export function createAccountsRepository({ db }: { db: Db }) {
           left(${accountSummaryJson}, -1) || ${controlsAndFailingJson} AS item
         FROM ${accounts} ${query.where === undefined ? sql`` : sql`WHERE ${query.where}`}
         ORDER BY ${order} LIMIT ${query.limit + 1}`;
-      // One row per run of PAGE_RUN_ITEMS items (json-text.ts), in order.
-      const runs = rowsOf<{
-        items: string | null;
-        fetched: number;
-        last_id: string | null;
-        last_name: string | null;
-      }>(
-        await db.execute(sql`
-          SELECT string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${query.limit}) AS items,
-                 count(*)::int AS fetched,
-                 (array_agg(id ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_id,
-                 (array_agg(name ORDER BY n DESC) FILTER (WHERE n <= ${query.limit}))[1] AS last_name
-          FROM (${page}) AS page
-          GROUP BY (n - 1) / ${runItems} ORDER BY (n - 1) / ${runItems}`),
-      );
-      let fetched = 0;
-      let last: { id: string; name: string } | null = null;
-      for (const run of runs) {
-        fetched += Number(run.fetched);
-        if (run.last_id !== null) last = { id: run.last_id, name: run.last_name ?? '' };
-      }
-      return query.pageJson({ items: jsonArrayParts(runs.map((run) => run.items)), fetched, last });
+      return query.pageJson(await readPageRuns(db, page, query.limit, ['id', 'name']));
     },
   };
 }

@@ -10,17 +10,16 @@ import {
 import type { Db } from './database';
 import { lockFeeds } from './feed-lock';
 import {
-  jsonArrayParts,
   jsonNumber,
   jsonObject,
   jsonString,
   jsonTimestamp,
   jsonValue,
-  PAGE_RUN_ITEMS,
+  readPageRuns,
   renderedOnce,
 } from './json-text';
 import { type DriftKind, driftEvents, type Severity } from './schema';
-import { chunk, rowsOf } from './sql-helpers';
+import { chunk } from './sql-helpers';
 import { inTransaction } from './transaction';
 
 export type DriftEvent = typeof driftEvents.$inferSelect;
@@ -105,9 +104,6 @@ function insertPart(tx: Db, events: DriftEventInput[]): Promise<DriftEvent[]> {
     .returning();
 }
 
-// A constant, not a parameter: GROUP BY and ORDER BY must be the same expression.
-const runItems = sql.raw(String(PAGE_RUN_ITEMS));
-
 export function createDriftEventsRepository({ db }: { db: Db }) {
   return {
     /**
@@ -148,27 +144,14 @@ export function createDriftEventsRepository({ db }: { db: Db }) {
     async feedJson(input: DriftFeedInput = {}): Promise<FeedJsonPage> {
       const limit = clampLimit(input.limit);
       // A template rather than drizzle's select builder, which costs as much again to render per query.
-      const page = sql`SELECT ${driftEvents.id} AS id, ${driftEventJson} AS item FROM ${driftEvents}
-        WHERE ${feedConditions(input)} ORDER BY ${driftEvents.id} LIMIT ${limit + 1}`;
-      // Ids are unique and increasing: the page's order is theirs, and its last item has the greatest id.
-      // One row per run of PAGE_RUN_ITEMS items (json-text.ts), in order.
-      const runs = rowsOf<{ items: string | null; fetched: number; last_id: string | null }>(
-        await db.execute(sql`
-          SELECT string_agg(item, ',' ORDER BY id) FILTER (WHERE n <= ${limit}) AS items,
-                 count(*)::int AS fetched,
-                 max(id) FILTER (WHERE n <= ${limit}) AS last_id
-          FROM (SELECT page.*, row_number() OVER (ORDER BY id) AS n FROM (${page}) AS page) AS numbered
-          GROUP BY (n - 1) / ${runItems} ORDER BY (n - 1) / ${runItems}`),
-      );
-      let fetched = 0;
-      let lastId: string | null = null;
-      for (const run of runs) {
-        fetched += Number(run.fetched);
-        lastId = run.last_id ?? lastId;
-      }
+      // Numbered after the LIMIT: the window then sees the page's rows only.
+      const page = sql`SELECT page.*, row_number() OVER (ORDER BY id) AS n FROM (
+          SELECT ${driftEvents.id} AS id, ${driftEventJson} AS item FROM ${driftEvents}
+          WHERE ${feedConditions(input)} ORDER BY ${driftEvents.id} LIMIT ${limit + 1}) AS page`;
+      const { items, fetched, last } = await readPageRuns(db, page, limit, ['id']);
       return {
-        items: jsonArrayParts(runs.map((run) => run.items)),
-        nextCursor: feedNextCursor(lastId, input.after),
+        items,
+        nextCursor: feedNextCursor(last?.id ?? null, input.after),
         hasMore: fetched > limit,
       };
     },

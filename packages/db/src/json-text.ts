@@ -1,5 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Db } from './database';
+import { rowsOf } from './sql-helpers';
 
 /**
  * SQL expressions that write a value as JSON text in the exact bytes JSON.stringify (and Fastify's response
@@ -66,8 +68,44 @@ export type JsonArrayParts = string[];
 /** Items per run of a page (see JsonArrayParts): a few KB of JSON each for accounts and drift events. */
 export const PAGE_RUN_ITEMS = 16;
 
+// A constant, not a parameter: GROUP BY and ORDER BY must be the same expression.
+const runOf = sql.raw(`(n - 1) / ${PAGE_RUN_ITEMS}`);
+
+/**
+ * Reads a page built by Postgres as runs of items. `page` selects at most `limit` + 1 rows (the extra one only
+ * says there is a next page), each with `n`, its 1-based position, `item`, its JSON text, and the columns named
+ * in `lastKeys`. Returns the items as JsonArrayParts, how many rows were fetched, and the `lastKeys` of the last
+ * item within the limit as text (null for an empty page): a cursor is made of them.
+ */
+export async function readPageRuns<K extends string>(
+  db: Db,
+  page: SQL,
+  limit: number,
+  lastKeys: readonly K[],
+): Promise<{ items: JsonArrayParts; fetched: number; last: Record<K, string> | null }> {
+  const lastColumns = lastKeys.map(
+    (key) =>
+      sql`, (array_agg(${sql.identifier(key)}::text ORDER BY n DESC) FILTER (WHERE n <= ${limit}))[1] AS ${sql.identifier(`last_${key}`)}`,
+  );
+  const runs = rowsOf<{ items: string | null; fetched: number } & Record<string, string | null>>(
+    await db.execute(sql`
+      SELECT string_agg(item, ',' ORDER BY n) FILTER (WHERE n <= ${limit}) AS items,
+             count(*)::int AS fetched${sql.join(lastColumns)}
+      FROM (${page}) AS page
+      GROUP BY ${runOf} ORDER BY ${runOf}`),
+  );
+  let fetched = 0;
+  let last: Record<K, string> | null = null;
+  for (const run of runs) {
+    fetched += Number(run.fetched);
+    if (run.items === null) continue;
+    last = Object.fromEntries(lastKeys.map((key) => [key, run[`last_${key}`] ?? ''])) as Record<K, string>;
+  }
+  return { items: jsonArrayParts(runs.map((run) => run.items)), fetched, last };
+}
+
 /** JsonArrayParts from the runs of a page in order (null for a run with no item, e.g. the look-ahead row alone). */
-export function jsonArrayParts(runs: readonly (string | null)[]): JsonArrayParts {
+function jsonArrayParts(runs: readonly (string | null)[]): JsonArrayParts {
   const parts = ['['];
   for (const run of runs) {
     if (run === null) continue;
