@@ -88,9 +88,8 @@ export function createScanRunAccountsRepository({ db }: { db: Db }) {
 
     /**
      * Deletes rows observed more than retentionDays ago, in batches (retention.ts). Returns the number deleted.
-     * An old row belongs to
-     * a run requested before the cutoff (a row is observed after its run is requested), and a run's rows
-     * are found by the primary key's prefix.
+     * An old row belongs to a run requested before the cutoff (a row is observed after its run is requested),
+     * and a run's rows are found by the primary key's prefix.
      */
     async prune(options: RetentionOptions): Promise<number> {
       return pruneInBatches(options, async (cutoff, batchSize) => {

@@ -61,8 +61,9 @@ export function createScanStartHandler(deps: ScanStartDeps): ScanHandler<'scan.s
     if (run.status === 'queued') {
       if (!(await steps.startScoped(run, run.accountIds ?? [], org, context, log))) return;
     } else {
-      // A re-driven run (retry, lost queue): the account jobs need this run's org-side facts again.
-      await source.prepare({ runId, org });
+      // A re-driven run (retry, lost queue): the account jobs need this run's org-side facts again (for a
+      // scoped run, the organization-wide ones only, as when it started).
+      await source.prepare({ runId, org, scoped: run.accountIds !== null });
     }
     await steps.enqueuePending(payload, context);
   };
