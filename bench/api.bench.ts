@@ -10,13 +10,14 @@ import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import autocannon from 'autocannon';
 
 // pnpm bench:api [--accounts 10000] [--days 365] [--duration 8] [--connections 32] [--pool 10] [--cursors 200] [--only name,…]
-//                [--keep true] [--database URL] [--cpu-prof DIR] [--warmup REQUESTS]
+//                [--keep true] [--database URL] [--cpu-prof DIR] [--warmup REQUESTS] [--idle-before SECONDS]
 // --keep true leaves the seeded database in place and prints its URL; --database URL measures on such a database
 // without seeding it again (the seed takes minutes on a loaded machine) and leaves it; --cpu-prof DIR writes a V8
 // CPU profile of the caches-off API process into DIR (open it in Chrome DevTools or speedscope). --warmup N warms
-// each route with N requests instead of 2 s: an uncached route at ~100 req/s is otherwise measured while V8 is
-// still optimizing it, which adds its compilation to the CPU per request.
-// Two API processes on the same database: the app as configured by default (response caches on) and the app with
+// each route with N requests (default 1,500; 2 s of a few hundred requests left V8 still optimizing an uncached
+// route, which added its compilation to the CPU per request). --idle-before S leaves each caches-off process idle
+// for S seconds before its warm-up, to measure a burst after a quiet spell (see startServer).
+// Two API processes on the same database: the app as configured by default (response caches on), and the app with
 // its response caches off, so the report shows what the caches buy. The summary's own 5 s cache stays in both.
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -34,7 +35,8 @@ const POOL = num('pool', 10);
 const FIXED_RATE = 500;
 // Distinct drift positions requested in turn: pollers at many places of the feed, not one hot page.
 const CURSORS = num('cursors', 200);
-const warmup = num('warmup', 0);
+const warmup = num('warmup', 1_500);
+const idleBeforeS = num('idle-before', 0);
 // --only accounts_failing,drift_events_after: measure those endpoints (and the baseline) only.
 const only = args.get('only')?.split(',');
 const ORG = 'bench-org';
@@ -197,10 +199,24 @@ async function startServer(responseCache?: { ttlMs: number; immutableMaxBytes: n
   });
   return { child, url };
 }
-const servers = {
-  cached: await startServer(),
-  uncached: await startServer({ ttlMs: 0, immutableMaxBytes: 0 }),
-};
+async function stopServer({ child }: Awaited<ReturnType<typeof startServer>>) {
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+const cachedServer = await startServer();
+let uncachedServer: Awaited<ReturnType<typeof startServer>> | undefined;
+/**
+ * The caches-off process, started once the cached endpoints are measured and then kept busy: started at the
+ * beginning, it sat idle through the cached phases, and after ~10 s of idleness V8's memory reducer shrinks the
+ * heap and then grows it by at most 1.3x per mark-compact. The page reads' short-lived Buffers (pg's socket reads,
+ * the response) then start a mark-compact every few hundred milliseconds until the heap's limit has grown back:
+ * that measured the idle spell, not the page. --idle-before reproduces it on purpose.
+ */
+async function startUncachedServer() {
+  const server = await startServer({ ttlMs: 0, immutableMaxBytes: 0 });
+  if (idleBeforeS > 0) await new Promise((resolve) => setTimeout(resolve, idleBeforeS * 1000));
+  return server;
+}
 
 // A path, or a list of paths requested in turn (each connection takes the next one of a shared counter).
 const endpoints: Record<string, string | string[]> = {
@@ -314,14 +330,15 @@ type EndpointFigures = { saturation: Figures; at_500_rps: Figures };
 const results: Record<string, EndpointFigures> = {};
 const resultsCachesOff: Record<string, EndpointFigures> = {};
 try {
-  for (const [name, path] of Object.entries(endpoints)) {
-    if (only && name !== 'baseline_select1' && !only.includes(name)) continue;
-    for (const mode of ['cached', 'uncached'] as const) {
+  for (const mode of ['cached', 'uncached'] as const) {
+    for (const [name, path] of Object.entries(endpoints)) {
+      if (only && name !== 'baseline_select1' && !only.includes(name)) continue;
       // SELECT 1 does not touch the caches: one measurement, on the default app.
       if (name === 'baseline_select1' && mode === 'uncached') continue;
-      const server = servers[mode];
+      if (mode === 'uncached') uncachedServer ??= await startUncachedServer();
+      const server = mode === 'cached' ? cachedServer : uncachedServer!;
       // Warm the route (JIT, pool connections, Postgres caches, and the response caches where on) before measuring.
-      await load(server.url, path, { connections: 4, ...(warmup ? { amount: warmup } : { duration: 2 }) });
+      await load(server.url, path, { connections: 4, amount: warmup });
       const saturation = await drive(server, path);
       const at500 = await drive(server, path, FIXED_RATE);
       (mode === 'cached' ? results : resultsCachesOff)[name] = { saturation, at_500_rps: at500 };
@@ -331,10 +348,8 @@ try {
     }
   }
 } finally {
-  for (const { child } of Object.values(servers)) {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  await stopServer(cachedServer);
+  if (uncachedServer) await stopServer(uncachedServer);
   if (keep) console.log(`database kept: --database ${testDb.url}`);
   else await testDb.drop();
 }
@@ -376,6 +391,8 @@ const report = {
     connections: CONNECTIONS,
     duration_s: DURATION_S,
     pool: POOL,
+    warmup_requests: warmup,
+    idle_before_s: idleBeforeS,
     drift_events_after: `${CURSORS} cursors spread over the feed, requested in turn`,
   },
   // The app as configured by default: full drift pages cached until evicted, other list reads for 1 s.
