@@ -15,8 +15,8 @@ import autocannon from 'autocannon';
 // without seeding it again (the seed takes minutes on a loaded machine) and leaves it; --cpu-prof DIR writes a V8
 // CPU profile of the caches-off API process into DIR (open it in Chrome DevTools or speedscope). --warmup N warms
 // each route with N requests (default 1,500; 2 s of a few hundred requests left V8 still optimizing an uncached
-// route, which added its compilation to the CPU per request). --idle-before S leaves each caches-off process idle
-// for S seconds before its warm-up, to measure a burst after a quiet spell (see startServer).
+// route, which added its compilation to the CPU per request). --idle-before S leaves the caches-off process idle
+// for S seconds before its first warm-up, to measure a burst after a quiet spell (see startUncachedServer).
 // Two API processes on the same database: the app as configured by default (response caches on), and the app with
 // its response caches off, so the report shows what the caches buy. The summary's own 5 s cache stays in both.
 const args = new Map<string, string>();
