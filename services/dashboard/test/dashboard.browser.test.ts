@@ -499,4 +499,77 @@ describe.skipIf(!hasChromium)('dashboard in Chromium against a demo instance', (
       expect(consoleErrors).toEqual([]);
     });
   });
+
+  describe('remediations page', () => {
+    let page: Page;
+    const consoleErrors: string[] = [];
+
+    beforeAll(async () => {
+      page = await context.newPage();
+      watchConsole(page, consoleErrors);
+    });
+
+    afterAll(async () => {
+      await page?.close();
+    });
+
+    it('lists a plan made through the API and shows its accounts, credentials and recorded actions', async () => {
+      await signIn(page, demo.keys.read);
+      await page.goto(`${demo.url}/#/remediations`);
+      const plans = page.getByTestId('remediation-plans');
+      await expect.poll(() => plans.textContent()).toContain('No remediation plan yet.');
+
+      // Only a root session names the root's key ids (the member role's credential report does not), and a plan
+      // lists exactly the ids it will delete.
+      expect((await demo.scan({ ROOTWATCH_ACCESS_MODE: 'root-session' })).status).toMatch(
+        /succeeded|partial/,
+      );
+      const planner = await createApiKeysUsecases({ db: demo.testDb.database.db }).createApiKey({
+        name: 'planner',
+        scopes: ['read', 'remediations:write'],
+      });
+      const res = await fetch(`${demo.url}/v1/remediations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${planner.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ controls: ['root.access-keys'] }),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const plan = (await res.json()) as {
+        id: string;
+        status: string;
+        accounts: { account_id: string; credentials: { type: string; id?: string }[] }[];
+      };
+      expect(plan.accounts.length, 'the generated org has accounts with root access keys').toBeGreaterThan(0);
+
+      await page.reload();
+      const row = plans.locator('tr', { has: page.locator(`a[href="#/remediations/${plan.id}"]`) });
+      await expect.poll(() => row.count()).toBe(1);
+      expect((await row.locator('td').allTextContents()).slice(1).map((cell) => cell.trim())).toEqual([
+        plan.status,
+        String(plan.accounts.length),
+        'planner',
+        '—',
+      ]);
+
+      await row.getByRole('link').click();
+      await page.getByRole('heading', { name: 'Remediation plan' }).waitFor();
+      const summary = page.locator('section.panel', { hasText: 'planned by planner' });
+      await expect.poll(() => summary.count()).toBe(1);
+      const listed = await summary.locator('li').allTextContents();
+      expect(listed).toHaveLength(plan.accounts.length);
+      for (const account of plan.accounts) {
+        const line = listed.find((text) => text.startsWith(`${account.account_id} `));
+        expect(line, account.account_id).toBeDefined();
+        for (const credential of account.credentials)
+          expect(line).toContain(credential.id ?? credential.type);
+      }
+      const { actions } = await api<{ actions: unknown[] }>(`/v1/remediations/${plan.id}`);
+      await expect
+        .poll(() => page.getByTestId('remediation-actions').locator('tbody tr').count())
+        .toBe(actions.length);
+      // Read-only: applying is a deliberate step by a second key, through the CLI or the API.
+      expect(await page.getByRole('button', { name: /apply|approve/i }).count()).toBe(0);
+      expect(consoleErrors).toEqual([]);
+    });
+  });
 });

@@ -18,8 +18,11 @@ export interface DemoInstance {
   dispatcher: InlineDispatcher;
   /** Keys with `read` + `scans:write`, and with `read` only. */
   keys: { write: string; read: string };
-  /** Runs a scan to its end through the same producer the API uses. */
-  scan(): Promise<ScanRun>;
+  /**
+   * Runs a scan to its end through the same producer the API uses; with `env`, through a producer of its own
+   * configured with those variables added (e.g. ROOTWATCH_ACCESS_MODE=root-session).
+   */
+  scan(env?: Record<string, string>): Promise<ScanRun>;
   stop(): Promise<void>;
 }
 
@@ -56,20 +59,29 @@ export async function startDemoInstance({
     cleanups.push(() => testDb.drop());
     const db = testDb.database.db;
 
-    const config = loadConfig({
-      ROOTWATCH_ORG_ID: DEMO_ORG,
-      AWS_ENDPOINT_URL: sim.endpoint,
-      AWS_REGION: sim.region,
-      ROOTWATCH_LOG_LEVEL: 'silent',
-      ...env,
-    });
+    const configWith = (extra: Record<string, string>) =>
+      loadConfig({
+        ROOTWATCH_ORG_ID: DEMO_ORG,
+        AWS_ENDPOINT_URL: sim.endpoint,
+        AWS_REGION: sim.region,
+        ROOTWATCH_LOG_LEVEL: 'silent',
+        ...env,
+        ...extra,
+      });
+    const config = configWith({});
     const logger = createLogger({ level: config.logLevel });
-    const source = createAwsScanSource({ config, logger, credentials: sim.credentials });
-    cleanups.push(() => source.destroy());
-    const handlers = createScanHandlers({ db, source, config, logger });
-    const dispatcher = createInlineDispatcher({ handlers, concurrency });
-    cleanups.push(() => dispatcher.close());
-    const producer = createScanProducer({ db, dispatcher });
+    /** The scan pipeline `rootwatch demo` runs: the real handlers behind an inline dispatcher. */
+    const pipeline = (pipelineConfig: typeof config) => {
+      const source = createAwsScanSource({ config: pipelineConfig, logger, credentials: sim.credentials });
+      const handlers = createScanHandlers({ db, source, config: pipelineConfig, logger });
+      const dispatcher = createInlineDispatcher({ handlers, concurrency });
+      cleanups.push(
+        () => source.destroy(),
+        () => dispatcher.close(),
+      );
+      return { dispatcher, producer: createScanProducer({ db, dispatcher }) };
+    };
+    const { dispatcher, producer } = pipeline(config);
 
     const app = await buildApp({
       database: testDb.database,
@@ -97,12 +109,13 @@ export async function startDemoInstance({
       testDb,
       dispatcher,
       keys: { write: write.key, read: read.key },
-      async scan() {
-        const started = await producer.startScan({ orgId: DEMO_ORG, trigger: 'demo' });
+      async scan(extra) {
+        const through = extra ? pipeline(configWith(extra)) : { dispatcher, producer };
+        const started = await through.producer.startScan({ orgId: DEMO_ORG, trigger: 'demo' });
         for (;;) {
           const run = await repos.scanRuns.get({ id: started.id });
           if (run && !['queued', 'running'].includes(run.status)) {
-            await dispatcher.idle();
+            await through.dispatcher.idle();
             return run;
           }
           await sleep(100);
