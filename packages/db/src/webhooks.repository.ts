@@ -98,6 +98,21 @@ export function createWebhooksRepository({ db, secrets }: { db: Db; secrets: Web
       return rows.length > 0;
     },
 
+    /**
+     * Enables a webhook again (one a `410 Gone` disabled): it receives the events that occur from now on, and its
+     * deliveries still pending resume. Null for an unknown webhook.
+     */
+    async enable({ id }: { id: string }): Promise<Webhook | null> {
+      const [row] = await db
+        .update(webhooks)
+        .set({ enabled: true, disabledReason: null, disabledAt: null })
+        .where(eq(webhooks.id, id))
+        .returning(publicColumns);
+      if (!row) return null;
+      await db.execute(sql`SELECT pg_notify(${WEBHOOK_OUTBOX_CHANNEL}, '')`);
+      return row;
+    },
+
     /** Newest first; `before` is the last id of the previous page. */
     async deliveries({
       webhookId,

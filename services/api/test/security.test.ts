@@ -38,6 +38,7 @@ const ROUTE_TABLE: Record<string, AuthDecision> = {
   'DELETE /v1/webhooks/:id': 'admin',
   'GET /v1/webhooks/:id/deliveries': 'admin',
   'POST /v1/webhooks/:id/deliveries/:delivery/retry': 'admin',
+  'POST /v1/webhooks/:id/enable': 'admin',
   'POST /v1/webhooks/:id/test': 'admin',
   'GET /v1/root-activity': 'read',
   'GET /v1/remediations': 'read',

@@ -330,6 +330,26 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
     expect(delivery).toMatchObject({ id: sent.json.id, status: 'failed', last_status_code: 410 });
     expect((await post(`/v1/webhooks/${gone.json.id}/test`)).json.error.code).toBe('webhook_disabled');
 
+    // The receiver is back: enabling the webhook again keeps its secret and log, and it receives new events.
+    receiver.setAnswer((r) => (r.path === '/moved' ? 302 : 204));
+    const enabled = await post(`/v1/webhooks/${gone.json.id}/enable`);
+    expect(enabled.status).toBe(200);
+    expect(enabled.json).toMatchObject({
+      id: gone.json.id,
+      enabled: true,
+      disabled_reason: null,
+      disabled_at: null,
+    });
+    expect(enabled.json).not.toHaveProperty('secret');
+    const again = await post(`/v1/webhooks/${gone.json.id}/test`);
+    expect(again.status).toBe(202);
+    const redelivered = await until('delivered after enabling', async () =>
+      (await deliveries(gone.json.id)).find((d) => d.id === again.json.id && d.status === 'delivered'),
+    );
+    expect(redelivered.last_status_code).toBe(204);
+    expect(receiver.received.filter((r) => r.path === '/gone').length).toBe(2);
+    expect((await post('/v1/webhooks/00000000-0000-4000-8000-000000000000/enable')).status).toBe(404);
+
     const moved = await post('/v1/webhooks', { url: receiver.url('/moved'), events: ['finding.updated'] });
     await post(`/v1/webhooks/${moved.json.id}/test`);
     const redirected = await until('3xx retried', async () =>

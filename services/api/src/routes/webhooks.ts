@@ -295,6 +295,26 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteDeps> = async 
   );
 
   app.post(
+    '/webhooks/:id/enable',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Enable a webhook again (after a 410 Gone disabled it): it receives the events from now on, with its secret and delivery log kept',
+        params: WebhookId,
+        response: { 200: WebhookSchema, 404: ErrorResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const webhook = await webhooks.enable({ id: request.params.id });
+      if (!webhook) throw notFound('webhook');
+      request.log.info({ webhookId: webhook.id }, 'webhook enabled');
+      return toWebhook(webhook);
+    },
+  );
+
+  app.post(
     '/webhooks/:id/test',
     {
       config: { auth: 'admin' },
@@ -317,5 +337,5 @@ const webhookDisabled = (webhook: Webhook) =>
   new ApiError(
     409,
     'webhook_disabled',
-    `the webhook is disabled (${webhook.disabledReason ?? 'no reason recorded'}); create it again to resume`,
+    `the webhook is disabled (${webhook.disabledReason ?? 'no reason recorded'}); POST /v1/webhooks/${webhook.id}/enable resumes it`,
   );
