@@ -47,4 +47,5 @@ export {
   WEBHOOK_QUEUE,
   type WebhookDeliverPayload,
   type WebhookProducer,
+  webhookJobId,
 } from './webhook-jobs';

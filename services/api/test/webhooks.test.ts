@@ -3,7 +3,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRepositories } from '@rootwatch/db';
 import { redisConnection } from '@rootwatch/queue';
-import { type RunningWebhookWorker, startWebhookWorker } from '@rootwatch/worker';
+import {
+  type InlineWebhookDelivery,
+  type RunningWebhookWorker,
+  startInlineWebhookDelivery,
+  startWebhookWorker,
+} from '@rootwatch/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookData } from '../src/webhooks/webhook-data';
@@ -462,5 +467,76 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
     expect(event.json.data).toEqual(resource);
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.received.filter((r) => r.path === '/expiring')).toHaveLength(1);
+  });
+});
+
+describe('webhooks without Redis: the same relay and lanes run in process (rootwatch demo with the inline queue)', () => {
+  let env: ScanEnvironment;
+  let admin: string;
+  let delivery: InlineWebhookDelivery;
+  const receiver = createReceiver();
+
+  const post = async (url: string, payload?: unknown) => {
+    const response = await env.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        authorization: `Bearer ${admin}`,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    });
+    return { status: response.statusCode, json: response.body ? JSON.parse(response.body) : undefined };
+  };
+
+  beforeAll(async () => {
+    env = await createScanEnvironment({
+      accounts: 3,
+      seed: 7,
+      env: { ROOTWATCH_WEBHOOK_ALLOW_PRIVATE: 'true' },
+    });
+    admin = (await env.keys.createApiKey({ name: 'ops', scopes: ['admin'] })).key;
+    await receiver.listen();
+    delivery = await startInlineWebhookDelivery({
+      config: env.config,
+      logger: pino({ level: 'silent' }),
+      database: env.testDb.database,
+      shapeData: webhookData,
+      retry: { baseDelayMs: 100, maxDelayMs: 300, retryWindowMs: 60_000 },
+      pollIntervalMs: 100,
+      sweepIntervalMs: 200,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await delivery?.close();
+    await receiver.stop();
+    await env?.close();
+  });
+
+  it('delivers a signed event, retries a failing receiver after its backoff, and sends each event once', async () => {
+    const created = await post('/v1/webhooks', { url: receiver.url('/inline'), events: ['finding.opened'] });
+    expect(created.status).toBe(201);
+    let failuresLeft = 2;
+    receiver.setAnswer(() => (failuresLeft-- > 0 ? 503 : 204));
+    const sent = await post(`/v1/webhooks/${created.json.id}/test`);
+    expect(sent.status).toBe(202);
+
+    const delivered = await until('delivered in process', async () => {
+      const items = (await get(env.app, `/v1/webhooks/${created.json.id}/deliveries`, admin)).json.items;
+      return items.find(
+        (d: { id: number; status: string }) => d.id === sent.json.id && d.status === 'delivered',
+      );
+    });
+    expect(delivered).toMatchObject({ attempts: 3, last_status_code: 204 });
+    const requests = receiver.received.filter((r) => r.path === '/inline');
+    expect(requests.map((r) => r.json.type)).toEqual(['webhook.test', 'webhook.test', 'webhook.test']);
+    // The same message id on every attempt (receivers deduplicate on it), each signed with the webhook's secret.
+    expect(new Set(requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    for (const request of requests)
+      expect(verifySignature(created.json.secret, request.headers, request.body)).toBe(true);
+
+    // Nothing more arrives: a delivered event is not sent again by the sweep.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(receiver.received.filter((r) => r.path === '/inline')).toHaveLength(3);
   });
 });

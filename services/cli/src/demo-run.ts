@@ -17,6 +17,7 @@ import {
   createAwsScanSource,
   createScanHandlers,
   type RunningWorker,
+  startInlineWebhookDelivery,
   startRootEventsRole,
   startWebhookWorker,
   startWorker,
@@ -239,6 +240,9 @@ async function startPipeline({
       logger.error({ job: job.name, message: error.message }, 'scan job failed for good'),
   });
   stack.push('dispatcher', () => dispatcher.close());
+  // Without a queue the demo delivers webhooks in this process.
+  const webhooks = await startInlineWebhookDelivery({ config, logger, database, shapeData: webhookData });
+  stack.push('webhooks', () => webhooks.close());
   return dispatcher;
 }
 

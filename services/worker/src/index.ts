@@ -7,5 +7,10 @@ export { type RunningRootEventsConsumer, startRootEventsConsumer } from './root-
 export { startRootEventsRole } from './root-events.role';
 export { createScanHandlers } from './scan-job-handlers';
 export { createScanMetrics, type ScanMetrics } from './scan-observer';
-export { type RunningWebhookWorker, startWebhookWorker } from './webhooks/webhook-worker';
+export {
+  type InlineWebhookDelivery,
+  type RunningWebhookWorker,
+  startInlineWebhookDelivery,
+  startWebhookWorker,
+} from './webhooks/webhook-worker';
 export { type RunningWorker, startWorker } from './worker';

@@ -22,6 +22,7 @@ import {
 } from '@rootwatch/queue';
 import { type ConnectionOptions, DelayedError, type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { createInlineWebhookLanes } from './inline-webhook-lanes';
 import { createWebhookDeliverHandler, type WebhookDataShaper } from './webhook.deliver';
 import { startWebhookRelay, type WebhookRelay } from './webhook-relay';
 import { createWebhookSender } from './webhook-sender';
@@ -52,6 +53,69 @@ export type RunningWebhookWorker = {
   close(): Promise<void>;
 };
 
+/** What both ways of delivering share: the outbox, and the delivery of one lane. */
+async function webhookDelivery(options: InlineWebhookDeliveryOptions) {
+  const key = await createInstallSecretsRepository({ db: options.database.db }).getOrCreate({
+    name: WEBHOOK_SECRET_KEY_NAME,
+  });
+  const outbox = createWebhookOutboxRepository({
+    db: options.database.db,
+    secrets: createWebhookSecretBox(key),
+  });
+  const deliverLane = createWebhookDeliverHandler({
+    outbox,
+    sender: createWebhookSender({
+      allowPrivate: options.config.webhooks?.allowPrivate ?? false,
+      timeoutMs: options.timeoutMs,
+      lookup: options.lookup,
+    }),
+    shapeData: options.shapeData,
+    retry: options.retry ?? DEFAULT_WEBHOOK_RETRY,
+    logger: options.logger,
+  });
+  return { outbox, deliverLane };
+}
+
+export type InlineWebhookDeliveryOptions = Omit<StartWebhookWorkerOptions, 'connection' | 'prefix'>;
+
+export type InlineWebhookDelivery = {
+  readonly relay: WebhookRelay;
+  close(): Promise<void>;
+};
+
+/**
+ * The push side of webhooks without Redis (`rootwatch demo` with the inline queue): the same outbox relay and
+ * lane delivery as the worker's, with the lanes run in this process (inline-webhook-lanes.ts).
+ */
+export async function startInlineWebhookDelivery(
+  options: InlineWebhookDeliveryOptions,
+): Promise<InlineWebhookDelivery> {
+  const { outbox, deliverLane } = await webhookDelivery(options);
+  const lanes = createInlineWebhookLanes({
+    deliverLane,
+    laneDue: async (lane) => Boolean(await outbox.laneDue(lane)),
+    concurrency: options.concurrency ?? options.config.webhooks?.concurrency ?? 16,
+    logger: options.logger,
+  });
+  const relay = await startWebhookRelay({
+    database: options.database,
+    outbox,
+    producer: lanes,
+    logger: options.logger,
+    pollIntervalMs: options.pollIntervalMs,
+    sweepIntervalMs: options.sweepIntervalMs,
+  });
+  options.logger.info('webhook delivery started (in process)');
+  let closing: Promise<void> | undefined;
+  return {
+    relay,
+    close() {
+      closing ??= relay.close().then(() => lanes.close());
+      return closing;
+    },
+  };
+}
+
 /** The push side of webhooks in a worker process: the outbox relay and the BullMQ delivery worker. */
 export async function startWebhookWorker(options: StartWebhookWorkerOptions): Promise<RunningWebhookWorker> {
   const { config, logger, database } = options;
@@ -62,23 +126,8 @@ export async function startWebhookWorker(options: StartWebhookWorkerOptions): Pr
       : (() => {
           throw createError({ code: ERROR_CODES.redisRequired, message: 'webhook delivery needs REDIS_URL' });
         })());
-  const key = await createInstallSecretsRepository({ db: database.db }).getOrCreate({
-    name: WEBHOOK_SECRET_KEY_NAME,
-  });
-  const outbox = createWebhookOutboxRepository({ db: database.db, secrets: createWebhookSecretBox(key) });
+  const { outbox, deliverLane } = await webhookDelivery(options);
   const producer = createWebhookProducer({ connection, prefix: options.prefix });
-  const deliverLane = createWebhookDeliverHandler({
-    outbox,
-    sender: createWebhookSender({
-      allowPrivate: config.webhooks?.allowPrivate ?? false,
-      timeoutMs: options.timeoutMs,
-      lookup: options.lookup,
-    }),
-    shapeData: options.shapeData,
-    retry: options.retry ?? DEFAULT_WEBHOOK_RETRY,
-    logger,
-  });
-
   const worker = new Worker(
     WEBHOOK_QUEUE,
     async (job: Job<WebhookDeliverPayload>, token?: string) => {
