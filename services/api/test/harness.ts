@@ -162,6 +162,22 @@ export async function createScanEnvironment({
 }
 
 /** GET with a key; returns status, headers and parsed JSON (when JSON). */
+/** POST through the app as `key`, JSON in (when `payload` is given) and out. */
+export async function postJson(app: RootwatchApp, key: string, url: string, payload?: unknown) {
+  const response = await app.inject({
+    method: 'POST',
+    url,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field.
+  const json: any = response.body ? JSON.parse(response.body) : null;
+  return { status: response.statusCode, json };
+}
+
 export async function get(
   app: RootwatchApp,
   url: string,

@@ -5,7 +5,7 @@ import { createRemediationProducer, type RemediationProducer, redisConnection } 
 import { startRemediationWorker } from '@rootwatch/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/index';
-import { createScanEnvironment, get, type ScanEnvironment } from './harness';
+import { createScanEnvironment, get, postJson, type ScanEnvironment } from './harness';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const PLANNED = 50;
@@ -35,18 +35,7 @@ describe('remediation plans: plan → approve by a second key → apply → resc
   };
   const simOrg = async (): Promise<SimOrg> =>
     (await fetch(`${env.sim.endpoint}/_sim/org`)).json() as Promise<SimOrg>;
-  const post = async (url: string, key: string, body?: unknown) => {
-    const response = await env.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
-    return { status: response.statusCode, json: JSON.parse(response.body || 'null') };
-  };
+  const post = (url: string, key: string, body?: unknown) => postJson(env.app, key, url, body);
   const plan = (key: string, body: unknown) => post('/v1/remediations', key, body);
   const apply = (id: string, key: string) => post(`/v1/remediations/${id}/apply`, key);
 

@@ -12,7 +12,7 @@ import {
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookData } from '../src/webhooks/webhook-data';
-import { createScanEnvironment, get, type ScanEnvironment } from './harness';
+import { createScanEnvironment, get, postJson, type ScanEnvironment } from './harness';
 
 // biome-ignore lint/suspicious/noExplicitAny: received bodies are inspected field by field.
 type Received = { path: string; headers: IncomingMessage['headers']; body: string; json: any };
@@ -76,6 +76,13 @@ function createReceiver() {
   };
 }
 
+/** Delivery options that keep the tests short: backoff in tenths of a second, the relay and sweep polling often. */
+const FAST_DELIVERY = {
+  retry: { baseDelayMs: 100, maxDelayMs: 300, retryWindowMs: 60_000 },
+  pollIntervalMs: 100,
+  sweepIntervalMs: 200,
+};
+
 async function until<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
@@ -99,18 +106,7 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
   let webhook: { id: string; secret: string };
   let accountId: string;
 
-  const post = async (url: string, payload?: unknown, key = admin) => {
-    const response = await env.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-    });
-    return { status: response.statusCode, json: response.body ? JSON.parse(response.body) : undefined };
-  };
+  const post = (url: string, payload?: unknown, key = admin) => postJson(env.app, key, url, payload);
   // biome-ignore lint/suspicious/noExplicitAny: rows are inspected field by field.
   const query = async (text: string, params: unknown[] = []): Promise<any[]> => {
     const database = env.testDb.database;
@@ -144,9 +140,7 @@ describe('webhooks end to end: outbox triggers → relay → BullMQ → signed d
       shapeData: webhookData,
       connection: redisConnection('redis://127.0.0.1:6379'),
       prefix: `rwtest-wh-${randomBytes(4).toString('hex')}`,
-      retry: { baseDelayMs: 100, maxDelayMs: 300, retryWindowMs: 60_000 },
-      pollIntervalMs: 100,
-      sweepIntervalMs: 200,
+      ...FAST_DELIVERY,
     });
   }, 60_000);
   afterAll(async () => {
@@ -476,18 +470,7 @@ describe('webhooks without Redis: the same relay and lanes run in process (rootw
   let delivery: InlineWebhookDelivery;
   const receiver = createReceiver();
 
-  const post = async (url: string, payload?: unknown) => {
-    const response = await env.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        authorization: `Bearer ${admin}`,
-        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-    });
-    return { status: response.statusCode, json: response.body ? JSON.parse(response.body) : undefined };
-  };
+  const post = (url: string, payload?: unknown) => postJson(env.app, admin, url, payload);
 
   beforeAll(async () => {
     env = await createScanEnvironment({
@@ -502,9 +485,7 @@ describe('webhooks without Redis: the same relay and lanes run in process (rootw
       logger: pino({ level: 'silent' }),
       database: env.testDb.database,
       shapeData: webhookData,
-      retry: { baseDelayMs: 100, maxDelayMs: 300, retryWindowMs: 60_000 },
-      pollIntervalMs: 100,
-      sweepIntervalMs: 200,
+      ...FAST_DELIVERY,
     });
   }, 60_000);
   afterAll(async () => {
