@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 
 // pnpm bench:api [--accounts 10000] [--days 365] [--duration 8] [--connections 32] [--pool 10] [--cursors 200] [--only name,…]
 //                [--keep true] [--database URL] [--cpu-prof DIR] [--warmup REQUESTS] [--idle-before SECONDS] [--windows N]
+//                [--node-options "FLAGS"]
 // --keep true leaves the seeded database in place and prints its URL; --database URL measures on such a database
 // without seeding it again (the seed takes minutes on a loaded machine) and leaves it; --cpu-prof DIR writes a V8
 // CPU profile of the caches-off API process into DIR (open it in Chrome DevTools or speedscope). --warmup N warms
@@ -20,6 +21,8 @@ import autocannon from 'autocannon';
 // --windows N measures each caches-off endpoint's saturation N times in a row (default 3) and reports the window of
 // median CPU per request with the others beside it: one window's figure moved by ±30 % between runs on a shared
 // 2-core machine (a mark-compact more or less in 8 s is ~0.1 ms per page), which a single window cannot show.
+// --node-options "FLAGS" starts the caches-off process with those Node/V8 flags (e.g. "--max-semi-space-size=64"),
+// to measure a runtime setting against the default; the report records them.
 // Two API processes on the same database: the app as configured by default (response caches on), and the app with
 // its response caches off, so the report shows what the caches buy. The summary's own 5 s cache stays in both.
 const args = new Map<string, string>();
@@ -41,6 +44,7 @@ const CURSORS = num('cursors', 200);
 const warmup = num('warmup', 1_500);
 const idleBeforeS = num('idle-before', 0);
 const WINDOWS = Math.max(1, num('windows', 3));
+const nodeOptions = (args.get('node-options') ?? '').split(' ').filter(Boolean);
 // --only accounts_failing,drift_events_after: measure those endpoints (and the baseline) only.
 const only = args.get('only')?.split(',');
 const ORG = 'bench-org';
@@ -183,10 +187,12 @@ const serverScript = fileURLToPath(new URL('./lib/api-server.ts', import.meta.ur
 const cpuProfileDir = args.get('cpu-prof');
 async function startServer(responseCache?: { ttlMs: number; immutableMaxBytes: number }) {
   const profile = cpuProfileDir && responseCache ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+  const flags = responseCache ? nodeOptions : [];
   const child = spawn(
     process.execPath,
     [
       ...profile,
+      ...flags,
       '--import',
       'tsx',
       serverScript,
@@ -416,6 +422,7 @@ const report = {
     warmup_requests: warmup,
     idle_before_s: idleBeforeS,
     saturation_windows_caches_off: WINDOWS,
+    node_options_caches_off: nodeOptions,
     drift_events_after: `${CURSORS} cursors spread over the feed, requested in turn`,
   },
   // The app as configured by default: full drift pages cached until evicted, other list reads for 1 s.
