@@ -56,6 +56,8 @@ export function createWebhooksRepository({ db, secrets }: { db: Db; secrets: Web
       .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, id)));
     return (row as WebhookDelivery | undefined) ?? null;
   };
+  /** Wakes the worker's relay, so a delivery made due here is sent now rather than at its next sweep. */
+  const wakeRelay = () => db.execute(sql`SELECT pg_notify(${WEBHOOK_OUTBOX_CHANNEL}, '')`);
 
   return {
     /** Creates the webhook with a new signing secret, returned here and never again. */
@@ -109,7 +111,7 @@ export function createWebhooksRepository({ db, secrets }: { db: Db; secrets: Web
         .where(eq(webhooks.id, id))
         .returning(publicColumns);
       if (!row) return null;
-      await db.execute(sql`SELECT pg_notify(${WEBHOOK_OUTBOX_CHANNEL}, '')`);
+      await wakeRelay();
       return row;
     },
 
@@ -150,7 +152,7 @@ export function createWebhooksRepository({ db, secrets }: { db: Db; secrets: Web
         .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, id)))
         .returning({ id: webhookDeliveries.id });
       if (rows.length === 0) return null;
-      await db.execute(sql`SELECT pg_notify(${WEBHOOK_OUTBOX_CHANNEL}, '')`);
+      await wakeRelay();
       return deliveryById(webhookId, id);
     },
 

@@ -23,8 +23,8 @@ export type InlineWebhookLanesOptions = {
 export function createInlineWebhookLanes(options: InlineWebhookLanesOptions) {
   const { deliverLane, laneDue, concurrency, logger } = options;
   const errorDelayMs = options.errorDelayMs ?? 5_000;
-  // A lane's state while it is known here: queued, running, or waiting for its retry time.
-  const lanes = new Map<string, 'queued' | 'running' | ReturnType<typeof setTimeout>>();
+  // The lanes known here: queued or running (no timer), or waiting for their retry time (its timer).
+  const lanes = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   const queued: WebhookDeliverPayload[] = [];
   let running = 0;
   let closed = false;
@@ -34,7 +34,7 @@ export function createInlineWebhookLanes(options: InlineWebhookLanesOptions) {
     for (const lane of payloads) {
       const key = webhookJobId(lane);
       if (closed || lanes.has(key)) continue;
-      lanes.set(key, 'queued');
+      lanes.set(key, undefined);
       queued.push(lane);
     }
     pump();
@@ -54,7 +54,6 @@ export function createInlineWebhookLanes(options: InlineWebhookLanesOptions) {
 
   const run = async (lane: WebhookDeliverPayload) => {
     const key = webhookJobId(lane);
-    lanes.set(key, 'running');
     let retryAt: number | undefined;
     try {
       const result = await deliverLane(lane);
@@ -88,7 +87,7 @@ export function createInlineWebhookLanes(options: InlineWebhookLanesOptions) {
     /** Stops taking lanes, cancels the waiting ones and resolves when the running ones have finished. */
     async close(): Promise<void> {
       closed = true;
-      for (const state of lanes.values()) if (typeof state !== 'string') clearTimeout(state);
+      for (const timer of lanes.values()) if (timer) clearTimeout(timer);
       lanes.clear();
       queued.length = 0;
       if (running > 0) await new Promise<void>((resolve) => (drained = resolve));

@@ -93,7 +93,7 @@ export async function startInlineWebhookDelivery(
   const { outbox, deliverLane } = await webhookDelivery(options);
   const lanes = createInlineWebhookLanes({
     deliverLane,
-    laneDue: async (lane) => Boolean(await outbox.laneDue(lane)),
+    laneDue: (lane) => outbox.laneDue(lane),
     concurrency: options.concurrency ?? options.config.webhooks?.concurrency ?? 16,
     logger: options.logger,
   });
