@@ -41,14 +41,15 @@ export function createByteLruCache<V>({
 
     /**
      * `size` is the entry's weight in bytes; `since` is when the data was read, so an entry is never served
-     * more than `ttlMs` after the read that produced it (not after the end of a slow query).
+     * more than `ttlMs` after the read that produced it (not after the end of a slow query). Returns whether the
+     * entry was kept (not when it weighs more than the bound or has already expired).
      */
-    set(key: string, value: V, size: number, since = now()): void {
+    set(key: string, value: V, size: number, since = now()): boolean {
       const weight = size + key.length;
       const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : since + ttlMs;
       const previous = slots.get(key);
       if (previous) remove(key, previous);
-      if (weight > maxBytes || expiresAt <= now()) return;
+      if (weight > maxBytes || expiresAt <= now()) return false;
       slots.set(key, { value, bytes: weight, expiresAt });
       bytes += weight;
       for (const [oldKey, oldest] of slots) {
@@ -56,6 +57,7 @@ export function createByteLruCache<V>({
         remove(oldKey, oldest);
         evictions += 1;
       }
+      return true;
     },
 
     clear(): void {

@@ -1,7 +1,12 @@
-import type { FastifyReply } from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { describe, expect, test } from 'vitest';
 import { etagOf } from './etag';
-import { createResponseCache, type JsonPage } from './single-flight-response-cache';
+import {
+  type CachedJson,
+  createResponseCache,
+  type JsonPage,
+  sendJson,
+} from './single-flight-response-cache';
 
 // The two reply methods the cache uses; the route's schema serializer is JSON.stringify here.
 const reply = {
@@ -45,6 +50,7 @@ describe('single-flight response cache', () => {
       etag: etagOf('{"n":1}'),
       next: null,
       immutable: false,
+      senders: null,
     });
     clock = 400;
     expect(await responses.get(reply, 'k', loader.load)).toBe(first);
@@ -124,5 +130,67 @@ describe('single-flight response cache', () => {
     clock = 1_400;
     expect((await responses.get(reply, 'k', loader.load)).body.toString()).toBe('{"n":2}');
     expect(responses.stats().refreshes).toBe(2);
+  });
+
+  test('an entry no cache keeps counts its senders: a load slower than the TTL is still shared by its waiters', async () => {
+    let clock = 0;
+    const hold = gate();
+    const responses = createResponseCache({ ttlMs: 1_000, now: () => clock });
+    const loader = counter({ hold: hold.opened });
+    const pending = [responses.get(reply, 'k', loader.load), responses.get(reply, 'k', loader.load)];
+    clock = 1_500;
+    hold.open();
+    const [first, second] = await Promise.all(pending);
+    expect(second).toBe(first);
+    expect(first?.senders).toBe(2);
+    expect(loader.calls).toBe(1);
+    expect(responses.stats().recent.entries).toBe(0);
+  });
+
+  test('sendJson drops the body of an entry no cache keeps once its last response is sent, and only then', async () => {
+    const responses = createResponseCache({ ttlMs: 0, immutableMaxBytes: 0 });
+    const kept = createResponseCache({ ttlMs: 60_000 });
+    const sent: CachedJson[] = [];
+    const app = Fastify();
+    app.get('/:cache', async (request, reply) => {
+      const cache = (request.params as { cache: string }).cache === 'off' ? responses : kept;
+      const entry = await cache.get(reply, 'k', async () => ({
+        json: ['{"page":"', 'x'.repeat(1_000), '"}'],
+        next: null,
+      }));
+      sent.push(entry);
+      return sendJson(request, reply, entry, 'after');
+    });
+    try {
+      const off = await app.inject({ url: '/off' });
+      expect(off.json()).toEqual({ page: 'x'.repeat(1_000) });
+      expect(off.headers.etag).toBe(etagOf(`{"page":"${'x'.repeat(1_000)}"}`));
+      expect(sent[0]).toMatchObject({ senders: 0, body: Buffer.alloc(0) });
+
+      // An entry a cache keeps is never dropped: the second request is served the same bytes from the cache.
+      const [a, b] = [await app.inject({ url: '/on' }), await app.inject({ url: '/on' })];
+      expect(b.body).toBe(a.body);
+      expect(a.json()).toEqual({ page: 'x'.repeat(1_000) });
+      expect(sent[2]).toBe(sent[1]);
+      expect(sent[1]?.senders).toBeNull();
+      expect(sent[1]?.body.length).toBe(a.body.length);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a waiter never takes an entry whose body was dropped: it loads again', async () => {
+    let clock = 0;
+    const hold = gate();
+    const responses = createResponseCache({ ttlMs: 1_000, now: () => clock });
+    const loader = counter({ hold: hold.opened });
+    const first = responses.get(reply, 'k', loader.load);
+    clock = 1_500;
+    hold.open();
+    const entry = await first;
+    // What sendJson does once the response is sent.
+    Object.assign(entry, { senders: 0, body: Buffer.alloc(0) });
+    const late = responses.get(reply, 'k', loader.load);
+    expect((await late).body.toString()).toBe('{"n":2}');
   });
 });
