@@ -178,8 +178,8 @@ const DROPPED = Buffer.alloc(0);
  * were created before the request waited for Postgres, so they are in V8's old generation by the time they
  * settle, and a settled promise holds its value until the next full collection, dead or not. Through them each
  * uncached body (~100 KB of external memory per page) outlived its response, and that external memory started
- * a mark-compact every few hundred pages (pnpm bench:api, drift page with caches off: 48 mark-compacts in 32 s;
- * 11 with the body dropped, and 1.24 → 0.87 ms of CPU per page).
+ * a mark-compact every few hundred pages (pnpm bench:api, event page with caches off: 48 mark-compacts in its
+ * 32 s of load; 1 with the body dropped).
  */
 function releaseAfterSend(reply: FastifyReply, entry: CachedJson) {
   reply.raw.once('close', () => {
