@@ -1,3 +1,4 @@
+import { webhookData } from '@rootwatch/api/webhook-data';
 import type { RootwatchConfig } from '@rootwatch/config';
 import { createRepositories, type Database } from '@rootwatch/db';
 import { createInlineDispatcher } from '@rootwatch/queue';
@@ -7,7 +8,9 @@ import {
   createMemoryDiscoveryStore,
   createScanHandlers,
   type DiscoveryStore,
+  deliverWebhooksOnce,
 } from '@rootwatch/worker';
+import type { Logger } from 'pino';
 import type { CommandContext } from './context';
 import { openMigrated } from './database';
 import { CliError } from './errors';
@@ -91,6 +94,7 @@ export async function scanOnce({
       onProgress: (done, total) => progress?.update(done, total),
     });
     await dispatcher.idle();
+    await deliverWebhooks({ config, database, logger, ctx, quiet });
     if (run.status === 'failed') {
       progress?.finish();
       throw new CliError(
@@ -109,4 +113,39 @@ export async function scanOnce({
     aws.destroy();
     await database.close();
   }
+}
+
+// How long a run may spend sending its webhook events before the command exits (one request's timeout is 10 s).
+const WEBHOOK_PASS_MS = 30_000;
+
+/**
+ * A persisted run with no queue configured has no worker to deliver its webhook events (findings opened and
+ * resolved, drift, the run's end), so it sends them before the command exits. An event whose receiver fails
+ * stays pending with its next attempt recorded: a worker, or the next `scan --once`, sends it.
+ */
+async function deliverWebhooks({
+  config,
+  database,
+  logger,
+  ctx,
+  quiet,
+}: {
+  config: RootwatchConfig;
+  database: Database;
+  logger: Logger;
+  ctx: CommandContext;
+  quiet: boolean;
+}) {
+  if (config.databaseUrl === undefined || config.redisUrl !== undefined) return;
+  const sent = await deliverWebhooksOnce({
+    config,
+    logger,
+    database,
+    shapeData: webhookData,
+    deadline: Date.now() + WEBHOOK_PASS_MS,
+  });
+  if (sent.lanes === 0 || quiet) return;
+  ctx.stderr.write(
+    `webhooks: ${sent.delivered} events delivered${sent.waiting > 0 ? `; ${sent.waiting} subjects wait for a retry (a worker or the next scan --once sends them)` : ''}\n`,
+  );
 }

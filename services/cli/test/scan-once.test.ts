@@ -1,4 +1,7 @@
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, createApiKeysUsecases, createLogger } from '@rootwatch/api';
@@ -10,6 +13,12 @@ import {
 } from '@rootwatch/aws-sim';
 import { loadConfig } from '@rootwatch/config';
 import { CONTROL_IDS } from '@rootwatch/core';
+import {
+  createInstallSecretsRepository,
+  createWebhookSecretBox,
+  createWebhooksRepository,
+  WEBHOOK_SECRET_KEY_NAME,
+} from '@rootwatch/db';
 import { createTestDatabase, type TestDatabase } from '@rootwatch/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../src/report/model';
@@ -57,6 +66,10 @@ describe('rootwatch scan --once against the simulator', () => {
   let tagReadsBefore: number;
   let tagReadsPersisted: number;
   const tagReads = () => sim.stats().byOperation['organizations:ListTagsForResource'] ?? 0;
+  // A webhook receiver on 127.0.0.1: no worker runs (no REDIS_URL), so the command itself must deliver.
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let receiver: Server;
+  let webhookSecret: string;
 
   beforeAll(async () => {
     sim = await startSimulator({ definition: { generate: { accounts: 24, seed: 7 } }, port: 0 });
@@ -77,18 +90,50 @@ describe('rootwatch scan --once against the simulator', () => {
     await patchAccount(sim, suspendedAccount, { state: 'SUSPENDED' });
     def = sim.definition();
     testDb = await createTestDatabase();
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(204).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    const db = testDb.database.db;
+    const key = await createInstallSecretsRepository({ db }).getOrCreate({ name: WEBHOOK_SECRET_KEY_NAME });
+    const created = await createWebhooksRepository({ db, secrets: createWebhookSecretBox(key) }).create({
+      url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`,
+      events: ['finding.opened', 'scan.completed'],
+    });
+    webhookSecret = created.secret;
     tagReadsBefore = tagReads();
     result = await runCli(
       ['scan', '--once', '--format', 'json', '--fail-on', 'critical', '--database-url', testDb.url!],
-      { env: simEnv(sim) },
+      { env: { ...simEnv(sim), ROOTWATCH_WEBHOOK_ALLOW_PRIVATE: 'true' } },
     );
     report = JSON.parse(result.stdout) as ScanReport;
     tagReadsPersisted = tagReads() - tagReadsBefore;
   });
 
   afterAll(async () => {
+    receiver?.close();
     await testDb?.drop();
     await sim?.stop();
+  });
+
+  it('with no queue configured, delivers the webhook events of the run, signed, before it exits', () => {
+    const events = received.map((r) => ({ ...r, json: JSON.parse(r.body) }));
+    expect(events.filter((e) => e.json.type === 'scan.completed')).toHaveLength(1);
+    const opened = events.filter((e) => e.json.type === 'finding.opened');
+    expect(opened.map((e) => e.json.data.account_id)).toContain(keyAccount);
+    expect(new Set(events.map((e) => e.headers['webhook-id'])).size).toBe(events.length);
+    for (const { headers, body } of events) {
+      const signed = `${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`;
+      const mac = createHmac('sha256', Buffer.from(webhookSecret.slice('whsec_'.length), 'base64'));
+      expect(headers['webhook-signature']).toBe(`v1,${mac.update(signed).digest('base64')}`);
+    }
+    expect(result.stderr).toContain(`webhooks: ${events.length} events delivered`);
   });
 
   it('exits 3 when a critical control fails with --fail-on critical, and says why on stderr', () => {

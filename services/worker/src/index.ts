@@ -10,6 +10,7 @@ export { createScanMetrics, type ScanMetrics } from './scan-observer';
 export {
   type InlineWebhookDelivery,
   type RunningWebhookWorker,
+  deliverWebhooksOnce,
   startInlineWebhookDelivery,
   startWebhookWorker,
 } from './webhooks/webhook-worker';

@@ -5,6 +5,7 @@ import {
   ERROR_CODES,
   type LookupAll,
   type WebhookRetryPolicy,
+  webhookWantsEvent,
 } from '@rootwatch/core';
 import {
   createInstallSecretsRepository,
@@ -114,6 +115,36 @@ export async function startInlineWebhookDelivery(
       return closing;
     },
   };
+}
+
+/**
+ * One delivery pass for a process that exits when its work is done (`rootwatch scan --once` without a queue,
+ * which no worker serves): relays every event not yet relayed, then sends each due lane's events in order until
+ * its head fails or `deadline` (epoch ms) passes. A failed event stays pending with its next attempt recorded,
+ * for a worker or the next pass. Nothing is relayed when another relay holds the outbox: that one delivers.
+ */
+export async function deliverWebhooksOnce(
+  options: InlineWebhookDeliveryOptions & { deadline: number },
+): Promise<{ lanes: number; delivered: number; waiting: number }> {
+  const { outbox, deliverLane } = await webhookDelivery(options);
+  for (;;) {
+    const relayed = await outbox.relay({ wants: webhookWantsEvent });
+    if (relayed === null || relayed.events === 0) break;
+  }
+  const lanes = await outbox.dueLanes();
+  let next = 0;
+  let delivered = 0;
+  let finished = 0;
+  const sendLanes = async () => {
+    while (next < lanes.length && Date.now() < options.deadline) {
+      const result = await deliverLane(lanes[next++]!);
+      delivered += result.delivered;
+      if (result.done) finished += 1;
+    }
+  };
+  const concurrency = options.concurrency ?? options.config.webhooks?.concurrency ?? 16;
+  await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, sendLanes));
+  return { lanes: lanes.length, delivered, waiting: lanes.length - finished };
 }
 
 /** The push side of webhooks in a worker process: the outbox relay and the BullMQ delivery worker. */
