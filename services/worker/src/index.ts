@@ -8,9 +8,9 @@ export { startRootEventsRole } from './root-events.role';
 export { createScanHandlers } from './scan-job-handlers';
 export { createScanMetrics, type ScanMetrics } from './scan-observer';
 export {
+  deliverWebhooksOnce,
   type InlineWebhookDelivery,
   type RunningWebhookWorker,
-  deliverWebhooksOnce,
   startInlineWebhookDelivery,
   startWebhookWorker,
 } from './webhooks/webhook-worker';
