@@ -1,5 +1,10 @@
 import { webhookWantsEvent } from '@rootwatch/core';
-import { type Database, WEBHOOK_OUTBOX_CHANNEL, type WebhookOutboxRepository } from '@rootwatch/db';
+import {
+  type Database,
+  WEBHOOK_OUTBOX_CHANNEL,
+  type WebhookLane,
+  type WebhookOutboxRepository,
+} from '@rootwatch/db';
 import type { WebhookProducer } from '@rootwatch/queue';
 import type { Logger } from 'pino';
 
@@ -28,6 +33,23 @@ export type WebhookRelay = {
 };
 
 /**
+ * Relays every outbox event not yet relayed, a batch at a time, handing `onLanes` the lanes each batch gave a
+ * delivery. Stops at once when another relay holds the outbox (that one relays).
+ */
+export async function relayPending(
+  outbox: Pick<WebhookOutboxRepository, 'relay'>,
+  onLanes: (lanes: WebhookLane[]) => Promise<void>,
+): Promise<void> {
+  for (;;) {
+    const result = await outbox.relay({ wants: webhookWantsEvent });
+    if (!result) return;
+    if (result.lanes.length > 0) await onLanes(result.lanes);
+    // A batch under the repository's limit (500) was the last.
+    if (result.events < 500) return;
+  }
+}
+
+/**
  * Moves outbox events to delivery jobs: fans each out to the webhooks that want it (webhook_deliveries,
  * in one transaction with marking it relayed) and enqueues the lanes that got one. Woken at commit by the
  * outbox trigger's NOTIFY, and by a timer. A crash between the commit and the enqueue loses nothing: the
@@ -43,12 +65,7 @@ export async function startWebhookRelay(options: WebhookRelayOptions): Promise<W
   let lastSweep = 0;
 
   const pass = async ({ sweep }: { sweep: boolean }) => {
-    for (;;) {
-      const result = await outbox.relay({ wants: webhookWantsEvent });
-      if (!result) break;
-      if (result.lanes.length > 0) await producer.enqueue(result.lanes);
-      if (result.events < 500) break;
-    }
+    await relayPending(outbox, (lanes) => producer.enqueue(lanes));
     if (sweep || Date.now() - lastSweep >= sweepIntervalMs) {
       lastSweep = Date.now();
       const lanes = await outbox.dueLanes();

@@ -5,7 +5,6 @@ import {
   ERROR_CODES,
   type LookupAll,
   type WebhookRetryPolicy,
-  webhookWantsEvent,
 } from '@rootwatch/core';
 import {
   createInstallSecretsRepository,
@@ -25,7 +24,7 @@ import { type ConnectionOptions, DelayedError, type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { createInlineWebhookLanes } from './inline-webhook-lanes';
 import { createWebhookDeliverHandler, type WebhookDataShaper } from './webhook.deliver';
-import { startWebhookRelay, type WebhookRelay } from './webhook-relay';
+import { relayPending, startWebhookRelay, type WebhookRelay } from './webhook-relay';
 import { createWebhookSender } from './webhook-sender';
 
 export type StartWebhookWorkerOptions = {
@@ -53,6 +52,11 @@ export type RunningWebhookWorker = {
   readonly relay: WebhookRelay;
   close(): Promise<void>;
 };
+
+/** Lanes sent at once: the option, else config.webhooks.concurrency, else 16. */
+function laneConcurrency(options: Pick<StartWebhookWorkerOptions, 'concurrency' | 'config'>): number {
+  return options.concurrency ?? options.config.webhooks?.concurrency ?? 16;
+}
 
 /** What both ways of delivering share: the outbox, and the delivery of one lane. */
 async function webhookDelivery(options: InlineWebhookDeliveryOptions) {
@@ -95,7 +99,7 @@ export async function startInlineWebhookDelivery(
   const lanes = createInlineWebhookLanes({
     deliverLane,
     laneDue: (lane) => outbox.laneDue(lane),
-    concurrency: options.concurrency ?? options.config.webhooks?.concurrency ?? 16,
+    concurrency: laneConcurrency(options),
     logger: options.logger,
   });
   const relay = await startWebhookRelay({
@@ -127,10 +131,8 @@ export async function deliverWebhooksOnce(
   options: InlineWebhookDeliveryOptions & { deadline: number },
 ): Promise<{ lanes: number; delivered: number; waiting: number }> {
   const { outbox, deliverLane } = await webhookDelivery(options);
-  for (;;) {
-    const relayed = await outbox.relay({ wants: webhookWantsEvent });
-    if (relayed === null || relayed.events === 0) break;
-  }
+  // The relayed lanes are among the due ones read next.
+  await relayPending(outbox, async () => {});
   const lanes = await outbox.dueLanes();
   let next = 0;
   let delivered = 0;
@@ -142,8 +144,7 @@ export async function deliverWebhooksOnce(
       if (result.done) finished += 1;
     }
   };
-  const concurrency = options.concurrency ?? options.config.webhooks?.concurrency ?? 16;
-  await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, sendLanes));
+  await Promise.all(Array.from({ length: Math.min(laneConcurrency(options), lanes.length) }, sendLanes));
   return { lanes: lanes.length, delivered, waiting: lanes.length - finished };
 }
 
@@ -173,7 +174,7 @@ export async function startWebhookWorker(options: StartWebhookWorkerOptions): Pr
     {
       connection,
       ...(options.prefix ? { prefix: options.prefix } : {}),
-      concurrency: options.concurrency ?? config.webhooks?.concurrency ?? 16,
+      concurrency: laneConcurrency(options),
       // A request takes at most 10 s; a worker killed mid-lane gives it up after this.
       lockDuration: 30_000,
     },
